@@ -1,0 +1,161 @@
+package dev.hookline;
+
+import dev.hookline.config.ConfigException;
+import dev.hookline.config.ConfigLoader;
+import dev.hookline.config.HooklineConfig;
+import dev.hookline.delivery.AttemptRunner;
+import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.delivery.OutboundRequests;
+import dev.hookline.delivery.RetryPolicy;
+import dev.hookline.delivery.WebhookSender;
+import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.intake.IntegrationVerticle;
+import dev.hookline.intake.PayloadFreezer;
+import dev.hookline.intake.TemplateRenderer;
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.CredentialStore;
+import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.Migrations;
+import dev.hookline.store.PostgresPool;
+import dev.hookline.sweep.SweepVerticle;
+import dev.hookline.sweep.Sweeper;
+import io.vertx.core.Deployable;
+import io.vertx.core.DeploymentOptions;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.redis.client.Redis;
+import io.vertx.sqlclient.Pool;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.function.Supplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The composition root. {@link #start} applies migrations, creates the shared clients once and
+ * deploys the verticles into the caller's Vert.x; {@link #stop} undoes it in reverse.
+ */
+public final class Hookline {
+  private static final Logger LOG = LoggerFactory.getLogger(Hookline.class);
+  private static final int RESPONSE_EXCERPT_BYTES = 4_096;
+
+  private final Vertx vertx;
+  private final HooklineConfig config;
+  private final Pool pool;
+  private final Redis redis;
+  private final WebClient webClient;
+  private final DueQueue queue;
+  private final Deque<String> deployments = new ArrayDeque<>();
+  private Future<Void> stopping;
+
+  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, WebClient webClient) {
+    this.vertx = vertx;
+    this.config = config;
+    this.pool = pool;
+    this.redis = redis;
+    this.webClient = webClient;
+    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
+  }
+
+  /** {@code overrides} is laid over the built-in defaults; keys it omits keep their default. */
+  public static Future<Hookline> start(Vertx vertx, JsonObject overrides) {
+    HooklineConfig config;
+    try {
+      config = HooklineConfig.from(ConfigLoader.defaults().mergeIn(overrides == null ? new JsonObject() : overrides, true));
+    } catch (ConfigException e) {
+      return Future.failedFuture(e);
+    }
+    PgConnectOptions pgOptions = config.postgres().connectOptions().setCachePreparedStatements(true);
+    return vertx.executeBlocking(() -> Migrations.apply(pgOptions)).compose(schemaVersion -> {
+      HooklineConfig.Delivery d = config.delivery();
+      Hookline hookline = new Hookline(vertx, config,
+          PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
+          DueQueue.createClient(vertx, config.redis().url(), config.redis().poolSize()),
+          // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
+          WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())));
+      return hookline.deploy()
+          .onSuccess(done -> hookline.logStarted(schemaVersion))
+          .map(hookline)
+          .recover(error -> hookline.stop().transform(stopped -> Future.failedFuture(error)));
+    });
+  }
+
+  private Future<Void> deploy() {
+    HooklineConfig.Delivery d = config.delivery();
+    DeliveryRepository repository = new DeliveryRepository(pool);
+    CredentialStore credentials = new CredentialStore(pool);
+    RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
+        secondsToDuration(d.maxDelaySeconds()));
+    AttemptRunner runner = new AttemptRunner(credentials, new WebhookSender(webClient, d.timeout(), RESPONSE_EXCERPT_BYTES),
+        new OutboundRequests(d.headerPrefix()), retryPolicy, repository, queue);
+    Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
+    DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
+        new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts());
+
+    return deploy(() -> new DeliveryVerticle(queue, repository, runner, d.maxInFlight(), d.lease(), d.idlePoll(),
+            d.shutdownGrace()), d.instances())
+        .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval()), 1))
+        // Intake goes last: no message is accepted before something can deliver it.
+        .compose(v -> deploy(() -> new IntegrationVerticle(intake), d.instances()));
+  }
+
+  private Future<Void> deploy(Supplier<? extends Deployable> verticle, int instances) {
+    return vertx.deployVerticle(verticle, new DeploymentOptions().setInstances(instances))
+        .onSuccess(deployments::push)
+        .mapEmpty();
+  }
+
+  private void logStarted(String schemaVersion) {
+    HooklineConfig.Delivery d = config.delivery();
+    LOG.info("Hookline started: {} delivery verticles x {} in flight, sweep every {}s, listening on event-bus address {};"
+            + " Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(), d.maxInFlight(),
+        config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.postgres().redactedUrl(),
+        schemaVersion, config.redis().redactedUrl(), config.redis().keyPrefix(), config.redis().shards());
+  }
+
+  /**
+   * Stops intake first (no new work), then the sweeper, then the delivery verticles, which let
+   * in-flight sends finish up to {@code delivery.shutdownGraceSeconds}; then closes the clients.
+   */
+  public synchronized Future<Void> stop() {
+    if (stopping == null) {
+      stopping = undeployAll()
+          .eventually(() -> {
+            webClient.close();
+            return Future.succeededFuture();
+          })
+          .eventually(redis::close)
+          .eventually(pool::close)
+          .onSuccess(v -> LOG.info("Hookline stopped"));
+    }
+    return stopping;
+  }
+
+  private Future<Void> undeployAll() {
+    String next = deployments.poll();
+    if (next == null) {
+      return Future.succeededFuture();
+    }
+    return vertx.undeploy(next)
+        .onFailure(e -> LOG.warn("undeploying {} failed: {}", next, e.getMessage()))
+        .transform(done -> undeployAll());
+  }
+
+  public HooklineConfig config() {
+    return config;
+  }
+
+  /** The Redis schedule this instance uses (for operators' tooling and tests). */
+  public DueQueue queue() {
+    return queue;
+  }
+
+  private static Duration secondsToDuration(double seconds) {
+    return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
+  }
+}

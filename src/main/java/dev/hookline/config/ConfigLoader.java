@@ -1,0 +1,110 @@
+package dev.hookline.config;
+
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * Builds the config tree: built-in defaults, then an optional file (keys it omits keep their
+ * defaults), then environment variables. Validation is left to {@link HooklineConfig#from}.
+ */
+public final class ConfigLoader {
+  public static final String DEFAULTS_RESOURCE = "hookline.json";
+
+  /** Names the reference implementation used; kept so existing deployments need no changes. */
+  private static final Map<String, String> LEGACY_ENV = Map.of(
+      "WEBHOOK_DELIVERY_MAX_ATTEMPTS", "delivery.maxAttempts",
+      "WEBHOOK_DELIVERY_BASE_DELAY_SECONDS", "delivery.baseDelaySeconds",
+      "WEBHOOK_DELIVERY_MAX_DELAY_SECONDS", "delivery.maxDelaySeconds",
+      "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds");
+
+  private ConfigLoader() {
+  }
+
+  public static JsonObject defaults() {
+    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+      }
+      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+    } catch (IOException e) {
+      throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
+    }
+  }
+
+  /** Defaults, overlaid with {@code file} when given, then with the environment. */
+  public static JsonObject load(Path file, Map<String, String> env) {
+    JsonObject config = defaults();
+    if (file != null) {
+      config.mergeIn(readFile(file), true);
+    }
+    applyEnvironment(config, env);
+    return config;
+  }
+
+  public static JsonObject readFile(Path file) {
+    try {
+      return new JsonObject(Files.readString(file));
+    } catch (IOException e) {
+      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+    } catch (DecodeException | ClassCastException e) {
+      throw new ConfigException("config file " + file + " is not a JSON object: " + e.getMessage());
+    }
+  }
+
+  /**
+   * Every key {@code section.someKey} can be set as {@code HOOKLINE_SECTION_SOME_KEY}; the legacy
+   * {@code WEBHOOK_DELIVERY_*} names apply first so the more specific Hookline name wins.
+   */
+  static void applyEnvironment(JsonObject config, Map<String, String> env) {
+    LEGACY_ENV.forEach((name, key) -> {
+      String value = env.get(name);
+      if (value != null) {
+        put(config, key, value);
+      }
+    });
+    for (String section : config.fieldNames()) {
+      if (!(config.getValue(section) instanceof JsonObject keys)) {
+        continue;
+      }
+      for (String key : keys.fieldNames()) {
+        String value = env.get(envName(section, key));
+        if (value != null) {
+          put(config, section + "." + key, value);
+        }
+      }
+    }
+  }
+
+  public static String envName(String section, String key) {
+    return ("HOOKLINE_" + section + "_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2")).toUpperCase(Locale.ROOT);
+  }
+
+  /** Environment values are text; numbers and booleans are typed so validation sees what was meant. */
+  private static void put(JsonObject config, String key, String raw) {
+    String[] parts = key.split("\\.");
+    JsonObject section = config.getJsonObject(parts[0]);
+    if (section == null) {
+      section = new JsonObject();
+      config.put(parts[0], section);
+    }
+    section.put(parts[1], typed(raw.trim()));
+  }
+
+  private static Object typed(String raw) {
+    if ("true".equalsIgnoreCase(raw) || "false".equalsIgnoreCase(raw)) {
+      return Boolean.parseBoolean(raw);
+    }
+    try {
+      return raw.contains(".") || raw.contains("e") || raw.contains("E") ? Double.parseDouble(raw) : Long.parseLong(raw);
+    } catch (NumberFormatException notANumber) {
+      return raw;
+    }
+  }
+}

@@ -1,0 +1,83 @@
+package dev.hookline.config;
+
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * Reads typed values out of a config tree by dotted key, collecting every problem so that one
+ * start-up attempt reports all bad keys at once instead of one per restart.
+ */
+final class ConfigReader {
+  private final JsonObject root;
+  private final List<String> problems = new ArrayList<>();
+
+  ConfigReader(JsonObject root) {
+    this.root = root;
+  }
+
+  String string(String key) {
+    Object value = lookup(key);
+    if (!(value instanceof String s) || s.isBlank()) {
+      problems.add(key + " must be a non-empty string (got " + describe(value) + ")");
+      return "";
+    }
+    return s;
+  }
+
+  int integer(String key, int min, int max) {
+    Object value = lookup(key);
+    if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())
+        && n.doubleValue() >= min && n.doubleValue() <= max) {
+      return n.intValue();
+    }
+    problems.add(key + " must be a whole number from " + min + " to " + max + " (got " + describe(value) + ")");
+    return min;
+  }
+
+  /** Seconds as a fraction-friendly double, so tests can run with 0.05 s delays. */
+  double seconds(String key, double minExclusive, double max) {
+    Object value = lookup(key);
+    if (value instanceof Number n && Double.isFinite(n.doubleValue())
+        && n.doubleValue() > minExclusive && n.doubleValue() <= max) {
+      return n.doubleValue();
+    }
+    problems.add(key + " must be a number of seconds above " + trim(minExclusive) + " and at most "
+        + trim(max) + " (got " + describe(value) + ")");
+    return max;
+  }
+
+  void require(boolean condition, String problem) {
+    if (!condition) {
+      problems.add(problem);
+    }
+  }
+
+  void throwIfInvalid() {
+    if (!problems.isEmpty()) {
+      throw new ConfigException("Invalid configuration: " + String.join("; ", problems));
+    }
+  }
+
+  private Object lookup(String key) {
+    Object node = root;
+    for (String part : key.split("\\.")) {
+      if (!(node instanceof JsonObject object)) {
+        return null;
+      }
+      node = object.getValue(part);
+    }
+    return node;
+  }
+
+  private static String describe(Object value) {
+    if (value == null) {
+      return "nothing";
+    }
+    return value instanceof String ? "\"" + value + "\"" : String.valueOf(value);
+  }
+
+  private static String trim(double d) {
+    return d == Math.rint(d) ? String.valueOf((long) d) : String.valueOf(d);
+  }
+}

@@ -1,0 +1,146 @@
+package dev.hookline.config;
+
+import io.vertx.core.json.JsonObject;
+import io.vertx.pgclient.PgConnectOptions;
+import java.net.URI;
+import java.time.Duration;
+import java.util.regex.Pattern;
+
+/** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
+public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http) {
+
+  private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+  private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
+
+  public record Postgres(String url, int poolSize) {
+    public PgConnectOptions connectOptions() {
+      return PgConnectOptions.fromUri(url);
+    }
+
+    /** The URL as it may appear in a log line: any password is masked. */
+    public String redactedUrl() {
+      return redact(url);
+    }
+  }
+
+  public record Redis(String url, String keyPrefix, int shards, int poolSize) {
+    public String redactedUrl() {
+      return redact(url);
+    }
+  }
+
+  public record Delivery(int maxAttempts, double baseDelaySeconds, double maxDelaySeconds,
+                         double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
+                         String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
+                         double shutdownGraceSeconds) {
+    public Duration timeout() {
+      return seconds(timeoutSeconds);
+    }
+
+    public Duration lease() {
+      return seconds(leaseSeconds);
+    }
+
+    public Duration idlePoll() {
+      return seconds(idlePollSeconds);
+    }
+
+    public Duration shutdownGrace() {
+      return seconds(shutdownGraceSeconds);
+    }
+  }
+
+  public record Sweep(double intervalSeconds, int pageSize) {
+    public Duration interval() {
+      return seconds(intervalSeconds);
+    }
+  }
+
+  public record Http(int port) {
+  }
+
+  /** Validates a complete config tree (defaults already merged in). */
+  public static HooklineConfig from(JsonObject json) {
+    ConfigReader in = new ConfigReader(json);
+    Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
+    Redis redis = new Redis(in.string("redis.url"), in.string("redis.keyPrefix"),
+        in.integer("redis.shards", 1, 1024), in.integer("redis.poolSize", 1, 1000));
+    Delivery delivery = new Delivery(
+        in.integer("delivery.maxAttempts", 1, 100),
+        in.seconds("delivery.baseDelaySeconds", 0, 86_400),
+        in.seconds("delivery.maxDelaySeconds", 0, 7 * 86_400),
+        in.seconds("delivery.timeoutSeconds", 0, 3_600),
+        in.seconds("delivery.leaseSeconds", 0, 86_400),
+        in.integer("delivery.instances", 1, 256),
+        in.integer("delivery.maxInFlight", 1, 100_000),
+        in.string("delivery.headerPrefix"),
+        in.integer("delivery.maxPayloadBytes", 1, 64 * 1024 * 1024),
+        in.seconds("delivery.idlePollSeconds", 0, 3_600),
+        in.seconds("delivery.shutdownGraceSeconds", 0, 3_600));
+    Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
+    Http http = new Http(in.integer("http.port", 0, 65_535));
+
+    in.require(isPostgresUrl(postgres.url()),
+        "postgres.url must be a postgresql://user@host:port/database URL (got " + postgres.redactedUrl() + ")");
+    in.require(isRedisUrl(redis.url()),
+        "redis.url must be a redis:// or rediss:// URL (got " + redis.redactedUrl() + ")");
+    in.require(redis.keyPrefix().isEmpty() || KEY_PREFIX.matcher(redis.keyPrefix()).matches(),
+        "redis.keyPrefix may hold only letters, digits and _ . : { } - (got \"" + redis.keyPrefix() + "\")");
+    in.require(delivery.headerPrefix().isEmpty() || HEADER_TOKEN.matcher(delivery.headerPrefix()).matches(),
+        "delivery.headerPrefix must be a valid HTTP header name prefix (got \"" + delivery.headerPrefix() + "\")");
+    in.require(delivery.maxDelaySeconds() >= delivery.baseDelaySeconds(),
+        "delivery.maxDelaySeconds (" + delivery.maxDelaySeconds() + ") must not be below delivery.baseDelaySeconds ("
+            + delivery.baseDelaySeconds() + ")");
+    // A lease that can run out while the request is still legitimately in flight lets a second
+    // worker claim and send the same attempt: the lease must outlast the request timeout.
+    in.require(delivery.leaseSeconds() > delivery.timeoutSeconds(),
+        "delivery.leaseSeconds (" + delivery.leaseSeconds() + ") must be longer than delivery.timeoutSeconds ("
+            + delivery.timeoutSeconds() + ")");
+    in.throwIfInvalid();
+    return new HooklineConfig(postgres, redis, delivery, sweep, http);
+  }
+
+  private static boolean isPostgresUrl(String url) {
+    if (!(url.startsWith("postgresql://") || url.startsWith("postgres://"))) {
+      return false;
+    }
+    try {
+      PgConnectOptions.fromUri(url);
+      return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean isRedisUrl(String url) {
+    try {
+      URI uri = URI.create(url);
+      return ("redis".equals(uri.getScheme()) || "rediss".equals(uri.getScheme())) && uri.getHost() != null;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  static Duration seconds(double seconds) {
+    return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
+  }
+
+  /** Masks the password part of a URL's user info; everything else stays readable for operators. */
+  static String redact(String url) {
+    return maskUserInfo(url).replaceAll("(?i)(password=)[^&]*", "$1***");
+  }
+
+  private static String maskUserInfo(String url) {
+    int scheme = url.indexOf("://");
+    int at = url.indexOf('@', Math.max(scheme, 0));
+    if (scheme < 0 || at < 0) {
+      return url;
+    }
+    String userInfo = url.substring(scheme + 3, at);
+    int colon = userInfo.indexOf(':');
+    if (colon < 0) {
+      return url;
+    }
+    return url.substring(0, scheme + 3) + userInfo.substring(0, colon) + ":***" + url.substring(at);
+  }
+}

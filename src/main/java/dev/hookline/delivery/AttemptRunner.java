@@ -1,0 +1,92 @@
+package dev.hookline.delivery;
+
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.AttemptOutcome;
+import dev.hookline.store.ClaimedDelivery;
+import dev.hookline.store.CredentialStore;
+import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.DeliveryStatus;
+import io.vertx.core.Future;
+import java.time.Instant;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Runs one claimed attempt end to end: credential, send, classify, fenced record, re-queue.
+ * The returned future always succeeds; failures are logged and left to the lease and the sweeper.
+ */
+public final class AttemptRunner {
+  private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
+
+  private final CredentialStore credentials;
+  private final WebhookSender sender;
+  private final OutboundRequests requests;
+  private final RetryPolicy policy;
+  private final DeliveryRepository repository;
+  private final DueQueue queue;
+
+  public AttemptRunner(CredentialStore credentials, WebhookSender sender, OutboundRequests requests,
+                       RetryPolicy policy, DeliveryRepository repository, DueQueue queue) {
+    this.credentials = credentials;
+    this.sender = sender;
+    this.requests = requests;
+    this.policy = policy;
+    this.repository = repository;
+    this.queue = queue;
+  }
+
+  public Future<Void> run(ClaimedDelivery delivery) {
+    return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
+        .compose(auth -> sender.send(requests.build(delivery, auth))
+            .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result))))
+        .recover(error -> Future.succeededFuture(new Attempt(null, policy.internalFailure(delivery.attempt(),
+            delivery.maxAttempts(), "credential_lookup_failed " + error.getClass().getSimpleName()))))
+        .compose(attempt -> record(delivery, attempt))
+        .otherwiseEmpty()
+        .mapEmpty();
+  }
+
+  private Future<Void> record(ClaimedDelivery delivery, Attempt attempt) {
+    AttemptOutcome outcome = attempt.outcome();
+    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome)
+        .compose(dueAt -> {
+          log(delivery, attempt, dueAt);
+          if (dueAt.isPresent() && outcome.status() == DeliveryStatus.PENDING) {
+            // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
+            return queue.enqueue(delivery.id(), dueAt.get().toEpochMilli())
+                .onFailure(e -> LOG.warn("delivery={} attempt={} retry recorded but not queued ({}); the sweeper will requeue it",
+                    delivery.id(), delivery.attempt(), e.getMessage()));
+          }
+          return Future.succeededFuture();
+        })
+        .onFailure(e -> LOG.error("delivery={} attempt={} outcome={} could not be recorded ({}); the row stays pending"
+                + " under its lease and is sent again after it", delivery.id(), delivery.attempt(),
+            outcomeName(outcome), e.getMessage()));
+  }
+
+  private static void log(ClaimedDelivery delivery, Attempt attempt, Optional<Instant> dueAt) {
+    AttemptOutcome outcome = attempt.outcome();
+    SendResult result = attempt.result();
+    String latency = result == null ? "-" : result.latencyMillis() + "ms";
+    String status = outcome.statusCode() != null ? String.valueOf(outcome.statusCode()) : "-";
+    String origin = Origins.of(delivery.endpointUrl());
+    if (dueAt.isEmpty()) {
+      LOG.warn("delivery={} attempt={}/{} outcome={} status={} latency={} origin={} discarded: the lease was lost"
+              + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), delivery.maxAttempts(),
+          outcomeName(outcome), status, latency, origin);
+      return;
+    }
+    String error = outcome.error() == null ? "" : " error=\"" + outcome.error() + "\"";
+    String next = outcome.status() == DeliveryStatus.PENDING ? " next_attempt_in=" + outcome.retryDelay().toMillis() + "ms" : "";
+    LOG.info("delivery={} attempt={}/{} outcome={} status={} latency={} origin={}{}{}", delivery.id(),
+        delivery.attempt(), delivery.maxAttempts(), outcomeName(outcome), status, latency, origin, error, next);
+  }
+
+  private static String outcomeName(AttemptOutcome outcome) {
+    return outcome.status() == DeliveryStatus.PENDING ? "retry" : outcome.status().column();
+  }
+
+  private record Attempt(SendResult result, AttemptOutcome outcome) {
+  }
+}

@@ -1,0 +1,162 @@
+package dev.hookline.delivery;
+
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.ClaimedDelivery;
+import dev.hookline.store.DeliveryRepository;
+import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
+import java.util.List;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Keeps up to {@code maxInFlight} attempts running for one verticle instance: pop due ids (never
+ * more than the free slots), claim them in one statement, run each, and pop again as slots free.
+ * When the schedule runs dry it sleeps until the next due score (bounded by the idle poll), or
+ * until a wake signal says something new was queued. All state is confined to the verticle's
+ * event loop, so no locking is needed.
+ */
+final class DeliveryPump {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryPump.class);
+  private static final long ERROR_BACKOFF_MILLIS = 1_000;
+
+  private final Vertx vertx;
+  private final DueQueue queue;
+  private final DeliveryRepository repository;
+  private final AttemptRunner runner;
+  private final int maxInFlight;
+  private final Duration lease;
+  private final long idlePollMillis;
+
+  private int inFlight;
+  private boolean popping;
+  private boolean wakeDuringPop;
+  private boolean stopping;
+  private long timerId = -1;
+  private Promise<Void> drained;
+
+  DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner, int maxInFlight,
+               Duration lease, Duration idlePoll) {
+    this.vertx = vertx;
+    this.queue = queue;
+    this.repository = repository;
+    this.runner = runner;
+    this.maxInFlight = maxInFlight;
+    this.lease = lease;
+    this.idlePollMillis = Math.max(1, idlePoll.toMillis());
+  }
+
+  /** Something was queued: look now rather than at the next timer. */
+  void wake() {
+    if (popping) {
+      wakeDuringPop = true;
+      return;
+    }
+    pump();
+  }
+
+  private void pump() {
+    int free = maxInFlight - inFlight;
+    if (stopping || popping || free <= 0) {
+      return;
+    }
+    cancelTimer();
+    popping = true;
+    wakeDuringPop = false;
+    int requested = Math.min(free, DueQueue.MAX_POP);
+    queue.popDue(requested)
+        .compose(popped -> claimAndStart(popped.ids()).map(popped))
+        .onComplete(ar -> {
+          popping = false;
+          if (ar.failed()) {
+            LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", ar.cause().getMessage(),
+                ERROR_BACKOFF_MILLIS);
+            schedule(ERROR_BACKOFF_MILLIS);
+            return;
+          }
+          DueQueue.Popped popped = ar.result();
+          if (popped.ids().size() >= requested || wakeDuringPop) {
+            pump();
+          } else {
+            schedule(sleepMillis(popped));
+          }
+        });
+  }
+
+  private Future<Void> claimAndStart(List<Long> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
+    return repository.claim(ids, lease).compose(result -> {
+      result.claimed().forEach(this::start);
+      return queue.enqueueAll(result.stillPending());
+    });
+  }
+
+  private void start(ClaimedDelivery delivery) {
+    inFlight++;
+    runner.run(delivery).onComplete(done -> {
+      inFlight--;
+      if (stopping) {
+        if (inFlight == 0 && drained != null) {
+          drained.tryComplete();
+        }
+        return;
+      }
+      pump();
+    });
+  }
+
+  private long sleepMillis(DueQueue.Popped popped) {
+    if (popped.nextDueMillis() < 0) {
+      return idlePollMillis;
+    }
+    long untilDue = popped.nextDueMillis() - popped.redisNowMillis();
+    return Math.max(1, Math.min(untilDue, idlePollMillis));
+  }
+
+  private void schedule(long delayMillis) {
+    if (stopping || inFlight >= maxInFlight) {
+      return;
+    }
+    cancelTimer();
+    timerId = vertx.setTimer(delayMillis, id -> {
+      timerId = -1;
+      pump();
+    });
+  }
+
+  private void cancelTimer() {
+    if (timerId >= 0) {
+      vertx.cancelTimer(timerId);
+      timerId = -1;
+    }
+  }
+
+  /**
+   * Stops taking work and waits for in-flight attempts up to {@code grace}. Anything still running
+   * after that stays under its lease in Postgres and is picked up again once the lease ends.
+   */
+  Future<Void> stop(Duration grace) {
+    stopping = true;
+    cancelTimer();
+    drained = Promise.promise();
+    if (inFlight == 0) {
+      drained.tryComplete();
+    } else {
+      LOG.info("waiting up to {} ms for {} in-flight deliveries", grace.toMillis(), inFlight);
+      long deadline = vertx.setTimer(Math.max(1, grace.toMillis()), id -> {
+        if (inFlight > 0) {
+          LOG.warn("{} deliveries still in flight at the shutdown deadline; they will be retried after their lease",
+              inFlight);
+        }
+        drained.tryComplete();
+      });
+      drained.future().onComplete(done -> vertx.cancelTimer(deadline));
+    }
+    return drained.future();
+  }
+}

@@ -1,0 +1,47 @@
+package dev.hookline.delivery;
+
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.DeliveryRepository;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.MessageConsumer;
+import java.time.Duration;
+
+/** Wires one {@link DeliveryPump} to this instance's event loop and to the local wake signal. */
+public final class DeliveryVerticle extends VerticleBase {
+  /** Local-only address published to whenever a delivery is queued for now. */
+  public static final String WAKE_ADDRESS = "hookline.internal.wake";
+
+  private final DueQueue queue;
+  private final DeliveryRepository repository;
+  private final AttemptRunner runner;
+  private final int maxInFlight;
+  private final Duration lease;
+  private final Duration idlePoll;
+  private final Duration shutdownGrace;
+  private DeliveryPump pump;
+  private MessageConsumer<Object> wakeConsumer;
+
+  public DeliveryVerticle(DueQueue queue, DeliveryRepository repository, AttemptRunner runner, int maxInFlight,
+                          Duration lease, Duration idlePoll, Duration shutdownGrace) {
+    this.queue = queue;
+    this.repository = repository;
+    this.runner = runner;
+    this.maxInFlight = maxInFlight;
+    this.lease = lease;
+    this.idlePoll = idlePoll;
+    this.shutdownGrace = shutdownGrace;
+  }
+
+  @Override
+  public Future<?> start() {
+    pump = new DeliveryPump(vertx, queue, repository, runner, maxInFlight, lease, idlePoll);
+    wakeConsumer = vertx.eventBus().localConsumer(WAKE_ADDRESS, message -> pump.wake());
+    return wakeConsumer.completion().onSuccess(registered -> pump.wake());
+  }
+
+  @Override
+  public Future<?> stop() {
+    return wakeConsumer.unregister().eventually(() -> pump.stop(shutdownGrace));
+  }
+}

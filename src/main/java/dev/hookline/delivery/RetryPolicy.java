@@ -1,0 +1,39 @@
+package dev.hookline.delivery;
+
+import dev.hookline.store.AttemptOutcome;
+import java.time.Duration;
+
+/** Capped exponential backoff and the attempt budget. Pure rules, unit-tested without I/O. */
+public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay) {
+
+  /** Delay after attempt {@code n} (1-based): {@code min(base * 2^(n-1), max)}. */
+  public Duration delayAfter(int attempt) {
+    int exponent = Math.max(0, attempt - 1);
+    // Past 2^62 the multiplication would overflow; by then the cap has long applied.
+    if (exponent >= 62) {
+      return maxDelay;
+    }
+    double nanos = baseDelay.toNanos() * Math.pow(2, exponent);
+    return nanos >= maxDelay.toNanos() ? maxDelay : Duration.ofNanos((long) nanos);
+  }
+
+  /** Turns one attempt's result into the row's next state. */
+  public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result) {
+    Verdict verdict = OutcomeClassifier.classify(result);
+    String description = OutcomeClassifier.describe(result);
+    return switch (verdict) {
+      case SUCCESS -> AttemptOutcome.succeeded(result.statusCode());
+      case TRANSIENT -> attempt >= attemptsAllowed
+          ? AttemptOutcome.deadLetter(result.statusCode(), description + " (attempts exhausted)")
+          : AttemptOutcome.retry(result.statusCode(), description, delayAfter(attempt));
+      case PERMANENT -> AttemptOutcome.deadLetter(result.statusCode(), description);
+    };
+  }
+
+  /** A failure on our side before anything was sent (e.g. the credential lookup); retried like a network error. */
+  public AttemptOutcome internalFailure(int attempt, int attemptsAllowed, String description) {
+    return attempt >= attemptsAllowed
+        ? AttemptOutcome.deadLetter(null, description + " (attempts exhausted)")
+        : AttemptOutcome.retry(null, description, delayAfter(attempt));
+  }
+}

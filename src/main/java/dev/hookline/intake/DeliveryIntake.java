@@ -1,0 +1,70 @@
+package dev.hookline.intake;
+
+import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.CreateResult;
+import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.NewDelivery;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Validates, renders and stores one create request, then queues it. The row is committed before
+ * the id is queued; if queueing fails the row is still durable and the sweeper queues it.
+ */
+public final class DeliveryIntake {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryIntake.class);
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final DeliveryRepository repository;
+  private final DueQueue queue;
+  private final PayloadFreezer payloads;
+  private final int maxAttempts;
+
+  public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, PayloadFreezer payloads,
+                        int maxAttempts) {
+    this.vertx = vertx;
+    this.repository = repository;
+    this.queue = queue;
+    this.payloads = payloads;
+    this.maxAttempts = maxAttempts;
+  }
+
+  /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
+  public Future<CreateReply> create(Object body) {
+    CreateRequest request;
+    NewDelivery delivery;
+    HeaderFilter.Filtered headers;
+    try {
+      request = CreateRequestParser.parse(body);
+      if (!request.enabled()) {
+        return Future.succeededFuture(CreateReply.skipped("disabled"));
+      }
+      headers = HeaderFilter.filter(request.customHeaders());
+      String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
+      delivery = new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
+          request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
+          request.credentialUuid(), maxAttempts);
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(e);
+    }
+    return repository.getOrCreate(delivery).compose(result -> {
+      CreateReply reply = new CreateReply(result.created() ? "created" : "existing", result.id(),
+          result.deliveryUuid(), headers.dropped(), null);
+      return result.created() ? queue(result).map(reply) : Future.succeededFuture(reply);
+    });
+  }
+
+  private Future<Void> queue(CreateResult result) {
+    return queue.enqueue(result.id(), result.scheduledFor().toEpochMilli())
+        .onSuccess(queued -> vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, LOCAL))
+        .recover(error -> {
+          LOG.warn("delivery={} stored but not queued ({}); the sweeper will queue it", result.id(), error.getMessage());
+          return Future.succeededFuture();
+        });
+  }
+}

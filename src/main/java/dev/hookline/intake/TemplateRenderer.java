@@ -1,0 +1,209 @@
+package dev.hookline.intake;
+
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.time.Clock;
+import java.time.DateTimeException;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
+import java.time.format.TextStyle;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+/**
+ * Fills {@code {{ path }}} placeholders in JSON templates from a render context.
+ *
+ * <p>Mirrors a reference implementation, so its quirks (reserved time built-ins, the
+ * {@code initial_context.} fallback, backslash-n unescaping) are kept on purpose.
+ */
+public final class TemplateRenderer {
+
+  private static final Pattern PLACEHOLDER =
+      Pattern.compile("\\{\\{\\s*([^\\s|}]+)\\s*(?:\\|\\s*([^}]*?)\\s*)?\\}\\}");
+
+  private static final String CURRENT_TIME = "current_time";
+  private static final String CURRENT_TIME_IN = "current_time_";
+  private static final String CURRENT_WEEKDAY = "current_weekday";
+  private static final String CURRENT_WEEKDAY_IN = "current_weekday_";
+  private static final String INITIAL_CONTEXT = "initial_context.";
+  private static final String FALLBACK = "fallback";
+  private static final String FALLBACK_WITH_TEXT = "fallback:";
+
+  // ZoneOffset.UTC would print "Z" for the zone name; the region id prints "UTC".
+  private static final ZoneId UTC = ZoneId.of("UTC");
+  private static final DateTimeFormatter TIME_FORMAT =
+      DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss z", Locale.ENGLISH);
+
+  private final Clock clock;
+
+  public TemplateRenderer(Clock clock) {
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** Renders a JSON template value against the render context. */
+  public Object render(Object template, JsonObject context) {
+    if (template instanceof String text) {
+      return renderString(text, context);
+    }
+    // Vert.x keeps nested values as raw Map/List until they are read through a getter.
+    if (template instanceof JsonObject object) {
+      return renderObject(object.getMap(), context);
+    }
+    if (template instanceof Map<?, ?> map) {
+      return renderObject(map, context);
+    }
+    if (template instanceof JsonArray array) {
+      return renderArray(array.getList(), context);
+    }
+    if (template instanceof List<?> list) {
+      return renderArray(list, context);
+    }
+    return template;
+  }
+
+  /** Renders one string (placeholders replaced). */
+  public String renderString(String text, JsonObject context) {
+    Objects.requireNonNull(text, "text");
+    if (!text.contains("{{")) {
+      return unescapeNewlines(text);
+    }
+    JsonObject ctx = context == null ? new JsonObject() : context;
+    ZonedDateTime now = clock.instant().atZone(UTC);
+    ZoneId weekdayZone = firstCurrentTimeZone(text).orElse(UTC);
+
+    Matcher matcher = PLACEHOLDER.matcher(text);
+    StringBuilder out = new StringBuilder(text.length());
+    while (matcher.find()) {
+      String path = matcher.group(1);
+      Object value = resolve(path, ctx, now, weekdayZone);
+      String replacement = toText(path, value, matcher.group(2));
+      matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    }
+    matcher.appendTail(out);
+    return unescapeNewlines(out.toString());
+  }
+
+  private JsonObject renderObject(Map<?, ?> map, JsonObject context) {
+    JsonObject result = new JsonObject();
+    for (Map.Entry<?, ?> entry : map.entrySet()) {
+      String key = renderString(String.valueOf(entry.getKey()), context);
+      result.put(key, render(entry.getValue(), context));
+    }
+    return result;
+  }
+
+  private JsonArray renderArray(List<?> list, JsonObject context) {
+    JsonArray result = new JsonArray();
+    for (Object item : list) {
+      result.add(render(item, context));
+    }
+    return result;
+  }
+
+  private Object resolve(String path, JsonObject context, ZonedDateTime now, ZoneId weekdayZone) {
+    if (path.equals(CURRENT_TIME)) {
+      return TIME_FORMAT.format(now);
+    }
+    if (path.startsWith(CURRENT_TIME_IN)) {
+      return zone(path.substring(CURRENT_TIME_IN.length()))
+          .map(zone -> TIME_FORMAT.format(now.withZoneSameInstant(zone)))
+          .orElse("");
+    }
+    if (path.equals(CURRENT_WEEKDAY)) {
+      return weekday(now, weekdayZone);
+    }
+    if (path.startsWith(CURRENT_WEEKDAY_IN)) {
+      return zone(path.substring(CURRENT_WEEKDAY_IN.length()))
+          .map(zone -> weekday(now, zone))
+          .orElse("");
+    }
+    Object value = lookup(path, context);
+    if (value == null && path.startsWith(INITIAL_CONTEXT)) {
+      // Callers write initial_context.x even when x was flattened into the top level.
+      value = lookup(path.substring(INITIAL_CONTEXT.length()), context);
+    }
+    return value;
+  }
+
+  private static Object lookup(String path, JsonObject context) {
+    Object current = context;
+    for (String step : path.split("\\.", -1)) {
+      if (current instanceof JsonObject object) {
+        current = object.getMap().get(step);
+      } else if (current instanceof Map<?, ?> map) {
+        current = map.get(step);
+      } else {
+        return null;
+      }
+    }
+    return current;
+  }
+
+  // A bare current_weekday follows the zone of the time printed beside it, so the two agree.
+  private static Optional<ZoneId> firstCurrentTimeZone(String text) {
+    Matcher matcher = PLACEHOLDER.matcher(text);
+    while (matcher.find()) {
+      String path = matcher.group(1);
+      if (path.startsWith(CURRENT_TIME_IN)) {
+        return zone(path.substring(CURRENT_TIME_IN.length()));
+      }
+    }
+    return Optional.empty();
+  }
+
+  private static Optional<ZoneId> zone(String id) {
+    try {
+      return Optional.of(ZoneId.of(id));
+    } catch (DateTimeException e) {
+      return Optional.empty();
+    }
+  }
+
+  private static String weekday(ZonedDateTime now, ZoneId zone) {
+    return now.withZoneSameInstant(zone).getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
+  }
+
+  private static String toText(String path, Object value, String defaultSpec) {
+    boolean missing = value == null || "".equals(value);
+    if (defaultSpec != null && missing) {
+      if (defaultSpec.equals(FALLBACK)) {
+        return titleCase(path);
+      }
+      if (defaultSpec.startsWith(FALLBACK_WITH_TEXT)) {
+        return defaultSpec.substring(FALLBACK_WITH_TEXT.length()).trim();
+      }
+      return defaultSpec;
+    }
+    if (value == null) {
+      return "";
+    }
+    if (value instanceof String string) {
+      return string;
+    }
+    return Json.encode(value);
+  }
+
+  /** Turns a path like {@code initial_context.first_name} into a readable label {@code First Name}. */
+  private static String titleCase(String path) {
+    String word = path.substring(path.lastIndexOf('.') + 1).replace('_', ' ').replace('-', ' ');
+    StringBuilder out = new StringBuilder(word.length());
+    boolean startOfWord = true;
+    for (char c : word.toCharArray()) {
+      out.append(startOfWord ? Character.toUpperCase(c) : Character.toLowerCase(c));
+      startOfWord = c == ' ';
+    }
+    return out.toString();
+  }
+
+  // Templates stored as JSON often carry "\n" literally; the reference turns them into line breaks.
+  private static String unescapeNewlines(String text) {
+    return text.replace("\\n", "\n");
+  }
+}

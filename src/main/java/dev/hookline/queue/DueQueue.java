@@ -1,0 +1,174 @@
+package dev.hookline.queue;
+
+import dev.hookline.store.DueRef;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.nio.charset.StandardCharsets;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The Redis schedule: sorted sets {@code <prefix>:due:<shard>}, member = delivery id, score = due
+ * time in epoch ms. Redis is only an index into Postgres; anything lost here the sweeper restores.
+ */
+public final class DueQueue {
+  /** Bounded so the script's {@code unpack} stays far below Lua's stack limit. */
+  public static final int MAX_POP = 1_000;
+
+  /*
+   * Pops up to ARGV[1] due ids across the shards in one atomic step, using the Redis clock so all
+   * workers agree on "now". When it comes back short it also reports the earliest future score,
+   * so an idle worker can sleep exactly until the next delivery is due.
+   */
+  private static final String POP_SCRIPT = """
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      local limit = tonumber(ARGV[1])
+      local out = {}
+      for _, key in ipairs(KEYS) do
+        local room = limit - #out
+        if room <= 0 then break end
+        local ids = redis.call('ZRANGE', key, '-inf', now, 'BYSCORE', 'LIMIT', 0, room)
+        if #ids > 0 then
+          redis.call('ZREM', key, unpack(ids))
+          for _, id in ipairs(ids) do out[#out + 1] = id end
+        end
+      end
+      local nextDue = -1
+      if #out < limit then
+        for _, key in ipairs(KEYS) do
+          local first = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+          if #first > 0 then
+            local score = tonumber(first[2])
+            if nextDue < 0 or score < nextDue then nextDue = score end
+          end
+        end
+      end
+      return {out, now, nextDue}
+      """;
+  private static final String POP_SHA = sha1(POP_SCRIPT);
+
+  private final Redis redis;
+  private final String keyPrefix;
+  private final int shards;
+  private final AtomicInteger rotation = new AtomicInteger();
+
+  public DueQueue(Redis redis, String keyPrefix, int shards) {
+    this.redis = redis;
+    this.keyPrefix = keyPrefix;
+    this.shards = shards;
+  }
+
+  /** A pooled client used connection-less; commands from all verticles share its connections. */
+  public static Redis createClient(Vertx vertx, String url, int poolSize) {
+    return Redis.createClient(vertx, new RedisOptions()
+        .setConnectionString(url)
+        .setMaxPoolSize(poolSize)
+        .setMaxPoolWaiting(4_096)
+        .setMaxWaitingHandlers(4_096));
+  }
+
+  public String key(int shard) {
+    return keyPrefix + ":due:" + shard;
+  }
+
+  public int shardOf(long id) {
+    return (int) Math.floorMod(id, (long) shards);
+  }
+
+  public Future<Void> enqueue(long id, long dueAtMillis) {
+    return enqueueAll(List.of(new DueRef(id, dueAtMillis)));
+  }
+
+  /** One ZADD per shard, sent as one pipelined batch. Re-adding a queued id only moves its score. */
+  public Future<Void> enqueueAll(List<DueRef> refs) {
+    if (refs.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    Map<Integer, Request> byShard = new HashMap<>();
+    for (DueRef ref : refs) {
+      byShard.computeIfAbsent(shardOf(ref.id()), shard -> Request.cmd(Command.ZADD).arg(key(shard)))
+          .arg(ref.dueAtMillis())
+          .arg(ref.id());
+    }
+    return redis.batch(new ArrayList<>(byShard.values())).mapEmpty();
+  }
+
+  public Future<Popped> popDue(int max) {
+    int limit = Math.max(1, Math.min(max, MAX_POP));
+    List<String> keys = rotatedKeys();
+    return eval(keys, limit).map(DueQueue::toPopped);
+  }
+
+  /** Total queued ids over all shards (tests and operators). */
+  public Future<Long> size() {
+    List<Request> requests = new ArrayList<>(shards);
+    for (int shard = 0; shard < shards; shard++) {
+      requests.add(Request.cmd(Command.ZCARD).arg(key(shard)));
+    }
+    return redis.batch(requests).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+  }
+
+  /** The queued score of an id, or null when it is not queued. */
+  public Future<Long> scoreOf(long id) {
+    return redis.send(Request.cmd(Command.ZSCORE).arg(key(shardOf(id))).arg(id))
+        .map(response -> response == null ? null : Math.round(response.toDouble()));
+  }
+
+  private Future<Response> eval(List<String> keys, int limit) {
+    return redis.send(script(Command.EVALSHA, POP_SHA, keys, limit)).recover(error -> {
+      if (error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")) {
+        return redis.send(script(Command.EVAL, POP_SCRIPT, keys, limit));
+      }
+      return Future.failedFuture(error);
+    });
+  }
+
+  private static Request script(Command command, String scriptOrSha, List<String> keys, int limit) {
+    Request request = Request.cmd(command).arg(scriptOrSha).arg(keys.size());
+    keys.forEach(request::arg);
+    return request.arg(limit);
+  }
+
+  /** Starts each pop at a different shard so no shard waits behind a busy one. */
+  private List<String> rotatedKeys() {
+    int start = Math.floorMod(rotation.getAndIncrement(), shards);
+    List<String> keys = new ArrayList<>(shards);
+    for (int i = 0; i < shards; i++) {
+      keys.add(key((start + i) % shards));
+    }
+    return keys;
+  }
+
+  private static Popped toPopped(Response response) {
+    Response idsResponse = response.get(0);
+    List<Long> ids = new ArrayList<>(idsResponse.size());
+    for (Response id : idsResponse) {
+      ids.add(id.toLong());
+    }
+    return new Popped(ids, response.get(1).toLong(), response.get(2).toLong());
+  }
+
+  private static String sha1(String script) {
+    try {
+      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
+    } catch (NoSuchAlgorithmException e) {
+      throw new IllegalStateException(e);
+    }
+  }
+
+  /** Ids taken off the schedule; {@code nextDueMillis} is -1 when nothing else is queued or the pop was full. */
+  public record Popped(List<Long> ids, long redisNowMillis, long nextDueMillis) {
+  }
+}

@@ -1,0 +1,19 @@
+package dev.hookline.store;
+
+import java.time.Duration;
+
+/** What one attempt decided; {@code retryDelay} is set only when the row stays pending. */
+public record AttemptOutcome(DeliveryStatus status, Integer statusCode, String error, Duration retryDelay) {
+
+  public static AttemptOutcome succeeded(int statusCode) {
+    return new AttemptOutcome(DeliveryStatus.SUCCEEDED, statusCode, null, null);
+  }
+
+  public static AttemptOutcome retry(Integer statusCode, String error, Duration delay) {
+    return new AttemptOutcome(DeliveryStatus.PENDING, statusCode, error, delay);
+  }
+
+  public static AttemptOutcome deadLetter(Integer statusCode, String error) {
+    return new AttemptOutcome(DeliveryStatus.DEAD_LETTER, statusCode, error, null);
+  }
+}

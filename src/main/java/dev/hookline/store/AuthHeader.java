@@ -1,0 +1,37 @@
+package dev.hookline.store;
+
+import io.vertx.core.json.JsonObject;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.Optional;
+
+/** The one header a credential contributes. {@link #toString()} never shows the value. */
+public record AuthHeader(String name, String value) {
+
+  /** Maps a credential row to its header; empty when the type is unknown or the data incomplete. */
+  public static Optional<AuthHeader> from(String type, JsonObject data) {
+    if (type == null || data == null) {
+      return Optional.empty();
+    }
+    return switch (type) {
+      case "bearer_token" -> text(data, "token").map(token -> new AuthHeader("Authorization", "Bearer " + token));
+      case "api_key" -> text(data, "api_key").map(key ->
+          new AuthHeader(text(data, "header_name").orElse("X-API-Key"), key));
+      case "basic_auth" -> text(data, "username").flatMap(user -> text(data, "password").map(password ->
+          new AuthHeader("Authorization", "Basic " + Base64.getEncoder()
+              .encodeToString((user + ":" + password).getBytes(StandardCharsets.UTF_8)))));
+      case "custom_header" -> text(data, "header_name").flatMap(name -> text(data, "header_value").map(value ->
+          new AuthHeader(name, value)));
+      default -> Optional.empty();
+    };
+  }
+
+  private static Optional<String> text(JsonObject data, String field) {
+    return data.getValue(field) instanceof String s && !s.isEmpty() ? Optional.of(s) : Optional.empty();
+  }
+
+  @Override
+  public String toString() {
+    return "AuthHeader[name=" + name + ", value=***]";
+  }
+}

@@ -1,0 +1,5 @@
+package dev.hookline.store;
+
+/** A pending delivery id with its due time in epoch milliseconds: exactly what the Redis schedule holds. */
+public record DueRef(long id, long dueAtMillis) {
+}

@@ -1,0 +1,71 @@
+package dev.hookline.store;
+
+import io.vertx.pgclient.PgConnectOptions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Properties;
+import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.output.MigrateResult;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Applies the Flyway migrations over JDBC. Blocking by nature: call it from a worker thread
+ * ({@code vertx.executeBlocking}), never from an event loop.
+ */
+public final class Migrations {
+  private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
+  private static final String INVALID_CATALOG_NAME = "3D000";
+
+  private Migrations() {
+  }
+
+  /** Creates the database when it does not exist yet, then migrates; returns the schema version. */
+  public static String apply(PgConnectOptions options) {
+    ensureDatabase(options);
+    Flyway flyway = Flyway.configure()
+        .dataSource(jdbcUrl(options, options.getDatabase()), options.getUser(), options.getPassword())
+        .locations("classpath:db/migration")
+        .load();
+    MigrateResult result = flyway.migrate();
+    return result.targetSchemaVersion != null ? result.targetSchemaVersion
+        : flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();
+  }
+
+  private static void ensureDatabase(PgConnectOptions options) {
+    try (Connection ignored = connect(options, options.getDatabase())) {
+      return;
+    } catch (SQLException e) {
+      if (!INVALID_CATALOG_NAME.equals(e.getSQLState())) {
+        throw new IllegalStateException("cannot connect to Postgres database " + options.getDatabase()
+            + " at " + options.getHost() + ":" + options.getPort() + ": " + e.getMessage(), e);
+      }
+    }
+    try (Connection admin = connect(options, "postgres"); Statement statement = admin.createStatement()) {
+      statement.execute("CREATE DATABASE " + quoteIdentifier(options.getDatabase()));
+      LOG.info("Created database {}", options.getDatabase());
+    } catch (SQLException e) {
+      throw new IllegalStateException("database " + options.getDatabase() + " does not exist and could not be created: "
+          + e.getMessage(), e);
+    }
+  }
+
+  private static Connection connect(PgConnectOptions options, String database) throws SQLException {
+    Properties props = new Properties();
+    props.setProperty("user", options.getUser());
+    if (options.getPassword() != null) {
+      props.setProperty("password", options.getPassword());
+    }
+    return DriverManager.getConnection(jdbcUrl(options, database), props);
+  }
+
+  static String jdbcUrl(PgConnectOptions options, String database) {
+    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
+  }
+
+  static String quoteIdentifier(String name) {
+    return "\"" + name.replace("\"", "\"\"") + "\"";
+  }
+}
