@@ -92,7 +92,7 @@ final class DeliveryPump {
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
     return repository.claim(ids, lease).compose(result -> {
       result.claimed().forEach(this::start);
-      return queue.enqueueAll(result.stillPending());
+      return queue.enqueueAll(result.stillPending()).mapEmpty();
     });
   }
 

@@ -88,13 +88,16 @@ public final class DueQueue {
   }
 
   public Future<Void> enqueue(long id, long dueAtMillis) {
-    return enqueueAll(List.of(new DueRef(id, dueAtMillis)));
+    return enqueueAll(List.of(new DueRef(id, dueAtMillis))).mapEmpty();
   }
 
-  /** One ZADD per shard, sent as one pipelined batch. Re-adding a queued id only moves its score. */
-  public Future<Void> enqueueAll(List<DueRef> refs) {
+  /**
+   * One ZADD per shard, sent as one pipelined batch. Re-adding a queued id only moves its score.
+   * Returns how many ids were not queued before, which is what a sweep actually healed.
+   */
+  public Future<Long> enqueueAll(List<DueRef> refs) {
     if (refs.isEmpty()) {
-      return Future.succeededFuture();
+      return Future.succeededFuture(0L);
     }
     Map<Integer, Request> byShard = new HashMap<>();
     for (DueRef ref : refs) {
@@ -102,7 +105,8 @@ public final class DueQueue {
           .arg(ref.dueAtMillis())
           .arg(ref.id());
     }
-    return redis.batch(new ArrayList<>(byShard.values())).mapEmpty();
+    return redis.batch(new ArrayList<>(byShard.values()))
+        .map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
   public Future<Popped> popDue(int max) {

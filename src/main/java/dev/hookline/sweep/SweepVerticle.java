@@ -58,12 +58,12 @@ public final class SweepVerticle extends VerticleBase {
   }
 
   private void report(Sweeper.SweepResult result) {
-    if (result.requeued() > 0 || result.deadLettered() > 0) {
-      LOG.info("sweep requeued {} overdue deliveries, dead-lettered {} whose final attempt was never recorded",
-          result.requeued(), result.deadLettered());
+    if (result.restored() > 0 || result.deadLettered() > 0) {
+      LOG.info("sweep re-added {} overdue deliveries ({} were missing from the schedule), dead-lettered {} whose"
+          + " final attempt was never recorded", result.overdue(), result.restored(), result.deadLettered());
       vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, new DeliveryOptions().setLocalOnly(true));
     } else {
-      LOG.debug("sweep found nothing overdue");
+      LOG.debug("sweep re-added {} overdue deliveries, none missing from the schedule", result.overdue());
     }
   }
 

@@ -23,17 +23,18 @@ public final class Sweeper {
 
   public Future<SweepResult> sweepOnce() {
     return repository.deadLetterExhausted()
-        .compose(parked -> sweepFrom(0L, 0).map(requeued -> new SweepResult(requeued, parked)));
+        .compose(parked -> sweepFrom(0L, new SweepResult(0, 0, parked)));
   }
 
   /** Keyset pagination: the whole backlog is drained, however large, one bounded page at a time. */
-  private Future<Integer> sweepFrom(long afterId, int requeuedSoFar) {
+  private Future<SweepResult> sweepFrom(long afterId, SweepResult soFar) {
     return repository.overduePage(afterId, pageSize).compose(page -> {
       if (page.isEmpty()) {
-        return Future.succeededFuture(requeuedSoFar);
+        return Future.succeededFuture(soFar);
       }
-      return queue.enqueueAll(page).compose(queued -> {
-        int total = requeuedSoFar + page.size();
+      return queue.enqueueAll(page).compose(missing -> {
+        SweepResult total = new SweepResult(soFar.overdue() + page.size(), soFar.restored() + missing,
+            soFar.deadLettered());
         return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(lastId(page), total);
       });
     });
@@ -43,7 +44,10 @@ public final class Sweeper {
     return page.get(page.size() - 1).id();
   }
 
-  /** {@code requeued}: overdue ids put back on the schedule; {@code deadLettered}: exhausted rows parked. */
-  public record SweepResult(int requeued, int deadLettered) {
+  /**
+   * {@code overdue}: pending rows past due, all re-added; {@code restored}: those of them that were
+   * missing from the schedule; {@code deadLettered}: exhausted rows parked.
+   */
+  public record SweepResult(int overdue, long restored, int deadLettered) {
   }
 }

@@ -1,0 +1,168 @@
+package dev.hookline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+class ConfigLoaderTest {
+
+  @TempDir
+  Path dir;
+
+  private static HooklineConfig loadEnv(Map<String, String> env) {
+    return HooklineConfig.from(ConfigLoader.load(null, env));
+  }
+
+  @Test
+  void noFileAndNoEnvironmentGivesTheDefaults() {
+    assertThat(ConfigLoader.load(null, Map.of())).isEqualTo(ConfigLoader.defaults());
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "WEBHOOK_DELIVERY_MAX_ATTEMPTS, 7, maxAttempts, 7",
+      "WEBHOOK_DELIVERY_BASE_DELAY_SECONDS, 0.05, baseDelaySeconds, 0.05",
+      "WEBHOOK_DELIVERY_MAX_DELAY_SECONDS, 5, maxDelaySeconds, 5",
+      "WEBHOOK_DELIVERY_TIMEOUT_SECONDS, 2, timeoutSeconds, 2"})
+  void legacyVariableLandsOnItsKeyAsANumber(String variable, String value, String key, double expected) {
+    JsonObject delivery = ConfigLoader.load(null, Map.of(variable, value)).getJsonObject("delivery");
+
+    assertThat(delivery.getValue(key)).isInstanceOf(Number.class);
+    assertThat(delivery.getDouble(key)).isEqualTo(expected);
+    JsonObject untouched = ConfigLoader.defaults().getJsonObject("delivery");
+    untouched.remove(key);
+    delivery.remove(key);
+    assertThat(delivery).isEqualTo(untouched);
+  }
+
+  @Test
+  void legacyMaxAttemptsValidatesAsAWholeNumber() {
+    assertThat(loadEnv(Map.of("WEBHOOK_DELIVERY_MAX_ATTEMPTS", "7")).delivery().maxAttempts()).isEqualTo(7);
+  }
+
+  @Test
+  void allLegacyVariablesTogetherLandOnTheirKeys() {
+    HooklineConfig.Delivery delivery = loadEnv(Map.of(
+        "WEBHOOK_DELIVERY_MAX_ATTEMPTS", "7",
+        "WEBHOOK_DELIVERY_BASE_DELAY_SECONDS", "0.05",
+        "WEBHOOK_DELIVERY_MAX_DELAY_SECONDS", "5",
+        "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "2")).delivery();
+
+    assertThat(delivery.maxAttempts()).isEqualTo(7);
+    assertThat(delivery.baseDelaySeconds()).isEqualTo(0.05);
+    assertThat(delivery.maxDelaySeconds()).isEqualTo(5.0);
+    assertThat(delivery.timeoutSeconds()).isEqualTo(2.0);
+    assertThat(delivery.leaseSeconds()).isEqualTo(90.0);
+  }
+
+  @Test
+  void postgresAndRedisUrlsCanBeOverridden() {
+    HooklineConfig config = loadEnv(Map.of(
+        "HOOKLINE_POSTGRES_URL", "postgresql://app:pw@db.internal:6543/hooks",
+        "HOOKLINE_REDIS_URL", "rediss://cache.internal:6380"));
+
+    assertThat(config.postgres().url()).isEqualTo("postgresql://app:pw@db.internal:6543/hooks");
+    assertThat(config.redis().url()).isEqualTo("rediss://cache.internal:6380");
+  }
+
+  @Test
+  void genericVariablesSetAnyKey() {
+    HooklineConfig config = loadEnv(Map.of("HOOKLINE_DELIVERY_MAX_IN_FLIGHT", "10", "HOOKLINE_SWEEP_PAGE_SIZE", "20"));
+
+    assertThat(config.delivery().maxInFlight()).isEqualTo(10);
+    assertThat(config.sweep().pageSize()).isEqualTo(20);
+  }
+
+  @ParameterizedTest
+  @CsvSource({
+      "delivery, maxInFlight, HOOKLINE_DELIVERY_MAX_IN_FLIGHT",
+      "sweep, pageSize, HOOKLINE_SWEEP_PAGE_SIZE",
+      "postgres, url, HOOKLINE_POSTGRES_URL",
+      "delivery, baseDelaySeconds, HOOKLINE_DELIVERY_BASE_DELAY_SECONDS",
+      "http, port, HOOKLINE_HTTP_PORT"})
+  void envNameIsUpperSnakeCaseWithPrefix(String section, String key, String expected) {
+    assertThat(ConfigLoader.envName(section, key)).isEqualTo(expected);
+  }
+
+  @Test
+  void hooklineNameBeatsLegacyName() {
+    HooklineConfig config = loadEnv(Map.of(
+        "WEBHOOK_DELIVERY_MAX_ATTEMPTS", "7",
+        "HOOKLINE_DELIVERY_MAX_ATTEMPTS", "9"));
+
+    assertThat(config.delivery().maxAttempts()).isEqualTo(9);
+  }
+
+  @Test
+  void environmentValueIsValidatedLikeAnyOther() {
+    JsonObject json = ConfigLoader.load(null, Map.of("WEBHOOK_DELIVERY_MAX_ATTEMPTS", "abc"));
+
+    assertThatThrownBy(() -> HooklineConfig.from(json))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("delivery.maxAttempts");
+  }
+
+  @Test
+  void fileOverridesOnlyTheKeysItNames() throws IOException {
+    Path file = dir.resolve("hookline.json");
+    Files.writeString(file, "{\"delivery\": {\"maxAttempts\": 9}, \"http\": {\"port\": 9090}}");
+
+    HooklineConfig config = HooklineConfig.from(ConfigLoader.load(file, Map.of()));
+
+    assertThat(config.delivery().maxAttempts()).isEqualTo(9);
+    assertThat(config.http().port()).isEqualTo(9090);
+    assertThat(config.delivery().timeoutSeconds()).isEqualTo(30.0);
+    assertThat(config.delivery().leaseSeconds()).isEqualTo(90.0);
+    assertThat(config.delivery().headerPrefix()).isEqualTo("X-Dograh");
+    assertThat(config.redis().shards()).isEqualTo(4);
+    assertThat(config.postgres().url()).isEqualTo("postgresql://postgres@127.0.0.1:5432/hookline");
+  }
+
+  @Test
+  void environmentBeatsTheFile() throws IOException {
+    Path file = dir.resolve("hookline.json");
+    Files.writeString(file, "{\"delivery\": {\"maxAttempts\": 9}}");
+
+    HooklineConfig config = HooklineConfig.from(ConfigLoader.load(file, Map.of("HOOKLINE_DELIVERY_MAX_ATTEMPTS", "3")));
+
+    assertThat(config.delivery().maxAttempts()).isEqualTo(3);
+  }
+
+  @Test
+  void fileThatIsNotJsonIsRefusedNamingTheFile() throws IOException {
+    Path file = dir.resolve("broken.json");
+    Files.writeString(file, "delivery: {maxAttempts: 9");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void fileHoldingAJsonArrayIsRefusedNamingTheFile() throws IOException {
+    Path file = dir.resolve("array.json");
+    Files.writeString(file, "[1, 2]");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString());
+  }
+
+  @Test
+  void missingFileIsRefusedNamingTheFile() {
+    Path file = dir.resolve("absent.json");
+
+    assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining(file.toString());
+  }
+}

@@ -1,0 +1,172 @@
+package dev.hookline.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+class HooklineConfigTest {
+
+  /** Defaults with one dotted key replaced. */
+  private static JsonObject defaultsWith(String dottedKey, Object value) {
+    JsonObject json = ConfigLoader.defaults();
+    String[] parts = dottedKey.split("\\.");
+    json.getJsonObject(parts[0]).put(parts[1], value);
+    return json;
+  }
+
+  private static String problemWith(JsonObject json) {
+    try {
+      HooklineConfig.from(json);
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("expected a ConfigException for " + json.encode());
+  }
+
+  @Test
+  void defaultsValidateToTheDocumentedValues() {
+    HooklineConfig config = HooklineConfig.from(ConfigLoader.defaults());
+
+    HooklineConfig.Delivery delivery = config.delivery();
+    assertThat(delivery.maxAttempts()).isEqualTo(5);
+    assertThat(delivery.baseDelaySeconds()).isEqualTo(30.0);
+    assertThat(delivery.maxDelaySeconds()).isEqualTo(600.0);
+    assertThat(delivery.timeoutSeconds()).isEqualTo(30.0);
+    assertThat(delivery.timeout()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(delivery.leaseSeconds()).isEqualTo(90.0);
+    assertThat(delivery.lease()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(delivery.instances()).isEqualTo(2);
+    assertThat(delivery.maxInFlight()).isEqualTo(256);
+    assertThat(delivery.headerPrefix()).isEqualTo("X-Dograh");
+    assertThat(config.redis().keyPrefix()).isEqualTo("hookline");
+    assertThat(config.redis().shards()).isEqualTo(4);
+    assertThat(config.sweep().interval()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(config.sweep().pageSize()).isEqualTo(500);
+    assertThat(config.http().port()).isEqualTo(8080);
+    assertThat(config.postgres().url()).isEqualTo("postgresql://postgres@127.0.0.1:5432/hookline");
+  }
+
+  @Test
+  void fractionalSecondsAreKept() {
+    HooklineConfig config = HooklineConfig.from(defaultsWith("delivery.baseDelaySeconds", 0.05));
+
+    assertThat(config.delivery().baseDelaySeconds()).isEqualTo(0.05);
+  }
+
+  @Test
+  void zeroMaxAttemptsIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.maxAttempts", 0))).contains("delivery.maxAttempts");
+  }
+
+  @Test
+  void textMaxAttemptsIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.maxAttempts", "abc"))).contains("delivery.maxAttempts");
+  }
+
+  @Test
+  void fractionalMaxAttemptsIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.maxAttempts", 2.5))).contains("delivery.maxAttempts");
+  }
+
+  @Test
+  void negativeTimeoutIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.timeoutSeconds", -1))).contains("delivery.timeoutSeconds");
+  }
+
+  @Test
+  void nonPostgresUrlIsRefused() {
+    assertThat(problemWith(defaultsWith("postgres.url", "mysql://x"))).contains("postgres.url");
+  }
+
+  @Test
+  void nonRedisUrlIsRefused() {
+    assertThat(problemWith(defaultsWith("redis.url", "http://x"))).contains("redis.url");
+  }
+
+  @Test
+  void zeroShardsIsRefused() {
+    assertThat(problemWith(defaultsWith("redis.shards", 0))).contains("redis.shards");
+  }
+
+  @Test
+  void leaseEqualToTimeoutIsRefused() {
+    JsonObject json = defaultsWith("delivery.leaseSeconds", 30);
+    json.getJsonObject("delivery").put("timeoutSeconds", 30);
+
+    assertThat(problemWith(json))
+        .contains("delivery.leaseSeconds").contains("delivery.timeoutSeconds").contains("longer");
+  }
+
+  @Test
+  void leaseShorterThanTimeoutIsRefused() {
+    JsonObject json = defaultsWith("delivery.leaseSeconds", 20);
+    json.getJsonObject("delivery").put("timeoutSeconds", 30);
+
+    assertThat(problemWith(json)).contains("delivery.leaseSeconds").contains("delivery.timeoutSeconds");
+  }
+
+  @Test
+  void leaseLongerThanTimeoutIsAccepted() {
+    JsonObject json = defaultsWith("delivery.leaseSeconds", 31);
+    json.getJsonObject("delivery").put("timeoutSeconds", 30);
+
+    assertThat(HooklineConfig.from(json).delivery().leaseSeconds()).isEqualTo(31.0);
+  }
+
+  @Test
+  void everyBadKeyIsNamedInOneMessage() {
+    JsonObject json = defaultsWith("delivery.maxAttempts", 0);
+    json.getJsonObject("redis").put("shards", 0);
+
+    assertThat(problemWith(json)).contains("delivery.maxAttempts").contains("redis.shards");
+  }
+
+  @Test
+  void missingKeyIsRefused() {
+    JsonObject json = ConfigLoader.defaults();
+    json.getJsonObject("http").remove("port");
+
+    assertThat(problemWith(json)).contains("http.port");
+  }
+
+  @Test
+  void postgresRedactedUrlMasksThePassword() {
+    HooklineConfig.Postgres postgres = new HooklineConfig.Postgres("postgresql://u:s3cret@h:5432/db", 8);
+
+    assertThat(postgres.redactedUrl()).doesNotContain("s3cret").contains("u:***@h");
+  }
+
+  @Test
+  void redisRedactedUrlMasksAPasswordWithoutUser() {
+    HooklineConfig.Redis redis = new HooklineConfig.Redis("redis://:pw@h:6379", "hookline", 4, 8);
+
+    assertThat(redis.redactedUrl()).doesNotContain("pw").contains("h:6379");
+  }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"postgresql://u@h:5432/db?password=abc", "postgresql://u@h:5432/db?sslmode=disable&password=abc",
+      "postgresql://u@h:5432/db?PASSWORD=abc"})
+  void redactedUrlMasksAPasswordQueryParameter(String url) {
+    String redacted = new HooklineConfig.Postgres(url, 8).redactedUrl();
+
+    assertThat(redacted).doesNotContain("abc").contains("u@h:5432/db");
+  }
+
+  @Test
+  void urlWithoutPasswordIsLeftReadable() {
+    assertThat(new HooklineConfig.Postgres("postgresql://postgres@127.0.0.1:5432/hookline", 8).redactedUrl())
+        .isEqualTo("postgresql://postgres@127.0.0.1:5432/hookline");
+  }
+
+  @Test
+  void validationMessageDoesNotLeakTheRejectedUrlsPassword() {
+    String message = problemWith(defaultsWith("postgres.url", "mysql://u:s3cret@h:3306/db"));
+
+    assertThat(message).contains("postgres.url").doesNotContain("s3cret");
+  }
+}

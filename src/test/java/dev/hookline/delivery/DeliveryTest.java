@@ -1,0 +1,321 @@
+package dev.hookline.delivery;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hookline.Hookline;
+import dev.hookline.store.CredentialStore;
+import dev.hookline.store.PostgresPool;
+import dev.hookline.testing.Await;
+import dev.hookline.testing.Messages;
+import dev.hookline.testing.Receiver;
+import dev.hookline.testing.Receiver.Reply;
+import dev.hookline.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.sql.Timestamp;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The delivery semantics of the design, against a real receiver, Postgres and Redis. */
+@ExtendWith(VertxExtension.class)
+class DeliveryTest {
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private TestInfra infra;
+  private Receiver receiver;
+  private Hookline hookline;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    infra = TestInfra.create();
+    receiver = Receiver.start(vertx);
+  }
+
+  @AfterEach
+  void tearDown() {
+    if (hookline != null) {
+      hookline.stop().await();
+    }
+    receiver.close();
+    infra.close();
+  }
+
+  private void start(Vertx vertx, JsonObject deliveryOverrides) {
+    JsonObject config = infra.config();
+    config.getJsonObject("delivery").mergeIn(deliveryOverrides);
+    hookline = Hookline.start(vertx, config).await();
+  }
+
+  private long create(Vertx vertx, JsonObject message) {
+    JsonObject reply = Messages.send(vertx, message);
+    assertThat(reply.getString("status")).isEqualTo("created");
+    return reply.getLong("deliveryId");
+  }
+
+  private String status(long id) {
+    return (String) infra.sql("SELECT status FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+  }
+
+  private List<Object> row(long id) {
+    return infra.sql("SELECT status, attempt_count, last_status_code, last_error, scheduled_for, updated_at,"
+        + " delivery_uuid::text, payload FROM webhook_deliveries WHERE id = ?", id).get(0);
+  }
+
+  private void awaitStatus(long id, String expected) {
+    Await.until("delivery " + id + " to be " + expected, WAIT, () -> expected.equals(status(id)),
+        () -> "row: " + row(id));
+  }
+
+  @Test
+  void a2xxAnswerMarksTheDeliverySucceededAndCarriesTheStableHeaders(Vertx vertx) {
+    start(vertx, new JsonObject());
+    receiver.behave(r -> Reply.status(204));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/hook")));
+
+    awaitStatus(id, "succeeded");
+    List<Object> row = row(id);
+    assertThat(row.subList(0, 4)).containsExactly("succeeded", 1, 204, null);
+    Receiver.Received request = receiver.requests().get(0);
+    assertThat(request.method()).isEqualTo("POST");
+    assertThat(request.body()).isEqualTo(row.get(7));
+    assertThat(request.header("Content-Type")).isEqualTo("application/json");
+    assertThat(request.header("X-Source")).isEqualTo("workflow");
+    assertThat(request.header("X-Dograh-Delivery-Id")).isEqualTo(row.get(6));
+    assertThat(request.header("X-Dograh-Workflow-Run-Id")).isEqualTo("9");
+    assertThat(request.header("X-Dograh-Delivery-Attempt")).isEqualTo("1");
+    assertThat(receiver.requests()).hasSize(1);
+  }
+
+  @Test
+  void connectionRefusedSchedulesARetryAfterTheBackoffAndRequeuesIt(Vertx vertx) throws IOException {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 600));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", "http://127.0.0.1:" + freePort() + "/hook"));
+
+    Await.until("the first attempt to be recorded", WAIT,
+        () -> ((Number) row(id).get(1)).intValue() == 1 && row(id).get(3) != null);
+    assertRetryAfterBackoff(id, Duration.ofSeconds(30), "connection_error");
+  }
+
+  @Test
+  void aReceiverSlowerThanTheTimeoutIsRetried(Vertx vertx) {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 600));
+    receiver.behave(r -> Reply.delayed(200, 3_000));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/slow")));
+
+    Await.until("the first attempt to be recorded", WAIT, () -> row(id).get(3) != null);
+    assertRetryAfterBackoff(id, Duration.ofSeconds(30), "timeout");
+  }
+
+  @Test
+  void a503IsRetriedWithTheStatusRecorded(Vertx vertx) {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 600));
+    receiver.behave(r -> Reply.status(503));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/busy")));
+
+    Await.until("the first attempt to be recorded", WAIT, () -> row(id).get(2) != null);
+    assertRetryAfterBackoff(id, Duration.ofSeconds(30), "HTTP 503");
+    assertThat(row(id).get(2)).isEqualTo(503);
+  }
+
+  private void assertRetryAfterBackoff(long id, Duration backoff, String errorStart) {
+    List<Object> row = row(id);
+    assertThat(row.get(0)).isEqualTo("pending");
+    assertThat(row.get(1)).isEqualTo(1);
+    assertThat((String) row.get(3)).startsWith(errorStart);
+    long due = ((Timestamp) row.get(4)).getTime();
+    long recordedAt = ((Timestamp) row.get(5)).getTime();
+    assertThat(due - recordedAt).isBetween(backoff.toMillis() - 5, backoff.toMillis() + 5);
+    assertThat(hookline.queue().scoreOf(id).await()).isEqualTo(due);
+  }
+
+  @Test
+  void a401IsDeadLetteredAtOnce(Vertx vertx) {
+    start(vertx, new JsonObject());
+    receiver.behave(r -> Reply.status(401));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/auth")));
+
+    awaitStatus(id, "dead_letter");
+    assertThat(row(id).subList(0, 4)).containsExactly("dead_letter", 1, 401, "HTTP 401");
+    Await.sleep(300);
+    assertThat(receiver.requests()).hasSize(1);
+  }
+
+  @Test
+  void fiveTransientFailuresOfFiveEndInDeadLetter(Vertx vertx) {
+    start(vertx, new JsonObject());
+    receiver.behave(r -> Reply.status(500));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/down")));
+
+    awaitStatus(id, "dead_letter");
+    assertThat(row(id).subList(0, 3)).containsExactly("dead_letter", 5, 500);
+    assertThat(receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt"))
+        .containsExactly("1", "2", "3", "4", "5");
+    assertThat(hookline.queue().scoreOf(id).await()).isNull();
+  }
+
+  @Test
+  void aClaimThatMatchesNothingSendsNothing(Vertx vertx) {
+    start(vertx, new JsonObject());
+    String url = receiver.url("/never");
+    long finished = insertRow(url, "succeeded", "now() - interval '1 minute'");
+    long notDue = insertRow(url, "pending", "now() + interval '1 hour'");
+    long exhausted = insertRow(url, "dead_letter", "now() - interval '1 minute'");
+
+    long nowMillis = System.currentTimeMillis();
+    for (long id : List.of(finished, notDue, exhausted)) {
+      hookline.queue().enqueue(id, nowMillis - 1_000).await();
+    }
+
+    Await.until("the stale ids to be popped", WAIT, () -> hookline.queue().scoreOf(finished).await() == null
+        && hookline.queue().scoreOf(exhausted).await() == null);
+    Await.sleep(300);
+    assertThat(receiver.requests()).isEmpty();
+    assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries ORDER BY id"))
+        .containsExactly(List.of("succeeded", 0), List.of("pending", 0), List.of("dead_letter", 0));
+    // The pending row that was not due yet goes back on the schedule at its own due time.
+    long due = ((Timestamp) row(notDue).get(4)).getTime();
+    assertThat(hookline.queue().scoreOf(notDue).await()).isEqualTo(due);
+  }
+
+  private long insertRow(String url, String status, String scheduledFor) {
+    return ((Number) infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
+        + " webhook_node_id, endpoint_url, http_method, payload, status, max_attempts, scheduled_for)"
+        + " VALUES (gen_random_uuid(), 1, ?, 'n', ?, 'POST', '{}', ?, 5, " + scheduledFor + ") RETURNING id",
+        System.nanoTime(), url, status).get(0).get(0)).longValue();
+  }
+
+  @Test
+  void aSuccessWhoseWriteFailsStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
+    start(vertx, new JsonObject().put("leaseSeconds", 1.0));
+    // The recorded success is refused by the database, as if Postgres went away right after the send.
+    infra.sql("CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS"
+        + " $$ BEGIN RAISE EXCEPTION 'injected: success write refused'; END $$");
+    infra.sql("CREATE TRIGGER refuse_success BEFORE UPDATE ON webhook_deliveries FOR EACH ROW"
+        + " WHEN (NEW.status = 'succeeded') EXECUTE FUNCTION refuse_success()");
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
+
+    Await.until("the first send", WAIT, () -> receiver.requests().size() == 1);
+    Await.sleep(200);
+    assertThat(row(id).subList(0, 2)).containsExactly("pending", 1);
+    infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
+
+    awaitStatus(id, "succeeded");
+    List<Receiver.Received> sends = receiver.requests();
+    assertThat(sends).hasSize(2);
+    assertThat(sends).extracting(r -> r.header("X-Dograh-Delivery-Id")).containsOnly((String) row(id).get(6));
+    assertThat(sends).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
+    assertThat(sends.get(1).body()).isEqualTo(sends.get(0).body());
+    assertThat(row(id).subList(0, 2)).containsExactly("succeeded", 2);
+  }
+
+  @Test
+  void theCredentialIsResolvedAtSendTimeSoARotationIsUsedOnTheNextAttempt(Vertx vertx) {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 1.0).put("maxDelaySeconds", 1.0));
+    Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 1);
+    CredentialStore credentials = new CredentialStore(pool);
+    UUID credential = UUID.randomUUID();
+    credentials.put(7, credential, "bearer_token", new JsonObject().put("token", "first-token")).await();
+    AtomicInteger calls = new AtomicInteger();
+    receiver.behave(r -> calls.incrementAndGet() == 1 ? Reply.status(503) : Reply.status(200));
+    JsonObject message = Messages.create(7, 9, "node-1", receiver.url("/auth"));
+    message.getJsonObject("webhook").put("credentialUuid", credential.toString());
+
+    long id = create(vertx, message);
+    Await.until("the first attempt", WAIT, () -> receiver.requests().size() == 1);
+    credentials.put(7, credential, "bearer_token", new JsonObject().put("token", "rotated-token")).await();
+
+    awaitStatus(id, "succeeded");
+    pool.close().await();
+    assertThat(receiver.requests()).extracting(r -> r.header("Authorization"))
+        .containsExactly("Bearer first-token", "Bearer rotated-token");
+    assertThat(infra.sql("SELECT count(*) FROM webhook_deliveries WHERE payload LIKE '%token%'"
+        + " OR custom_headers::text LIKE '%token%'").get(0).get(0)).isEqualTo(0L);
+  }
+
+  @Test
+  void aCredentialOfAnotherOrganizationOrAMissingOneIsNotSent(Vertx vertx) {
+    start(vertx, new JsonObject());
+    Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 1);
+    UUID foreign = UUID.randomUUID();
+    new CredentialStore(pool).put(99, foreign, "api_key", new JsonObject().put("api_key", "k")).await();
+    pool.close().await();
+    JsonObject borrowing = Messages.create(7, 9, "node-1", receiver.url("/a"));
+    borrowing.getJsonObject("webhook").put("credentialUuid", foreign.toString());
+    JsonObject missing = Messages.create(7, 9, "node-2", receiver.url("/b"));
+    missing.getJsonObject("webhook").put("credentialUuid", UUID.randomUUID().toString());
+
+    long a = create(vertx, borrowing);
+    long b = create(vertx, missing);
+
+    awaitStatus(a, "succeeded");
+    awaitStatus(b, "succeeded");
+    assertThat(receiver.requests()).hasSize(2).allSatisfy(r -> {
+      assertThat(r.header("X-API-Key")).isNull();
+      assertThat(r.header("Authorization")).isNull();
+    });
+  }
+
+  @Test
+  void getAndDeleteSendNoBody(Vertx vertx) {
+    start(vertx, new JsonObject());
+    JsonObject get = Messages.create(7, 9, "node-get", receiver.url("/get"));
+    get.getJsonObject("webhook").put("httpMethod", "GET");
+    JsonObject delete = Messages.create(7, 9, "node-delete", receiver.url("/delete"));
+    delete.getJsonObject("webhook").put("httpMethod", "delete");
+    JsonObject put = Messages.create(7, 9, "node-put", receiver.url("/put"));
+    put.getJsonObject("webhook").put("httpMethod", "PUT");
+
+    long getId = create(vertx, get);
+    long deleteId = create(vertx, delete);
+    long putId = create(vertx, put);
+
+    awaitStatus(getId, "succeeded");
+    awaitStatus(deleteId, "succeeded");
+    awaitStatus(putId, "succeeded");
+    assertThat(receiver.requestsTo("/get")).singleElement()
+        .satisfies(r -> assertThat(r.method()).isEqualTo("GET"))
+        .satisfies(r -> assertThat(r.hasBody()).isFalse());
+    assertThat(receiver.requestsTo("/delete")).singleElement()
+        .satisfies(r -> assertThat(r.method()).isEqualTo("DELETE"))
+        .satisfies(r -> assertThat(r.hasBody()).isFalse());
+    assertThat(receiver.requestsTo("/put")).singleElement()
+        .satisfies(r -> assertThat(r.body()).contains("call_done"));
+  }
+
+  @Test
+  void aRedirectIsADeadLetterAndItsLocationIsNeverRequested(Vertx vertx) {
+    start(vertx, new JsonObject());
+    receiver.behave(r -> r.path().equals("/moved") ? Reply.redirect(receiver.url("/elsewhere")) : Reply.status(200));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/moved")));
+
+    awaitStatus(id, "dead_letter");
+    assertThat(row(id).subList(0, 3)).containsExactly("dead_letter", 1, 302);
+    Await.sleep(300);
+    assertThat(receiver.requestsTo("/elsewhere")).isEmpty();
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

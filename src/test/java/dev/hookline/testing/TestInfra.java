@@ -1,0 +1,140 @@
+package dev.hookline.testing;
+
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * A private database and Redis key prefix for one test class, so runs never see each other's
+ * leftovers; {@link #close()} drops both. Base URLs come from HOOKLINE_TEST_POSTGRES_URL /
+ * HOOKLINE_TEST_REDIS_URL, defaulting to the local services.
+ */
+public final class TestInfra implements AutoCloseable {
+  private static final String PG_HOST = env("HOOKLINE_TEST_PG_HOSTPORT", "127.0.0.1:5432");
+  private static final String PG_USER = env("HOOKLINE_TEST_PG_USER", "postgres");
+  public static final String REDIS_URL = env("HOOKLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379");
+
+  public final String database;
+  public final String keyPrefix;
+
+  private TestInfra(String database, String keyPrefix) {
+    this.database = database;
+    this.keyPrefix = keyPrefix;
+  }
+
+  public static TestInfra create() {
+    String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    TestInfra infra = new TestInfra("hookline_test_" + suffix, "hltest-" + suffix);
+    infra.admin("CREATE DATABASE " + infra.database);
+    return infra;
+  }
+
+  public String postgresUrl() {
+    return "postgresql://" + PG_USER + "@" + PG_HOST + "/" + database;
+  }
+
+  public String jdbcUrl() {
+    return "jdbc:postgresql://" + PG_HOST + "/" + database;
+  }
+
+  /** A config with durations small enough that retries and leases play out in a test. */
+  public JsonObject config() {
+    return new JsonObject()
+        .put("postgres", new JsonObject().put("url", postgresUrl()).put("poolSize", 4))
+        .put("redis", new JsonObject().put("url", REDIS_URL).put("keyPrefix", keyPrefix).put("shards", 3))
+        .put("delivery", new JsonObject()
+            .put("maxAttempts", 5)
+            .put("baseDelaySeconds", 0.05)
+            .put("maxDelaySeconds", 0.2)
+            .put("timeoutSeconds", 0.5)
+            .put("leaseSeconds", 1.5)
+            .put("instances", 2)
+            .put("maxInFlight", 32)
+            .put("idlePollSeconds", 0.2)
+            .put("shutdownGraceSeconds", 2))
+        .put("sweep", new JsonObject().put("intervalSeconds", 0.3).put("pageSize", 50));
+  }
+
+  /** Runs SQL on this class's database from the test thread (never an event loop). */
+  public List<List<Object>> sql(String sql, Object... params) {
+    try (Connection conn = DriverManager.getConnection(jdbcUrl(), PG_USER, null);
+         var statement = conn.prepareStatement(sql)) {
+      for (int i = 0; i < params.length; i++) {
+        statement.setObject(i + 1, params[i]);
+      }
+      List<List<Object>> rows = new ArrayList<>();
+      if (statement.execute()) {
+        try (var rs = statement.getResultSet()) {
+          int columns = rs.getMetaData().getColumnCount();
+          while (rs.next()) {
+            List<Object> row = new ArrayList<>(columns);
+            for (int c = 1; c <= columns; c++) {
+              row.add(rs.getObject(c));
+            }
+            rows.add(row);
+          }
+        }
+      }
+      return rows;
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  public long count(String where, Object... params) {
+    return ((Number) sql("SELECT count(*) FROM webhook_deliveries WHERE " + where, params).get(0).get(0)).longValue();
+  }
+
+  /** Deletes every key under this class's prefix. */
+  public void flushRedis(Vertx vertx) {
+    Redis redis = Redis.createClient(vertx, REDIS_URL);
+    try {
+      String cursor = "0";
+      do {
+        Response page = redis.send(Request.cmd(Command.SCAN).arg(cursor).arg("MATCH").arg(keyPrefix + ":*")
+            .arg("COUNT").arg(1000)).await();
+        cursor = page.get(0).toString();
+        for (Response key : page.get(1)) {
+          redis.send(Request.cmd(Command.DEL).arg(key.toString())).await();
+        }
+      } while (!"0".equals(cursor));
+    } finally {
+      redis.close();
+    }
+  }
+
+  @Override
+  public void close() {
+    Vertx vertx = Vertx.vertx();
+    try {
+      flushRedis(vertx);
+    } finally {
+      vertx.close().await();
+    }
+    admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+  }
+
+  private void admin(String sql) {
+    try (Connection conn = DriverManager.getConnection("jdbc:postgresql://" + PG_HOST + "/postgres", PG_USER, null);
+         Statement statement = conn.createStatement()) {
+      statement.execute(sql);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+    }
+  }
+
+  private static String env(String name, String fallback) {
+    String value = System.getenv(name);
+    return value == null || value.isBlank() ? fallback : value;
+  }
+}
