@@ -56,8 +56,10 @@ public final class Main {
         hookline.config().delivery().shutdownGraceSeconds());
     long budgetMillis = hookline.config().delivery().shutdownGrace().toMillis() + 10_000;
     try {
-      hookline.stop().eventually(vertx::close).toCompletionStage().toCompletableFuture()
-          .get(budgetMillis, TimeUnit.MILLISECONDS);
+      // Awaited one after the other from this plain thread: chaining vertx.close() onto a future
+      // bound to an event loop would try to complete it on a loop that close() has just stopped.
+      hookline.stop().toCompletionStage().toCompletableFuture().get(budgetMillis, TimeUnit.MILLISECONDS);
+      vertx.close().toCompletionStage().toCompletableFuture().get(10, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("shutdown did not finish cleanly: {}", e.toString());
       Runtime.getRuntime().halt(1);
@@ -67,20 +69,26 @@ public final class Main {
 
   /** {@code -conf FILE} (or {@code --conf FILE}) wins over {@code HOOKLINE_CONFIG}. */
   static Path configFile(String[] args, Map<String, String> env) {
+    Path file = null;
     for (int i = 0; i < args.length; i++) {
       String arg = args[i];
       if (arg.equals("-conf") || arg.equals("--conf")) {
-        if (i + 1 >= args.length) {
+        if (i + 1 >= args.length || args[i + 1].isBlank()) {
           throw new IllegalArgumentException(arg + " needs a file name");
         }
-        return Path.of(args[i + 1]);
-      }
-      if (arg.startsWith("--conf=")) {
-        return Path.of(arg.substring("--conf=".length()));
-      }
-      if (!arg.equals("run")) {
+        file = Path.of(args[++i]);
+      } else if (arg.startsWith("--conf=")) {
+        String name = arg.substring("--conf=".length());
+        if (name.isBlank()) {
+          throw new IllegalArgumentException("--conf= needs a file name");
+        }
+        file = Path.of(name);
+      } else if (!(arg.equals("run") && i == 0)) {
         throw new IllegalArgumentException("unknown argument " + arg + "; usage: java -jar hookline.jar [run] [-conf FILE]");
       }
+    }
+    if (file != null) {
+      return file;
     }
     String fromEnv = env.get("HOOKLINE_CONFIG");
     return fromEnv == null || fromEnv.isBlank() ? null : Path.of(fromEnv);

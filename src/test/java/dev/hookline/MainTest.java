@@ -71,4 +71,17 @@ class MainTest {
         .isInstanceOf(IllegalArgumentException.class)
         .hasMessageContaining("--verbose");
   }
+
+  @Test
+  void unknownArgumentAfterConfIsRefused() {
+    assertThatThrownBy(() -> configFile(Map.of(), "-conf", "f", "--verbose"))
+        .isInstanceOf(IllegalArgumentException.class)
+        .hasMessageContaining("--verbose");
+  }
+
+  @Test
+  void confEqualsWithoutFileIsRefused() {
+    assertThatThrownBy(() -> configFile(Map.of(), "--conf="))
+        .isInstanceOf(IllegalArgumentException.class);
+  }
 }

@@ -38,4 +38,15 @@ class OriginsTest {
         .doesNotContain("abc").doesNotContain("xyz").doesNotContain("pa55").doesNotContain("user")
         .doesNotContain("frag");
   }
+
+  @ParameterizedTest
+  @ValueSource(strings = {"foo", "", "mailto:a@b.c", "//host/path"})
+  void urlWithoutSchemeOrHostIsReportedAsInvalid(String url) {
+    assertThat(Origins.of(url)).isEqualTo("<invalid url>");
+  }
+
+  @Test
+  void registryAuthorityIsNeverPrintedAsNullHost() {
+    assertThat(Origins.of("http://under_score.example.com/x")).doesNotContain("null");
+  }
 }

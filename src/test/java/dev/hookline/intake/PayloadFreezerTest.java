@@ -62,6 +62,15 @@ class PayloadFreezerTest {
   }
 
   @Test
+  void dispositionIsEmptyWhenGatheredContextIsNotAnObject() {
+    JsonObject context = new JsonObject().put("gathered_context", "user_hangup");
+
+    String body = freezer(LARGE).freeze(new JsonObject().put("event", "done"), context);
+
+    assertThat(body).isEqualTo("{\"event\":\"done\",\"call_disposition\":\"\"}");
+  }
+
+  @Test
   void templateDispositionIsKeptEvenWhenEmpty() {
     JsonObject template = new JsonObject().put("call_disposition", "").put("event", "done");
 
