@@ -318,4 +318,96 @@ class DeliveryTest {
       return socket.getLocalPort();
     }
   }
+
+  @Test
+  void aWorkerNeverRunsMoreAttemptsThanItsFreeSlots(Vertx vertx) {
+    start(vertx, new JsonObject().put("instances", 1).put("maxInFlight", 4));
+    AtomicInteger concurrent = new AtomicInteger();
+    AtomicInteger peak = new AtomicInteger();
+    receiver.behave(r -> {
+      peak.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+      return Reply.delayed(200, 50);
+    });
+    receiver.onAnswered(concurrent::decrementAndGet);
+
+    for (int i = 0; i < 40; i++) {
+      create(vertx, Messages.create(7, 100 + i, "node-1", receiver.url("/slots")));
+    }
+
+    Await.until("all deliveries", WAIT, () -> infra.count("status = 'succeeded'") == 40);
+    assertThat(peak.get()).isEqualTo(4);
+  }
+
+  @Test
+  void aDueDeliveryStartsPromptlyEvenWhenTheIdlePollIsLong(Vertx vertx) {
+    start(vertx, new JsonObject().put("idlePollSeconds", 20));
+    Await.sleep(300);
+
+    long createdAt = System.nanoTime();
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/fast")));
+    Await.until("the request", WAIT, () -> !receiver.requests().isEmpty());
+    long latencyMillis = (System.nanoTime() - createdAt) / 1_000_000;
+
+    assertThat(latencyMillis).as("create to receiver, with a 20 s idle poll").isLessThan(2_000);
+    awaitStatus(id, "succeeded");
+  }
+
+  @Test
+  void anIdleWorkerDoesNotSpin(Vertx vertx) {
+    start(vertx, new JsonObject().put("idlePollSeconds", 0.5));
+    Await.sleep(500);
+    long before = popCalls(vertx);
+    Await.sleep(2_000);
+    long pops = popCalls(vertx) - before;
+
+    // Two instances polling every 0.5 s make about 8 calls in 2 s; a spinning loop would make thousands.
+    assertThat(pops).isBetween(2L, 20L);
+  }
+
+  private long popCalls(Vertx vertx) {
+    io.vertx.redis.client.Redis client = io.vertx.redis.client.Redis.createClient(vertx, TestInfra.REDIS_URL);
+    try {
+      String stats = client.send(io.vertx.redis.client.Request.cmd(io.vertx.redis.client.Command.INFO)
+          .arg("commandstats")).await().toString();
+      long total = 0;
+      for (String line : stats.split("\\r?\\n")) {
+        if (line.startsWith("cmdstat_evalsha:") || line.startsWith("cmdstat_eval:")) {
+          total += Long.parseLong(line.replaceAll("^[^:]+:calls=(\\d+),.*$", "$1"));
+        }
+      }
+      return total;
+    } finally {
+      client.close();
+    }
+  }
+
+  @Test
+  void stoppingLetsAnInFlightSendFinishAndRecordsIt(Vertx vertx) {
+    start(vertx, new JsonObject().put("timeoutSeconds", 3).put("leaseSeconds", 5).put("shutdownGraceSeconds", 4));
+    receiver.behave(r -> Reply.delayed(200, 800));
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/slow")));
+    Await.until("the send to start", WAIT, () -> !receiver.requests().isEmpty());
+
+    hookline.stop().await();
+    hookline = null;
+
+    assertThat(row(id).subList(0, 3)).containsExactly("succeeded", 1, 200);
+  }
+
+  @Test
+  void stoppingAfterTheGraceLeavesTheUnfinishedSendToItsLease(Vertx vertx) {
+    start(vertx, new JsonObject().put("timeoutSeconds", 3).put("leaseSeconds", 5).put("shutdownGraceSeconds", 0.3));
+    receiver.behave(r -> Reply.delayed(200, 2_000));
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/slow")));
+    Await.until("the send to start", WAIT, () -> !receiver.requests().isEmpty());
+
+    long started = System.nanoTime();
+    hookline.stop().await();
+    hookline = null;
+
+    assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1_500);
+    List<Object> row = row(id);
+    assertThat(row.subList(0, 2)).containsExactly("pending", 1);
+    assertThat(((Timestamp) row.get(4)).getTime()).as("still leased").isGreaterThan(System.currentTimeMillis());
+  }
 }

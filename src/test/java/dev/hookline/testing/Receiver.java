@@ -16,6 +16,7 @@ public final class Receiver implements AutoCloseable {
   private final HttpServer server;
   private final List<Received> requests = new CopyOnWriteArrayList<>();
   private volatile Function<Received, Reply> behaviour = request -> Reply.status(200);
+  private volatile Runnable onAnswered = () -> { };
 
   private Receiver(Vertx vertx) {
     this.vertx = vertx;
@@ -37,6 +38,12 @@ public final class Receiver implements AutoCloseable {
     return this;
   }
 
+  /** Runs after each answer (or dropped connection), e.g. to track concurrency. */
+  public Receiver onAnswered(Runnable onAnswered) {
+    this.onAnswered = onAnswered;
+    return this;
+  }
+
   public List<Received> requests() {
     return List.copyOf(requests);
   }
@@ -54,10 +61,11 @@ public final class Receiver implements AutoCloseable {
       Runnable answer = () -> {
         if (reply.dropConnection()) {
           request.connection().close();
-          return;
+        } else {
+          reply.headers().forEach(request.response()::putHeader);
+          request.response().setStatusCode(reply.status()).end(reply.body());
         }
-        reply.headers().forEach(request.response()::putHeader);
-        request.response().setStatusCode(reply.status()).end(reply.body());
+        onAnswered.run();
       };
       if (reply.delayMillis() > 0) {
         vertx.setTimer(reply.delayMillis(), id -> answer.run());
