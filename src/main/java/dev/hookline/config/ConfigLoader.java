@@ -86,7 +86,10 @@ public final class ConfigLoader {
     return ("HOOKLINE_" + section + "_" + key.replaceAll("([a-z0-9])([A-Z])", "$1_$2")).toUpperCase(Locale.ROOT);
   }
 
-  /** Environment values are text; numbers and booleans are typed so validation sees what was meant. */
+  /**
+   * Environment values are text; for keys whose default is not a string, numbers and booleans are
+   * typed so validation sees what was meant (a key prefix of "123" stays a string).
+   */
   private static void put(JsonObject config, String key, String raw) {
     String[] parts = key.split("\\.");
     JsonObject section = config.getJsonObject(parts[0]);
@@ -94,7 +97,8 @@ public final class ConfigLoader {
       section = new JsonObject();
       config.put(parts[0], section);
     }
-    section.put(parts[1], typed(raw.trim()));
+    boolean textKey = section.getValue(parts[1]) instanceof String;
+    section.put(parts[1], textKey ? raw.trim() : typed(raw.trim()));
   }
 
   private static Object typed(String raw) {

@@ -18,6 +18,7 @@ import org.slf4j.LoggerFactory;
  */
 public final class AttemptRunner {
   private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
+  private static final int LOGGED_BODY_CHARS = 200;
 
   private final CredentialStore credentials;
   private final WebhookSender sender;
@@ -79,8 +80,19 @@ public final class AttemptRunner {
     }
     String error = outcome.error() == null ? "" : " error=\"" + outcome.error() + "\"";
     String next = outcome.status() == DeliveryStatus.PENDING ? " next_attempt_in=" + outcome.retryDelay().toMillis() + "ms" : "";
-    LOG.info("delivery={} attempt={}/{} outcome={} status={} latency={} origin={}{}{}", delivery.id(),
-        delivery.attempt(), delivery.maxAttempts(), outcomeName(outcome), status, latency, origin, error, next);
+    LOG.info("delivery={} attempt={}/{} outcome={} status={} latency={} origin={}{}{}{}", delivery.id(),
+        delivery.attempt(), delivery.maxAttempts(), outcomeName(outcome), status, latency, origin, error, next,
+        bodyExcerpt(outcome, result));
+  }
+
+  /** A failed answer's body often says why; a short, single-line excerpt is enough to act on. */
+  private static String bodyExcerpt(AttemptOutcome outcome, SendResult result) {
+    if (outcome.status() == DeliveryStatus.SUCCEEDED || result == null || result.bodyExcerpt() == null
+        || result.bodyExcerpt().isBlank()) {
+      return "";
+    }
+    String body = result.bodyExcerpt().replaceAll("[\\p{Cntrl}\"]+", " ").strip();
+    return " body=\"" + (body.length() > LOGGED_BODY_CHARS ? body.substring(0, LOGGED_BODY_CHARS) + "…" : body) + "\"";
   }
 
   private static String outcomeName(AttemptOutcome outcome) {

@@ -6,6 +6,7 @@ import dev.hookline.Hookline;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.Receiver.Reply;
@@ -32,29 +33,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class DeliveryTest {
   private static final Duration WAIT = Duration.ofSeconds(15);
 
+  private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
   private Hookline hookline;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    receiver = Receiver.start(vertx);
+    fixture = Fixture.create(vertx);
+    infra = fixture.infra;
+    receiver = fixture.receiver;
   }
 
   @AfterEach
   void tearDown() {
-    if (hookline != null) {
-      hookline.stop().await();
-    }
-    receiver.close();
-    infra.close();
+    fixture.close();
   }
 
   private void start(Vertx vertx, JsonObject deliveryOverrides) {
-    JsonObject config = infra.config();
-    config.getJsonObject("delivery").mergeIn(deliveryOverrides);
-    hookline = Hookline.start(vertx, config).await();
+    hookline = fixture.start(vertx, deliveryOverrides);
   }
 
   private long create(Vertx vertx, JsonObject message) {
@@ -389,7 +386,6 @@ class DeliveryTest {
     Await.until("the send to start", WAIT, () -> !receiver.requests().isEmpty());
 
     hookline.stop().await();
-    hookline = null;
 
     assertThat(row(id).subList(0, 3)).containsExactly("succeeded", 1, 200);
   }
@@ -403,11 +399,26 @@ class DeliveryTest {
 
     long started = System.nanoTime();
     hookline.stop().await();
-    hookline = null;
 
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1_500);
     List<Object> row = row(id);
     assertThat(row.subList(0, 2)).containsExactly("pending", 1);
     assertThat(((Timestamp) row.get(4)).getTime()).as("still leased").isGreaterThan(System.currentTimeMillis());
+  }
+
+  @Test
+  void aWorkerThatLostItsLeaseCannotOverwriteTheNewerOutcome(Vertx vertx) {
+    start(vertx, new JsonObject().put("timeoutSeconds", 3).put("leaseSeconds", 4));
+    // Attempt 1 answers late with a permanent failure; attempt 2, sent after the lease ran out, succeeds.
+    receiver.behave(r -> "1".equals(r.header("X-Dograh-Delivery-Attempt")) ? Reply.delayed(410, 1_500) : Reply.status(200));
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
+    Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
+
+    infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+
+    awaitStatus(id, "succeeded");
+    Await.sleep(1_800);
+    assertThat(receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
+    assertThat(row(id).subList(0, 4)).containsExactly("succeeded", 2, 200, null);
   }
 }

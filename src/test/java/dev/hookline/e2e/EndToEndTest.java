@@ -2,8 +2,8 @@ package dev.hookline.e2e;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.Hookline;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.Receiver.Reply;
@@ -31,28 +31,25 @@ import org.junit.jupiter.api.extension.ExtendWith;
 class EndToEndTest {
   private static final int DELIVERIES = 200;
 
+  private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
-  private Hookline hookline;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    receiver = Receiver.start(vertx);
+    fixture = Fixture.create(vertx);
+    infra = fixture.infra;
+    receiver = fixture.receiver;
   }
 
   @AfterEach
   void tearDown() {
-    if (hookline != null) {
-      hookline.stop().await();
-    }
-    receiver.close();
-    infra.close();
+    fixture.close();
   }
 
   @Test
   void twoHundredDeliveriesThroughAFlakyReceiverAllSucceedWithAttemptsInOrder(Vertx vertx) {
-    hookline = Hookline.start(vertx, infra.config()).await();
+    fixture.start(vertx, new JsonObject());
     receiver.behave(flaky(new Random(42)));
 
     List<Future<Message<Object>>> replies = new ArrayList<>();

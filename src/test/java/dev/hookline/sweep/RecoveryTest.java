@@ -2,8 +2,8 @@ package dev.hookline.sweep;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.Hookline;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.Receiver.Reply;
@@ -27,30 +27,31 @@ import org.junit.jupiter.api.extension.ExtendWith;
 /** Losing the Redis schedule, and sharing the work between processes, loses and duplicates nothing. */
 @ExtendWith(VertxExtension.class)
 class RecoveryTest {
+  private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
-  private final List<Hookline> running = new ArrayList<>();
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    receiver = Receiver.start(vertx);
+    fixture = Fixture.create(vertx);
+    infra = fixture.infra;
+    receiver = fixture.receiver;
   }
+
+  private Vertx other;
 
   @AfterEach
   void tearDown() {
-    running.forEach(h -> h.stop().await());
-    receiver.close();
-    infra.close();
+    fixture.close();
+    if (other != null) {
+      other.close().await();
+    }
   }
 
   @Test
   void aRedisFlushMidRunIsHealedByTheSweeper(Vertx vertx) {
-    JsonObject config = infra.config();
     // Slow enough that most deliveries are still queued when the schedule is wiped.
-    config.getJsonObject("delivery").put("instances", 1).put("maxInFlight", 4);
-    Hookline hookline = Hookline.start(vertx, config).await();
-    running.add(hookline);
+    fixture.start(vertx, new JsonObject().put("instances", 1).put("maxInFlight", 4));
     receiver.behave(r -> Reply.delayed(200, 20));
     int deliveries = 150;
 
@@ -69,35 +70,29 @@ class RecoveryTest {
 
   @Test
   void twoInstancesSharingPostgresAndRedisNeverSendTheSameAttemptTwice(Vertx vertx) {
-    Vertx other = Vertx.vertx();
-    try {
-      JsonObject config = infra.config();
-      config.getJsonObject("delivery").put("maxInFlight", 8);
-      // Sweeps often, so ids are re-added while they are queued and in flight: duplicates are on offer.
-      config.getJsonObject("sweep").put("intervalSeconds", 0.05);
-      running.add(Hookline.start(vertx, config).await());
-      running.add(Hookline.start(other, config).await());
-      AtomicInteger calls = new AtomicInteger();
-      receiver.behave(r -> calls.incrementAndGet() % 4 == 0 ? Reply.status(503) : Reply.delayed(200, 2));
-      int deliveries = 300;
+    other = Vertx.vertx();
+    JsonObject config = infra.config();
+    config.getJsonObject("delivery").put("maxInFlight", 8);
+    // Sweeps often, so ids are re-added while they are queued and in flight: duplicates are on offer.
+    config.getJsonObject("sweep").put("intervalSeconds", 0.05);
+    fixture.startWithConfig(vertx, config);
+    fixture.startWithConfig(other, config);
+    AtomicInteger calls = new AtomicInteger();
+    receiver.behave(r -> calls.incrementAndGet() % 4 == 0 ? Reply.status(503) : Reply.delayed(200, 2));
+    int deliveries = 300;
 
-      createAll(vertx, deliveries / 2, 10_000, "/shared");
-      createAll(other, deliveries / 2, 20_000, "/shared");
+    createAll(vertx, deliveries / 2, 10_000, "/shared");
+    createAll(other, deliveries / 2, 20_000, "/shared");
 
-      Await.until("every delivery to succeed", Duration.ofSeconds(60),
-          () -> infra.count("status = 'succeeded'") == deliveries,
-          () -> infra.sql("SELECT status, count(*) FROM webhook_deliveries GROUP BY status").toString());
-      Map<String, Long> sendsPerAttempt = receiver.requests().stream().collect(Collectors.groupingBy(
-          r -> r.header("X-Dograh-Delivery-Id") + "#" + r.header("X-Dograh-Delivery-Attempt"), Collectors.counting()));
-      assertThat(sendsPerAttempt.values()).as("sends per (delivery, attempt)").containsOnly(1L);
-      assertThat(sendsPerAttempt).hasSizeGreaterThan(deliveries);
-      assertThat(receiver.requests().stream().map(r -> r.header("X-Dograh-Delivery-Id")).distinct().count())
-          .isEqualTo(deliveries);
-    } finally {
-      running.forEach(h -> h.stop().await());
-      running.clear();
-      other.close().await();
-    }
+    Await.until("every delivery to succeed", Duration.ofSeconds(60),
+        () -> infra.count("status = 'succeeded'") == deliveries,
+        () -> infra.sql("SELECT status, count(*) FROM webhook_deliveries GROUP BY status").toString());
+    Map<String, Long> sendsPerAttempt = receiver.requests().stream().collect(Collectors.groupingBy(
+        r -> r.header("X-Dograh-Delivery-Id") + "#" + r.header("X-Dograh-Delivery-Attempt"), Collectors.counting()));
+    assertThat(sendsPerAttempt.values()).as("sends per (delivery, attempt)").containsOnly(1L);
+    assertThat(sendsPerAttempt).hasSizeGreaterThan(deliveries);
+    assertThat(receiver.requests().stream().map(r -> r.header("X-Dograh-Delivery-Id")).distinct().count())
+        .isEqualTo(deliveries);
   }
 
   private void createAll(Vertx vertx, int count, long firstRunId, String path) {

@@ -1,0 +1,145 @@
+package dev.hookline.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hookline.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.pgclient.PgConnectOptions;
+import io.vertx.sqlclient.Pool;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** Claims and fenced outcome writes against a real Postgres, with two workers racing for one row. */
+@ExtendWith(VertxExtension.class)
+class FencingTest {
+  private static final Duration LEASE = Duration.ofSeconds(60);
+
+  private TestInfra infra;
+  private Pool pool;
+  private DeliveryRepository repository;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    infra = TestInfra.create();
+    PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
+    vertx.executeBlocking(() -> Migrations.apply(options)).await();
+    pool = PostgresPool.create(vertx, options, 4);
+    repository = new DeliveryRepository(pool);
+  }
+
+  @AfterEach
+  void tearDown() {
+    pool.close().await();
+    infra.close();
+  }
+
+  private long newDelivery() {
+    return repository.getOrCreate(new NewDelivery(7, 9, "node-1", "hook", "https://r.example.com/", "POST", "{}",
+        List.of(), null, 5)).await().id();
+  }
+
+  private void expireLease(long id) {
+    infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+  }
+
+  @Test
+  void aClaimCountsTheAttemptAndLeasesTheRow() {
+    long id = newDelivery();
+
+    ClaimResult first = repository.claim(List.of(id), LEASE).await();
+    ClaimResult second = repository.claim(List.of(id), LEASE).await();
+
+    assertThat(first.claimed()).singleElement().satisfies(c -> assertThat(c.attempt()).isEqualTo(1));
+    assertThat(second.claimed()).as("leased rows cannot be claimed again").isEmpty();
+    assertThat(second.stillPending()).extracting(DueRef::id).containsExactly(id);
+    List<Object> row = infra.sql("SELECT attempt_count, extract(epoch from scheduled_for - now()) FROM webhook_deliveries").get(0);
+    assertThat(row.get(0)).isEqualTo(1);
+    assertThat(((Number) row.get(1)).doubleValue()).isBetween(55.0, 61.0);
+  }
+
+  @Test
+  void aStaleWorkerCannotOverwriteTheNewerOutcome() {
+    long id = newDelivery();
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    expireLease(id);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    assertThat(fresh.attempt()).isEqualTo(2);
+
+    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.succeeded(200)).await()).isPresent();
+    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.deadLetter(500, "HTTP 500")).await())
+        .isEmpty();
+    assertThat(repository.recordOutcome(id, stale.attempt(),
+        AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(1))).await()).isEmpty();
+
+    assertThat(infra.sql("SELECT status, attempt_count, last_status_code, last_error FROM webhook_deliveries").get(0))
+        .containsExactly("succeeded", 2, 200, null);
+  }
+
+  @Test
+  void aStaleWorkerFinishingFirstIsFencedOutTooAndTheNewerAttemptStillRecords() {
+    long id = newDelivery();
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    expireLease(id);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+
+    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.succeeded(200)).await()).isEmpty();
+    assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("pending");
+    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.deadLetter(404, "HTTP 404")).await())
+        .isPresent();
+    assertThat(infra.sql("SELECT status, attempt_count, last_status_code FROM webhook_deliveries").get(0))
+        .containsExactly("dead_letter", 2, 404);
+  }
+
+  @Test
+  void aFinalRowIsNeverClaimedOrRewritten() {
+    long id = newDelivery();
+    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.succeeded(201)).await();
+    infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 hour'");
+
+    ClaimResult again = repository.claim(List.of(id), LEASE).await();
+
+    assertThat(again.claimed()).isEmpty();
+    assertThat(again.stillPending()).isEmpty();
+    assertThat(repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.deadLetter(500, "x")).await()).isEmpty();
+    assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries").get(0)).containsExactly("succeeded", 1);
+  }
+
+  @Test
+  void anExhaustedRowWhoseWorkerVanishedIsDeadLetteredAfterItsLease() {
+    long id = newDelivery();
+    for (int attempt = 1; attempt <= 5; attempt++) {
+      ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+      assertThat(claimed.attempt()).isEqualTo(attempt);
+      expireLease(id);
+    }
+    assertThat(repository.claim(List.of(id), LEASE).await().claimed()).as("no sixth attempt").isEmpty();
+    assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
+
+    assertThat(repository.deadLetterExhausted().await()).isEqualTo(1);
+    assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0))
+        .containsExactly("dead_letter", 5, "lease_expired: the outcome of attempt 5 was never recorded");
+  }
+
+  @Test
+  void overduePagesWalkTheWholeBacklogInIdOrder() {
+    for (int i = 0; i < 7; i++) {
+      repository.getOrCreate(new NewDelivery(7, 100 + i, "n", null, "https://r.example.com/", "POST", "{}", List.of(),
+          UUID.randomUUID(), 5)).await();
+    }
+    List<DueRef> first = repository.overduePage(0, 3).await();
+    List<DueRef> second = repository.overduePage(first.get(2).id(), 3).await();
+    List<DueRef> third = repository.overduePage(second.get(2).id(), 3).await();
+
+    assertThat(first).hasSize(3);
+    assertThat(second).hasSize(3);
+    assertThat(third).hasSize(1);
+    assertThat(third.get(0).id()).isGreaterThan(second.get(2).id());
+  }
+}
