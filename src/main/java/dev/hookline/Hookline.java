@@ -12,13 +12,24 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
+import dev.hookline.api.ApiRouter;
+import dev.hookline.api.ApiVerticle;
+import dev.hookline.ops.GaugeRefresher;
+import dev.hookline.ops.GaugeVerticle;
+import dev.hookline.ops.Health;
+import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.ops.Replay;
+import dev.hookline.ops.Retention;
+import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.Migrations;
+import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.sweep.SweepVerticle;
 import dev.hookline.sweep.Sweeper;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
@@ -32,6 +43,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -50,20 +62,34 @@ public final class Hookline {
   private final Redis redis;
   private final WebClient webClient;
   private final DueQueue queue;
+  private final HooklineMetrics metrics;
+  private final String schemaVersion;
+  private final AtomicInteger httpPort = new AtomicInteger(-1);
   private final Deque<String> deployments = new ArrayDeque<>();
   private Future<Void> stopping;
 
-  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, WebClient webClient) {
+  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, WebClient webClient,
+                   HooklineMetrics metrics, String schemaVersion) {
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
     this.redis = redis;
     this.webClient = webClient;
+    this.metrics = metrics;
+    this.schemaVersion = schemaVersion;
     this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
   }
 
   /** {@code overrides} is laid over the built-in defaults; keys it omits keep their default. */
   public static Future<Hookline> start(Vertx vertx, JsonObject overrides) {
+    return start(vertx, overrides, null);
+  }
+
+  /**
+   * As {@link #start(Vertx, JsonObject)}, recording Hookline's meters into {@code registry} (the one
+   * Vert.x's own metrics report to, so {@code /metrics} shows both); null gives a private registry.
+   */
+  public static Future<Hookline> start(Vertx vertx, JsonObject overrides, PrometheusMeterRegistry registry) {
     HooklineConfig config;
     try {
       config = HooklineConfig.from(ConfigLoader.defaults().mergeIn(overrides == null ? new JsonObject() : overrides, true));
@@ -77,9 +103,10 @@ public final class Hookline {
           PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
           DueQueue.createClient(vertx, config.redis().url(), config.redis().poolSize()),
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
-          WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())));
+          WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
+          registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion);
       return hookline.deploy()
-          .onSuccess(done -> hookline.logStarted(schemaVersion))
+          .onSuccess(done -> hookline.logStarted())
           .map(hookline)
           .recover(error -> hookline.stop().transform(stopped -> Future.failedFuture(error)));
     });
@@ -88,20 +115,30 @@ public final class Hookline {
   private Future<Void> deploy() {
     HooklineConfig.Delivery d = config.delivery();
     DeliveryRepository repository = new DeliveryRepository(pool);
+    OperatorRepository operator = new OperatorRepository(pool);
     CredentialStore credentials = new CredentialStore(pool);
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
         secondsToDuration(d.maxDelaySeconds()));
     AttemptRunner runner = new AttemptRunner(credentials, new WebhookSender(webClient, d.timeout(), RESPONSE_EXCERPT_BYTES),
-        new OutboundRequests(d.headerPrefix()), retryPolicy, repository, queue);
+        new OutboundRequests(d.headerPrefix()), retryPolicy, repository, queue, metrics);
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
-        new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts());
+        new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
+    HooklineConfig.Http http = config.http();
+    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(vertx, operator, queue, d.maxAttempts()),
+        new Health(pool, queue, schemaVersion), metrics, http.apiTokens(), http.maxRequestBytes());
+    HooklineConfig.Retention retention = config.retention();
 
     return deploy(() -> new DeliveryVerticle(queue, repository, runner, d.maxInFlight(), d.lease(), d.idlePoll(),
             d.shutdownGrace()), d.instances())
-        .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval()), 1))
-        // Intake goes last: no message is accepted before something can deliver it.
-        .compose(v -> deploy(() -> new IntegrationVerticle(intake), d.instances()));
+        .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
+        .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
+            retention.days(), retention.interval()), 1))
+        .compose(v -> deploy(() -> new GaugeVerticle(new GaugeRefresher(queue, operator, metrics),
+            config.metrics().refresh()), 1))
+        // Intake goes last: no message or request is accepted before something can deliver it.
+        .compose(v -> deploy(() -> new IntegrationVerticle(intake), d.instances()))
+        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), httpPort), 1));
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, int instances) {
@@ -110,12 +147,13 @@ public final class Hookline {
         .mapEmpty();
   }
 
-  private void logStarted(String schemaVersion) {
+  private void logStarted() {
     HooklineConfig.Delivery d = config.delivery();
-    LOG.info("Hookline started: {} delivery verticles x {} in flight, sweep every {}s, listening on event-bus address {};"
-            + " Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(), d.maxInFlight(),
-        config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.postgres().redactedUrl(),
-        schemaVersion, config.redis().redactedUrl(), config.redis().keyPrefix(), config.redis().shards());
+    LOG.info("Hookline started: {} delivery verticles x {} in flight, sweep every {}s, event-bus address {},"
+            + " HTTP API on {}:{}; Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(),
+        d.maxInFlight(), config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().host(),
+        httpPort.get(), config.postgres().redactedUrl(), schemaVersion, config.redis().redactedUrl(),
+        config.redis().keyPrefix(), config.redis().shards());
   }
 
   /**
@@ -131,6 +169,10 @@ public final class Hookline {
           })
           .eventually(redis::close)
           .eventually(pool::close)
+          .eventually(() -> {
+            metrics.close();
+            return Future.succeededFuture();
+          })
           .onSuccess(v -> LOG.info("Hookline stopped"));
     }
     return stopping;
@@ -148,6 +190,15 @@ public final class Hookline {
 
   public HooklineConfig config() {
     return config;
+  }
+
+  /** The port the HTTP API is bound to (useful when {@code http.port} is 0). */
+  public int httpPort() {
+    return httpPort.get();
+  }
+
+  public HooklineMetrics metrics() {
+    return metrics;
   }
 
   /** The Redis schedule this instance uses (for operators' tooling and tests). */

@@ -1,6 +1,7 @@
 package dev.hookline.config;
 
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,7 +23,8 @@ public final class ConfigLoader {
       "WEBHOOK_DELIVERY_MAX_ATTEMPTS", "delivery.maxAttempts",
       "WEBHOOK_DELIVERY_BASE_DELAY_SECONDS", "delivery.baseDelaySeconds",
       "WEBHOOK_DELIVERY_MAX_DELAY_SECONDS", "delivery.maxDelaySeconds",
-      "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds");
+      "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds",
+      "HOOKLINE_API_TOKENS", "http.apiTokens");
 
   private ConfigLoader() {
   }
@@ -97,8 +99,19 @@ public final class ConfigLoader {
       section = new JsonObject();
       config.put(parts[0], section);
     }
-    boolean textKey = section.getValue(parts[1]) instanceof String;
-    section.put(parts[1], textKey ? raw.trim() : typed(raw.trim()));
+    Object current = section.getValue(parts[1]);
+    if (current instanceof JsonArray) {
+      // Lists arrive comma-separated, e.g. HOOKLINE_API_TOKENS=tokenA,tokenB.
+      JsonArray items = new JsonArray();
+      for (String item : raw.split(",")) {
+        if (!item.isBlank()) {
+          items.add(item.trim());
+        }
+      }
+      section.put(parts[1], items);
+      return;
+    }
+    section.put(parts[1], current instanceof String ? raw.trim() : typed(raw.trim()));
   }
 
   private static Object typed(String raw) {

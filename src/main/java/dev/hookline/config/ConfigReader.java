@@ -1,5 +1,6 @@
 package dev.hookline.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
@@ -23,6 +24,41 @@ final class ConfigReader {
       return "";
     }
     return s;
+  }
+
+  boolean bool(String key) {
+    Object value = lookup(key);
+    if (value instanceof Boolean b) {
+      return b;
+    }
+    problems.add(key + " must be true or false (got " + describe(value) + ")");
+    return false;
+  }
+
+  /** A list of non-empty strings; also accepts one comma-separated string (how environment variables arrive). */
+  List<String> stringList(String key) {
+    Object value = lookup(key);
+    List<String> items = new ArrayList<>();
+    if (value instanceof String s) {
+      for (String part : s.split(",")) {
+        if (!part.isBlank()) {
+          items.add(part.trim());
+        }
+      }
+      return items;
+    }
+    if (value instanceof JsonArray array) {
+      for (Object item : array) {
+        if (!(item instanceof String s) || s.isBlank()) {
+          problems.add(key + " must be a list of non-empty strings");
+          return List.of();
+        }
+        items.add(s);
+      }
+      return items;
+    }
+    problems.add(key + " must be a list of strings (got " + describe(value) + ")");
+    return List.of();
   }
 
   int integer(String key, int min, int max) {

@@ -4,10 +4,12 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.net.URI;
 import java.time.Duration;
+import java.util.List;
 import java.util.regex.Pattern;
 
 /** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
-public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http) {
+public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http,
+                             Retention retention, Metrics metrics, Cluster cluster) {
 
   private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
@@ -56,7 +58,29 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
   }
 
-  public record Http(int port) {
+  /** {@code apiTokens} empty means an open API, allowed only on a loopback address. */
+  public record Http(int port, String host, List<String> apiTokens, int maxRequestBytes) {
+    @Override
+    public String toString() {
+      return "Http[port=" + port + ", host=" + host + ", apiTokens=" + apiTokens.size() + " configured, maxRequestBytes="
+          + maxRequestBytes + "]";
+    }
+  }
+
+  public record Retention(int days, double intervalSeconds, int batchSize) {
+    public Duration interval() {
+      return seconds(intervalSeconds);
+    }
+  }
+
+  public record Metrics(double refreshSeconds) {
+    public Duration refresh() {
+      return seconds(refreshSeconds);
+    }
+  }
+
+  /** Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members. */
+  public record Cluster(boolean enabled, String host, int port, List<String> members) {
   }
 
   /** Validates a complete config tree (defaults already merged in). */
@@ -78,7 +102,13 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.seconds("delivery.idlePollSeconds", 0, 3_600),
         in.seconds("delivery.shutdownGraceSeconds", 0, 3_600));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
-    Http http = new Http(in.integer("http.port", 0, 65_535));
+    Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"), in.stringList("http.apiTokens"),
+        in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024));
+    Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
+        in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
+    Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));
+    Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.host"),
+        in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
 
     in.require(isPostgresUrl(postgres.url()),
         "postgres.url must be a postgresql://user@host:port/database URL (got " + postgres.redactedUrl() + ")");
@@ -96,8 +126,22 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(delivery.leaseSeconds() > delivery.timeoutSeconds(),
         "delivery.leaseSeconds (" + delivery.leaseSeconds() + ") must be longer than delivery.timeoutSeconds ("
             + delivery.timeoutSeconds() + ")");
+    // An API reachable from other machines must not be open to them.
+    in.require(!http.apiTokens().isEmpty() || isLoopback(http.host()),
+        "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"
+            + " name at least one token");
+    in.require(http.apiTokens().stream().allMatch(t -> t.length() >= 16),
+        "http.apiTokens must each be at least 16 characters long");
     in.throwIfInvalid();
-    return new HooklineConfig(postgres, redis, delivery, sweep, http);
+    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster);
+  }
+
+  static boolean isLoopback(String host) {
+    String h = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+    if (h.equalsIgnoreCase("localhost") || h.equals("::1") || h.equals("0:0:0:0:0:0:0:1")) {
+      return true;
+    }
+    return h.matches("127(\\.\\d{1,3}){3}");
   }
 
   private static boolean isPostgresUrl(String url) {

@@ -1,6 +1,8 @@
 package dev.hookline.delivery;
 
+import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.store.AttemptLog;
 import dev.hookline.store.AttemptOutcome;
 import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.CredentialStore;
@@ -26,9 +28,11 @@ public final class AttemptRunner {
   private final RetryPolicy policy;
   private final DeliveryRepository repository;
   private final DueQueue queue;
+  private final HooklineMetrics metrics;
 
   public AttemptRunner(CredentialStore credentials, WebhookSender sender, OutboundRequests requests,
-                       RetryPolicy policy, DeliveryRepository repository, DueQueue queue) {
+                       RetryPolicy policy, DeliveryRepository repository, DueQueue queue, HooklineMetrics metrics) {
+    this.metrics = metrics;
     this.credentials = credentials;
     this.sender = sender;
     this.requests = requests;
@@ -41,8 +45,9 @@ public final class AttemptRunner {
     return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
         .compose(auth -> sender.send(requests.build(delivery, auth))
             .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result))))
-        .recover(error -> Future.succeededFuture(new Attempt(null, policy.internalFailure(delivery.attempt(),
-            delivery.maxAttempts(), "credential_lookup_failed " + error.getClass().getSimpleName()))))
+        .recover(error -> Future.succeededFuture(new Attempt(SendResult.failure(error, 0),
+            policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
+                "credential_lookup_failed " + error.getClass().getSimpleName()))))
         .compose(attempt -> record(delivery, attempt))
         .otherwiseEmpty()
         .mapEmpty();
@@ -50,9 +55,12 @@ public final class AttemptRunner {
 
   private Future<Void> record(ClaimedDelivery delivery, Attempt attempt) {
     AttemptOutcome outcome = attempt.outcome();
-    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome)
+    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome, logOf(attempt.result()))
         .compose(dueAt -> {
           log(delivery, attempt, dueAt);
+          if (dueAt.isPresent()) {
+            metrics.attempt(outcome.logName(), attempt.result().latencyMillis());
+          }
           if (dueAt.isPresent() && outcome.status() == DeliveryStatus.PENDING) {
             // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
             return queue.enqueue(delivery.id(), dueAt.get().toEpochMilli())
@@ -66,10 +74,17 @@ public final class AttemptRunner {
             outcomeName(outcome), e.getMessage()));
   }
 
+  private static AttemptLog logOf(SendResult result) {
+    Throwable error = result.error();
+    return new AttemptLog(result.startedAt(), (int) Math.min(Integer.MAX_VALUE, result.latencyMillis()),
+        result.statusCode(), error == null ? null : error.getClass().getName(),
+        error == null ? null : error.getMessage(), result.bodyExcerpt(), result.contentType(), result.retryAfter());
+  }
+
   private static void log(ClaimedDelivery delivery, Attempt attempt, Optional<Instant> dueAt) {
     AttemptOutcome outcome = attempt.outcome();
     SendResult result = attempt.result();
-    String latency = result == null ? "-" : result.latencyMillis() + "ms";
+    String latency = result.latencyMillis() + "ms";
     String status = outcome.statusCode() != null ? String.valueOf(outcome.statusCode()) : "-";
     String origin = Origins.of(delivery.endpointUrl());
     if (dueAt.isEmpty()) {
@@ -87,7 +102,7 @@ public final class AttemptRunner {
 
   /** A failed answer's body often says why; a short, single-line excerpt is enough to act on. */
   private static String bodyExcerpt(AttemptOutcome outcome, SendResult result) {
-    if (outcome.status() == DeliveryStatus.SUCCEEDED || result == null || result.bodyExcerpt() == null
+    if (outcome.status() == DeliveryStatus.SUCCEEDED || result.bodyExcerpt() == null
         || result.bodyExcerpt().isBlank()) {
       return "";
     }
@@ -96,7 +111,7 @@ public final class AttemptRunner {
   }
 
   private static String outcomeName(AttemptOutcome outcome) {
-    return outcome.status() == DeliveryStatus.PENDING ? "retry" : outcome.status().column();
+    return outcome.logName();
   }
 
   private record Attempt(SendResult result, AttemptOutcome outcome) {

@@ -1,16 +1,31 @@
 package dev.hookline.delivery;
 
-/**
- * What one HTTP attempt produced: a status (with a capped excerpt of the body) or the error that
- * prevented one. Exactly one of {@code statusCode} and {@code error} is set.
- */
-public record SendResult(Integer statusCode, String bodyExcerpt, Throwable error, long latencyMillis) {
+import java.time.Instant;
 
-  public static SendResult response(int statusCode, String bodyExcerpt, long latencyMillis) {
-    return new SendResult(statusCode, bodyExcerpt, null, latencyMillis);
+/**
+ * What one HTTP attempt produced: a status (with a capped excerpt of the body and the headers
+ * worth keeping) or the error that prevented one. Exactly one of {@code statusCode} and
+ * {@code error} is set.
+ */
+public record SendResult(Instant startedAt, long latencyMillis, Integer statusCode, String bodyExcerpt,
+                         String contentType, String retryAfter, Throwable error) {
+
+  public static SendResult response(Instant startedAt, long latencyMillis, int statusCode, String bodyExcerpt,
+                                    String contentType, String retryAfter) {
+    return new SendResult(startedAt, latencyMillis, statusCode, bodyExcerpt, contentType, retryAfter, null);
   }
 
+  public static SendResult failure(Instant startedAt, long latencyMillis, Throwable error) {
+    return new SendResult(startedAt, latencyMillis, null, null, null, null, error);
+  }
+
+  /** Test and rule shorthand: a status answered at once. */
+  public static SendResult response(int statusCode, String bodyExcerpt, long latencyMillis) {
+    return response(Instant.now(), latencyMillis, statusCode, bodyExcerpt, null, null);
+  }
+
+  /** Test and rule shorthand: an error at once. */
   public static SendResult failure(Throwable error, long latencyMillis) {
-    return new SendResult(null, null, error, latencyMillis);
+    return failure(Instant.now(), latencyMillis, error);
   }
 }

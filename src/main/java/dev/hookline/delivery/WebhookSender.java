@@ -10,6 +10,7 @@ import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -42,6 +43,7 @@ public final class WebhookSender {
   }
 
   public Future<SendResult> send(OutboundRequest request) {
+    Instant startedAt = Instant.now();
     long started = System.nanoTime();
     Future<HttpResponse<Buffer>> response;
     try {
@@ -56,8 +58,9 @@ public final class WebhookSender {
     }
     // The idle timeout alone would let a receiver that trickles bytes hold an attempt open forever.
     return response.timeout(timeoutMillis, TimeUnit.MILLISECONDS)
-        .map(r -> SendResult.response(r.statusCode(), excerpt(r.body()), elapsedMillis(started)))
-        .otherwise(error -> SendResult.failure(error, elapsedMillis(started)));
+        .map(r -> SendResult.response(startedAt, elapsedMillis(started), r.statusCode(), excerpt(r.body()),
+            r.getHeader("Content-Type"), r.getHeader("Retry-After")))
+        .otherwise(error -> SendResult.failure(startedAt, elapsedMillis(started), error));
   }
 
   private static String excerpt(Buffer body) {

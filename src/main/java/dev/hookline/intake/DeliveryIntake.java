@@ -1,6 +1,7 @@
 package dev.hookline.intake;
 
 import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.CreateResult;
 import dev.hookline.store.DeliveryRepository;
@@ -24,9 +25,11 @@ public final class DeliveryIntake {
   private final DueQueue queue;
   private final PayloadFreezer payloads;
   private final int maxAttempts;
+  private final HooklineMetrics metrics;
 
   public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, PayloadFreezer payloads,
-                        int maxAttempts) {
+                        int maxAttempts, HooklineMetrics metrics) {
+    this.metrics = metrics;
     this.vertx = vertx;
     this.repository = repository;
     this.queue = queue;
@@ -36,6 +39,10 @@ public final class DeliveryIntake {
 
   /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
   public Future<CreateReply> create(Object body) {
+    return attempt(body).onSuccess(reply -> metrics.created(reply.status()));
+  }
+
+  private Future<CreateReply> attempt(Object body) {
     CreateRequest request;
     NewDelivery delivery;
     HeaderFilter.Filtered headers;

@@ -1,7 +1,7 @@
 package dev.hookline.intake;
 
 /** Bad input: replied as 400 with a message that starts with the offending field. */
-public final class InvalidRequestException extends RuntimeException {
+public class InvalidRequestException extends RuntimeException {
   private final String field;
 
   public InvalidRequestException(String field, String problem) {

@@ -24,7 +24,7 @@ public final class PayloadFreezer {
     String body = Json.encode(withDisposition(rendered, renderContext));
     int size = body.getBytes(StandardCharsets.UTF_8).length;
     if (size > maxBytes) {
-      throw new InvalidRequestException("webhook.payloadTemplate",
+      throw new PayloadTooLargeException("webhook.payloadTemplate",
           "rendered payload is " + size + " bytes, over the " + maxBytes + "-byte limit");
     }
     return body;

@@ -117,11 +117,21 @@ public final class DueQueue {
 
   /** Total queued ids over all shards (tests and operators). */
   public Future<Long> size() {
+    return depthByShard().map(depths -> depths.stream().mapToLong(Long::longValue).sum());
+  }
+
+  /** Queued ids per shard, index = shard. */
+  public Future<List<Long>> depthByShard() {
     List<Request> requests = new ArrayList<>(shards);
     for (int shard = 0; shard < shards; shard++) {
       requests.add(Request.cmd(Command.ZCARD).arg(key(shard)));
     }
-    return redis.batch(requests).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return redis.batch(requests).map(responses -> responses.stream().map(Response::toLong).toList());
+  }
+
+  /** Answers when Redis does (readiness). */
+  public Future<Void> ping() {
+    return redis.send(Request.cmd(Command.PING)).mapEmpty();
   }
 
   /** The queued score of an id, or null when it is not queued. */

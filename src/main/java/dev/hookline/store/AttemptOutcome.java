@@ -5,6 +5,11 @@ import java.time.Duration;
 /** What one attempt decided; {@code retryDelay} is set only when the row stays pending. */
 public record AttemptOutcome(DeliveryStatus status, Integer statusCode, String error, Duration retryDelay) {
 
+  /** The attempt log's name for this outcome: a row that stays pending was a retry. */
+  public String logName() {
+    return status == DeliveryStatus.PENDING ? "retry" : status.column();
+  }
+
   public static AttemptOutcome succeeded(int statusCode) {
     return new AttemptOutcome(DeliveryStatus.SUCCEEDED, statusCode, null, null);
   }

@@ -8,6 +8,7 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -49,13 +50,22 @@ public final class DeliveryRepository {
       + " WHERE d.id = ANY($1) AND d.status = 'pending' AND d.attempt_count < d.max_attempts"
       + " AND NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = d.id)";
 
-  // Fenced: only the worker holding this attempt of a still-pending row can record its outcome.
-  private static final String RECORD_OUTCOME = "UPDATE webhook_deliveries"
+  /*
+   * Fenced: only the worker holding this attempt of a still-pending row can record its outcome.
+   * The attempt-log row rides in the same statement, so logging costs no extra round trip and a
+   * fenced-out (stale) attempt leaves no log row either.
+   */
+  private static final String RECORD_OUTCOME = "WITH updated AS ("
+      + " UPDATE webhook_deliveries"
       + " SET status = $3, last_status_code = $4, last_error = $5,"
       + " scheduled_for = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6) ELSE scheduled_for END,"
       + " updated_at = now()"
       + " WHERE id = $1 AND attempt_count = $2 AND status = 'pending'"
-      + " RETURNING scheduled_for";
+      + " RETURNING id, scheduled_for),"
+      + " logged AS (INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome,"
+      + " status_code, error_class, error_message, response_body, response_content_type, response_retry_after)"
+      + " SELECT id, $2, $7, $8, $9, $4, $10, $11, $12, $13, $14 FROM updated)"
+      + " SELECT scheduled_for FROM updated";
 
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
       + " WHERE status = 'pending' AND scheduled_for <= now() AND attempt_count < max_attempts AND id > $1"
@@ -136,14 +146,22 @@ public final class DeliveryRepository {
   }
 
   /** Returns the new due time when the row was updated, empty when the fence did not match. */
-  public Future<Optional<Instant>> recordOutcome(long id, int attempt, AttemptOutcome outcome) {
+  public Future<Optional<Instant>> recordOutcome(long id, int attempt, AttemptOutcome outcome, AttemptLog log) {
     Tuple params = Tuple.tuple()
         .addLong(id)
         .addInteger(attempt)
         .addString(outcome.status().column())
         .addInteger(outcome.statusCode())
         .addString(truncate(outcome.error()))
-        .addDouble(outcome.retryDelay() == null ? 0d : seconds(outcome.retryDelay()));
+        .addDouble(outcome.retryDelay() == null ? 0d : seconds(outcome.retryDelay()))
+        .addOffsetDateTime(log.startedAt().atOffset(ZoneOffset.UTC))
+        .addInteger(log.durationMillis())
+        .addString(outcome.logName())
+        .addString(log.errorClass())
+        .addString(text(truncate(log.errorMessage())))
+        .addString(text(log.responseBody()))
+        .addString(text(log.contentType()))
+        .addString(text(log.retryAfter()));
     return pool.preparedQuery(RECORD_OUTCOME).execute(params).map(rows -> rows.size() == 0
         ? Optional.<Instant>empty()
         : Optional.of(rows.iterator().next().getOffsetDateTime("scheduled_for").toInstant()));
@@ -187,6 +205,11 @@ public final class DeliveryRepository {
 
   private static double seconds(Duration duration) {
     return duration.toNanos() / 1_000_000_000d;
+  }
+
+  /** Postgres text cannot hold NUL; a receiver's body can. */
+  private static String text(String value) {
+    return value == null || value.indexOf('\0') < 0 ? value : value.replace("\0", "");
   }
 
   private static String truncate(String error) {

@@ -2,7 +2,7 @@ package dev.hookline.store;
 
 /** The row's status column; the wire names are fixed by the design. */
 public enum DeliveryStatus {
-  PENDING("pending"), SUCCEEDED("succeeded"), DEAD_LETTER("dead_letter");
+  PENDING("pending"), SUCCEEDED("succeeded"), DEAD_LETTER("dead_letter"), CANCELLED("cancelled");
 
   private final String column;
 
@@ -12,5 +12,15 @@ public enum DeliveryStatus {
 
   public String column() {
     return column;
+  }
+
+  /** The status named by its column value, or null. */
+  public static DeliveryStatus fromColumn(String value) {
+    for (DeliveryStatus status : values()) {
+      if (status.column.equals(value)) {
+        return status;
+      }
+    }
+    return null;
   }
 }

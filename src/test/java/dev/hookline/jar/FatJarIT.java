@@ -50,7 +50,8 @@ class FatJarIT {
         "HOOKLINE_POSTGRES_URL", "postgresql://postgres:" + PASSWORD + "@127.0.0.1:5432/" + database,
         "HOOKLINE_REDIS_URL", TestInfra.REDIS_URL,
         "HOOKLINE_REDIS_KEY_PREFIX", keyPrefix,
-        "HOOKLINE_SWEEP_INTERVAL_SECONDS", "0.5"));
+        "HOOKLINE_SWEEP_INTERVAL_SECONDS", "0.5",
+        "HOOKLINE_HTTP_PORT", "0"));
 
     Await.until("the started line", Duration.ofSeconds(60), () -> output.stream().anyMatch(l -> l.contains("Hookline started")),
         () -> String.join("\n", output));

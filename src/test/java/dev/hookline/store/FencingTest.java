@@ -8,6 +8,7 @@ import io.vertx.junit5.VertxExtension;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -19,6 +20,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class FencingTest {
   private static final Duration LEASE = Duration.ofSeconds(60);
+  private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
   private TestInfra infra;
   private Pool pool;
@@ -71,14 +73,16 @@ class FencingTest {
     ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
     assertThat(fresh.attempt()).isEqualTo(2);
 
-    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.succeeded(200)).await()).isPresent();
-    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.deadLetter(500, "HTTP 500")).await())
+    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.succeeded(200), LOG).await()).isPresent();
+    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.deadLetter(500, "HTTP 500"), LOG).await())
         .isEmpty();
     assertThat(repository.recordOutcome(id, stale.attempt(),
-        AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(1))).await()).isEmpty();
+        AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(1)), LOG).await()).isEmpty();
 
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code, last_error FROM webhook_deliveries").get(0))
         .containsExactly("succeeded", 2, 200, null);
+    assertThat(infra.sql("SELECT attempt, outcome, status_code FROM webhook_delivery_attempts"))
+        .as("only the attempt that owned the row is logged").containsExactly(List.of(2, "succeeded", 200));
   }
 
   @Test
@@ -88,9 +92,9 @@ class FencingTest {
     expireLease(id);
     ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
 
-    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.succeeded(200)).await()).isEmpty();
+    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.succeeded(200), LOG).await()).isEmpty();
     assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("pending");
-    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.deadLetter(404, "HTTP 404")).await())
+    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.deadLetter(404, "HTTP 404"), LOG).await())
         .isPresent();
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code FROM webhook_deliveries").get(0))
         .containsExactly("dead_letter", 2, 404);
@@ -100,14 +104,14 @@ class FencingTest {
   void aFinalRowIsNeverClaimedOrRewritten() {
     long id = newDelivery();
     ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
-    repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.succeeded(201)).await();
+    repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.succeeded(201), LOG).await();
     infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 hour'");
 
     ClaimResult again = repository.claim(List.of(id), LEASE).await();
 
     assertThat(again.claimed()).isEmpty();
     assertThat(again.stillPending()).isEmpty();
-    assertThat(repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.deadLetter(500, "x")).await()).isEmpty();
+    assertThat(repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.deadLetter(500, "x"), LOG).await()).isEmpty();
     assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries").get(0)).containsExactly("succeeded", 1);
   }
 

@@ -62,7 +62,9 @@ public final class TestInfra implements AutoCloseable {
             .put("maxInFlight", 32)
             .put("idlePollSeconds", 0.2)
             .put("shutdownGraceSeconds", 2))
-        .put("sweep", new JsonObject().put("intervalSeconds", 0.3).put("pageSize", 50));
+        .put("sweep", new JsonObject().put("intervalSeconds", 0.3).put("pageSize", 50))
+        .put("http", new JsonObject().put("port", 0))
+        .put("metrics", new JsonObject().put("refreshSeconds", 0.2));
   }
 
   /** Runs SQL on this class's database from the test thread (never an event loop). */

@@ -1,0 +1,83 @@
+package dev.hookline.api;
+
+import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.ops.Health;
+import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.ops.Replay;
+import dev.hookline.store.OperatorRepository;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
+import io.vertx.ext.web.RoutingContext;
+import io.vertx.ext.web.handler.BodyHandler;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.util.List;
+
+/** The HTTP API's routes. Health is open; everything else sits behind the bearer check. */
+public final class ApiRouter {
+  private static final String OPENAPI_RESOURCE = "openapi.json";
+
+  private ApiRouter() {
+  }
+
+  /** Everything a router needs; built once by the composition root. */
+  public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
+                     HooklineMetrics metrics, List<String> apiTokens, int maxRequestBytes) {
+  }
+
+  public static Router create(Vertx vertx, Deps deps) {
+    Router router = Router.router(vertx);
+    Buffer openapi = openapi();
+    DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay());
+
+    router.get("/health/live").handler(ctx -> DeliveriesApi.json(ctx, 200, new JsonObject().put("status", "up")));
+    router.get("/health/ready").handler(ctx -> deps.health().check().onComplete(ar -> {
+      Health.Report report = ar.result();
+      DeliveriesApi.json(ctx, report.up() ? 200 : 503, report.toJson());
+    }));
+
+    router.route().handler(new BearerAuth(deps.apiTokens()));
+    router.get("/metrics").handler(ctx -> ctx.response()
+        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+        .end(deps.metrics().scrape()));
+    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openapi));
+
+    router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(deps.maxRequestBytes()));
+    router.post("/v1/deliveries").handler(deliveries::create);
+    router.post("/v1/deliveries/retry").handler(deliveries::retryAll);
+    router.get("/v1/deliveries").handler(deliveries::list);
+    router.get("/v1/deliveries/:uuid").handler(deliveries::get);
+    router.get("/v1/deliveries/:uuid/attempts").handler(deliveries::attempts);
+    router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
+    router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
+
+    router.route().failureHandler(ApiRouter::failure);
+    router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));
+    router.errorHandler(405, ctx -> ApiError.send(ctx, 405, null, "method not allowed"));
+    return router;
+  }
+
+  private static void failure(RoutingContext ctx) {
+    if (ctx.failure() != null) {
+      DeliveriesApi.fail(ctx, ctx.failure());
+    } else if (ctx.statusCode() == 413) {
+      ApiError.send(ctx, 413, "body", "request body is over the limit");
+    } else {
+      ApiError.send(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500, null, "request failed");
+    }
+  }
+
+  private static Buffer openapi() {
+    try (InputStream in = ApiRouter.class.getClassLoader().getResourceAsStream(OPENAPI_RESOURCE)) {
+      if (in == null) {
+        throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");
+      }
+      return Buffer.buffer(in.readAllBytes());
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+}

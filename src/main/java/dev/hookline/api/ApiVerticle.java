@@ -1,0 +1,43 @@
+package dev.hookline.api;
+
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.http.HttpServer;
+import io.vertx.core.http.HttpServerOptions;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Serves the API router on {@code http.host:http.port}; reports the bound port (0 picks a free one). */
+public final class ApiVerticle extends VerticleBase {
+  private static final Logger LOG = LoggerFactory.getLogger(ApiVerticle.class);
+
+  private final ApiRouter.Deps deps;
+  private final String host;
+  private final int port;
+  private final AtomicInteger boundPort;
+  private HttpServer server;
+
+  public ApiVerticle(ApiRouter.Deps deps, String host, int port, AtomicInteger boundPort) {
+    this.deps = deps;
+    this.host = host;
+    this.port = port;
+    this.boundPort = boundPort;
+  }
+
+  @Override
+  public Future<?> start() {
+    if (deps.apiTokens().isEmpty()) {
+      LOG.warn("no API token configured: the HTTP API on {} is open to anything that can reach this loopback address",
+          host);
+    }
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
+        .requestHandler(ApiRouter.create(vertx, deps));
+    return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
+  }
+
+  @Override
+  public Future<?> stop() {
+    return server.close();
+  }
+}

@@ -1,0 +1,167 @@
+package dev.hookline.api;
+
+import dev.hookline.intake.CreateReply;
+import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.intake.InvalidRequestException;
+import dev.hookline.intake.PayloadTooLargeException;
+import dev.hookline.ops.Replay;
+import dev.hookline.store.ChangeResult;
+import dev.hookline.store.DeliveryFilter;
+import dev.hookline.store.OperatorRepository;
+import dev.hookline.store.TenantMismatchException;
+import io.vertx.core.Future;
+import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** Handlers for {@code /v1/deliveries}. */
+final class DeliveriesApi {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveriesApi.class);
+
+  private final DeliveryIntake intake;
+  private final OperatorRepository operator;
+  private final Replay replay;
+
+  DeliveriesApi(DeliveryIntake intake, OperatorRepository operator, Replay replay) {
+    this.intake = intake;
+    this.operator = operator;
+    this.replay = replay;
+  }
+
+  void create(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx, true);
+    intake.create(body).onComplete(ar -> {
+      if (ar.succeeded()) {
+        CreateReply reply = ar.result();
+        json(ctx, "created".equals(reply.status()) ? 201 : 200, reply.toJson());
+      } else {
+        fail(ctx, ar.cause());
+      }
+    });
+  }
+
+  void get(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    respond(ctx, operator.find(uuid).map(found -> found == null ? notFound(uuid) : found));
+  }
+
+  void attempts(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    respond(ctx, operator.attempts(uuid).map(found -> {
+      if (found == null) {
+        throw notFoundError(uuid);
+      }
+      return new JsonObject().put("items", found);
+    }));
+  }
+
+  void list(RoutingContext ctx) {
+    DeliveryFilter filter = QueryParams.listFilter(ctx);
+    int limit = QueryParams.limit(ctx);
+    long after = QueryParams.after(ctx);
+    respond(ctx, operator.list(filter, after, limit).map(items -> new JsonObject()
+        .put("items", new JsonArray(List.copyOf(items)))
+        .put("next", items.size() < limit ? null : String.valueOf(items.get(items.size() - 1).getLong("id")))));
+  }
+
+  void retry(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    respond(ctx, replay.retry(uuid).compose(result -> changed(uuid, result, "only a dead letter can be retried")));
+  }
+
+  void cancel(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    respond(ctx, replay.cancel(uuid).compose(result -> changed(uuid, result, "only a pending delivery can be cancelled")));
+  }
+
+  void retryAll(RoutingContext ctx) {
+    JsonObject body = jsonBody(ctx, false);
+    DeliveryFilter filter = QueryParams.retryFilter(body == null ? new JsonObject() : body);
+    respond(ctx, replay.retryAll(filter).map(count -> new JsonObject().put("retried", count)));
+  }
+
+  private Future<JsonObject> changed(UUID uuid, ChangeResult result, String conflict) {
+    return switch (result.kind()) {
+      case NOT_FOUND -> Future.failedFuture(notFoundError(uuid));
+      case CONFLICT -> Future.failedFuture(new ApiError(409, "status", conflict + "; it is " + result.status()));
+      case DONE -> operator.find(uuid).map(DeliveriesApi::withoutPayload);
+    };
+  }
+
+  private static JsonObject withoutPayload(JsonObject row) {
+    row.remove("payload");
+    return row;
+  }
+
+  private static JsonObject notFound(UUID uuid) {
+    throw notFoundError(uuid);
+  }
+
+  private static ApiError notFoundError(UUID uuid) {
+    return new ApiError(404, "uuid", "no delivery " + uuid);
+  }
+
+  /**
+   * The JSON object body, or null when {@code required} is false and there is none. A body that is
+   * not declared as JSON is 415; one that does not parse as an object is 400.
+   */
+  private static JsonObject jsonBody(RoutingContext ctx, boolean required) {
+    String text = ctx.body().asString();
+    boolean empty = text == null || text.isBlank();
+    if (empty && !required) {
+      return null;
+    }
+    String contentType = ctx.request().getHeader("Content-Type");
+    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
+      throw new ApiError(415, "Content-Type", "Content-Type must be application/json");
+    }
+    if (empty) {
+      throw ApiError.badRequest("body", "body: a JSON object is required");
+    }
+    try {
+      Object parsed = Json.decodeValue(text);
+      if (parsed instanceof JsonObject object) {
+        return object;
+      }
+    } catch (DecodeException e) {
+      throw ApiError.badRequest("body", "body: not valid JSON");
+    }
+    throw ApiError.badRequest("body", "body: must be a JSON object");
+  }
+
+  private static void respond(RoutingContext ctx, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        json(ctx, 200, ar.result());
+      } else {
+        fail(ctx, ar.cause());
+      }
+    });
+  }
+
+  static void json(RoutingContext ctx, int status, JsonObject body) {
+    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
+  }
+
+  static void fail(RoutingContext ctx, Throwable error) {
+    if (error instanceof ApiError api) {
+      api.send(ctx);
+    } else if (error instanceof PayloadTooLargeException tooLarge) {
+      ApiError.send(ctx, 413, tooLarge.field(), tooLarge.getMessage());
+    } else if (error instanceof InvalidRequestException invalid) {
+      ApiError.send(ctx, 400, invalid.field(), invalid.getMessage());
+    } else if (error instanceof TenantMismatchException mismatch) {
+      ApiError.send(ctx, 409, "workflowRunId", mismatch.getMessage());
+    } else {
+      LOG.error("API request {} {} failed: {}", ctx.request().method(), ctx.request().path(), error.toString());
+      ApiError.send(ctx, 503, null, "storage unavailable: " + error.getClass().getSimpleName());
+    }
+  }
+}

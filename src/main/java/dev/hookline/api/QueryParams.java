@@ -1,0 +1,119 @@
+package dev.hookline.api;
+
+import dev.hookline.store.DeliveryFilter;
+import dev.hookline.store.DeliveryStatus;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.time.Instant;
+import java.time.format.DateTimeParseException;
+import java.util.UUID;
+import java.util.function.Function;
+
+/** Parses request parameters and filter bodies; every problem is a 400 naming the parameter. */
+final class QueryParams {
+  static final int DEFAULT_LIMIT = 100;
+  static final int MAX_LIMIT = 500;
+
+  private QueryParams() {
+  }
+
+  static UUID uuid(RoutingContext ctx) {
+    String raw = ctx.pathParam("uuid");
+    try {
+      UUID uuid = UUID.fromString(raw);
+      if (uuid.toString().equalsIgnoreCase(raw)) {
+        return uuid;
+      }
+    } catch (IllegalArgumentException ignored) {
+      // reported below
+    }
+    throw ApiError.badRequest("uuid", "uuid: not a UUID");
+  }
+
+  static DeliveryFilter listFilter(RoutingContext ctx) {
+    String status = ctx.queryParams().get("status");
+    DeliveryStatus parsedStatus = null;
+    if (status != null) {
+      parsedStatus = DeliveryStatus.fromColumn(status);
+      if (parsedStatus == null) {
+        throw ApiError.badRequest("status", "status: must be one of pending, succeeded, dead_letter, cancelled");
+      }
+    }
+    return new DeliveryFilter(parsedStatus,
+        param(ctx, "organizationId", QueryParams::positiveLong),
+        param(ctx, "workflowRunId", QueryParams::positiveLong),
+        param(ctx, "createdAfter", Instant::parse),
+        param(ctx, "createdBefore", Instant::parse),
+        null);
+  }
+
+  static int limit(RoutingContext ctx) {
+    Integer limit = param(ctx, "limit", Integer::valueOf);
+    if (limit == null) {
+      return DEFAULT_LIMIT;
+    }
+    if (limit < 1 || limit > MAX_LIMIT) {
+      throw ApiError.badRequest("limit", "limit: must be from 1 to " + MAX_LIMIT);
+    }
+    return limit;
+  }
+
+  /** The cursor is the last id of the previous page; opaque to clients. */
+  static long after(RoutingContext ctx) {
+    Long after = param(ctx, "after", Long::valueOf);
+    if (after != null && after < 0) {
+      throw ApiError.badRequest("after", "after: not a cursor from a previous page");
+    }
+    return after == null ? 0 : after;
+  }
+
+  /** The bulk-retry filter body: organization, time range and last status code, all optional. */
+  static DeliveryFilter retryFilter(JsonObject body) {
+    return new DeliveryFilter(DeliveryStatus.DEAD_LETTER,
+        field(body, "organizationId", v -> positiveLong(String.valueOf(v))),
+        null,
+        field(body, "createdAfter", v -> Instant.parse((String) v)),
+        field(body, "createdBefore", v -> Instant.parse((String) v)),
+        field(body, "lastStatusCode", v -> statusCode(String.valueOf(v))));
+  }
+
+  private static <T> T param(RoutingContext ctx, String name, Function<String, T> parse) {
+    String raw = ctx.queryParams().get(name);
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    try {
+      return parse.apply(raw);
+    } catch (IllegalArgumentException | DateTimeParseException e) {
+      throw ApiError.badRequest(name, name + ": invalid value \"" + raw + "\"");
+    }
+  }
+
+  private static <T> T field(JsonObject body, String name, Function<Object, T> parse) {
+    Object value = body.getValue(name);
+    if (value == null) {
+      return null;
+    }
+    try {
+      return parse.apply(value);
+    } catch (IllegalArgumentException | DateTimeParseException | ClassCastException e) {
+      throw ApiError.badRequest(name, name + ": invalid value " + value);
+    }
+  }
+
+  private static long positiveLong(String raw) {
+    long value = Long.parseLong(raw);
+    if (value <= 0) {
+      throw new IllegalArgumentException("not positive");
+    }
+    return value;
+  }
+
+  private static int statusCode(String raw) {
+    int value = Integer.parseInt(raw);
+    if (value < 100 || value > 599) {
+      throw new IllegalArgumentException("not an HTTP status");
+    }
+    return value;
+  }
+}

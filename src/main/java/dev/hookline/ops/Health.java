@@ -1,0 +1,93 @@
+package dev.hookline.ops;
+
+import dev.hookline.queue.DueQueue;
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/** Readiness: Postgres and Redis answer, and the schema is at least the version this build applied. */
+public final class Health {
+  private static final long CHECK_TIMEOUT_MILLIS = 2_000;
+  private static final String SCHEMA_VERSION = "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"
+      + " ORDER BY installed_rank DESC LIMIT 1";
+
+  private final Pool pool;
+  private final DueQueue queue;
+  private final String expectedSchemaVersion;
+
+  public Health(Pool pool, DueQueue queue, String expectedSchemaVersion) {
+    this.pool = pool;
+    this.queue = queue;
+    this.expectedSchemaVersion = expectedSchemaVersion;
+  }
+
+  /** Never fails: every check reports "up" or "down: reason". */
+  public Future<Report> check() {
+    Future<String> schema = pool.query(SCHEMA_VERSION).execute()
+        .map(rows -> rows.size() == 0 ? null : rows.iterator().next().getString("version"))
+        .timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    Future<String> postgres = schema.map(v -> "up").otherwise(Health::down);
+    Future<String> migrations = schema.map(this::migrationStatus).otherwise(e -> "down: schema version unknown");
+    Future<String> redis = queue.ping().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .map(v -> "up").otherwise(Health::down);
+    return Future.join(postgres, redis, migrations).transform(done -> {
+      Map<String, String> checks = new LinkedHashMap<>();
+      checks.put("postgres", postgres.result());
+      checks.put("redis", redis.result());
+      checks.put("migrations", migrations.result());
+      return Future.succeededFuture(new Report(checks));
+    });
+  }
+
+  private String migrationStatus(String version) {
+    if (version == null) {
+      return "down: no migration applied";
+    }
+    return compareVersions(version, expectedSchemaVersion) >= 0 ? "up"
+        : "down: schema is at v" + version + ", this build needs v" + expectedSchemaVersion;
+  }
+
+  static int compareVersions(String a, String b) {
+    String[] left = a.split("\\.");
+    String[] right = b.split("\\.");
+    for (int i = 0; i < Math.max(left.length, right.length); i++) {
+      long l = i < left.length ? Long.parseLong(left[i]) : 0;
+      long r = i < right.length ? Long.parseLong(right[i]) : 0;
+      if (l != r) {
+        return Long.compare(l, r);
+      }
+    }
+    return 0;
+  }
+
+  private static String down(Throwable error) {
+    String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
+    return "down: " + message;
+  }
+
+  /** The checks by name, in a fixed order. */
+  public record Report(Map<String, String> checks) {
+    public boolean up() {
+      return checks.values().stream().allMatch("up"::equals);
+    }
+
+    public JsonObject toJson() {
+      JsonObject json = new JsonObject().put("status", up() ? "up" : "down").put("checks", new JsonObject(
+          new LinkedHashMap<>(checks)));
+      if (!up()) {
+        JsonArray failed = new JsonArray();
+        checks.forEach((name, value) -> {
+          if (!"up".equals(value)) {
+            failed.add(name);
+          }
+        });
+        json.put("failed", failed);
+      }
+      return json;
+    }
+  }
+}

@@ -1,0 +1,116 @@
+package dev.hookline.ops;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.jvm.ClassLoaderMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmGcMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmMemoryMetrics;
+import io.micrometer.core.instrument.binder.jvm.JvmThreadMetrics;
+import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
+import io.micrometer.prometheusmetrics.PrometheusConfig;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * Hookline's own meters, named so Prometheus shows them as {@code hookline_*}. One instance per
+ * Hookline; meters are thread-safe, so every verticle records into the same one.
+ */
+public final class HooklineMetrics implements AutoCloseable {
+  private final PrometheusMeterRegistry registry;
+  private final JvmGcMetrics gcMetrics;
+  private final Map<String, Counter> created = new ConcurrentHashMap<>();
+  private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+  private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
+  private final AtomicLong oldestPendingMillis = new AtomicLong();
+  private final Timer attemptDuration;
+  private final Counter sweepReinjected;
+
+  private HooklineMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
+    this.registry = registry;
+    this.gcMetrics = gcMetrics;
+    this.attemptDuration = Timer.builder("hookline.delivery.attempt.duration")
+        .description("Time from sending a webhook to its answer or failure")
+        .publishPercentileHistogram()
+        .minimumExpectedValue(Duration.ofMillis(1))
+        .maximumExpectedValue(Duration.ofSeconds(60))
+        .register(registry);
+    this.sweepReinjected = Counter.builder("hookline.sweep.reinjected")
+        .description("Overdue deliveries the sweeper found missing from the Redis schedule and re-added")
+        .register(registry);
+    Gauge.builder("hookline.oldest.pending.age", oldestPendingMillis, v -> v.get() / 1_000d)
+        .description("Seconds since the oldest pending delivery was created")
+        .baseUnit("seconds")
+        .register(registry);
+  }
+
+  /** Records into a registry the caller owns (e.g. the one Vert.x metrics already report to). */
+  public static HooklineMetrics using(PrometheusMeterRegistry registry) {
+    return new HooklineMetrics(registry, null);
+  }
+
+  /** A private registry with JVM metrics bound, for embedders that did not set one up. */
+  public static HooklineMetrics standalone() {
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    new ClassLoaderMetrics().bindTo(registry);
+    new JvmMemoryMetrics().bindTo(registry);
+    new JvmThreadMetrics().bindTo(registry);
+    new ProcessorMetrics().bindTo(registry);
+    JvmGcMetrics gc = new JvmGcMetrics();
+    gc.bindTo(registry);
+    return new HooklineMetrics(registry, gc);
+  }
+
+  public MeterRegistry registry() {
+    return registry;
+  }
+
+  /** {@code status}: created, existing or skipped. */
+  public void created(String status) {
+    created.computeIfAbsent(status, s -> Counter.builder("hookline.deliveries.created")
+        .description("Create requests by result").tag("status", s).register(registry)).increment();
+  }
+
+  /** {@code outcome}: succeeded, retry or dead_letter. */
+  public void attempt(String outcome, long durationMillis) {
+    attempts.computeIfAbsent(outcome, o -> Counter.builder("hookline.delivery.attempts")
+        .description("Recorded delivery attempts by outcome").tag("outcome", o).register(registry)).increment();
+    attemptDuration.record(Duration.ofMillis(durationMillis));
+  }
+
+  public void sweepReinjected(long count) {
+    if (count > 0) {
+      sweepReinjected.increment(count);
+    }
+  }
+
+  public void queueDepth(int shard, long depth) {
+    queueDepth.computeIfAbsent(shard, s -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder("hookline.queue.depth", value, AtomicLong::get)
+          .description("Delivery ids scheduled in a Redis shard").tag("shard", Integer.toString(s)).register(registry);
+      return value;
+    }).set(depth);
+  }
+
+  public void oldestPendingAge(double seconds) {
+    oldestPendingMillis.set(Math.round(seconds * 1_000));
+  }
+
+  /** Prometheus text exposition of everything in the registry. */
+  public String scrape() {
+    return registry.scrape();
+  }
+
+  @Override
+  public void close() {
+    if (gcMetrics != null) {
+      gcMetrics.close();
+    }
+  }
+
+}

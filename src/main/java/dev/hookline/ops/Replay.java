@@ -1,0 +1,65 @@
+package dev.hookline.ops;
+
+import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.ChangeResult;
+import dev.hookline.store.DeliveryFilter;
+import dev.hookline.store.DueRef;
+import dev.hookline.store.OperatorRepository;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
+import java.util.List;
+import java.util.UUID;
+
+/** Puts dead letters back on the schedule (one, or all matching a filter) and cancels pending ones. */
+public final class Replay {
+  private static final int BATCH = 500;
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+
+  private final Vertx vertx;
+  private final OperatorRepository operator;
+  private final DueQueue queue;
+  private final int freshAttempts;
+
+  public Replay(Vertx vertx, OperatorRepository operator, DueQueue queue, int freshAttempts) {
+    this.vertx = vertx;
+    this.operator = operator;
+    this.queue = queue;
+    this.freshAttempts = freshAttempts;
+  }
+
+  public Future<ChangeResult> retry(UUID deliveryUuid) {
+    return operator.retry(deliveryUuid, freshAttempts).compose(result -> result.queued() == null
+        ? Future.succeededFuture(result)
+        : schedule(List.of(result.queued())).map(result));
+  }
+
+  public Future<ChangeResult> cancel(UUID deliveryUuid) {
+    return operator.cancel(deliveryUuid);
+  }
+
+  /** Replays every dead letter matching the filter, page by page; returns how many. */
+  public Future<Long> retryAll(DeliveryFilter filter) {
+    return retryFrom(filter, 0L, 0L);
+  }
+
+  private Future<Long> retryFrom(DeliveryFilter filter, long afterId, long soFar) {
+    return operator.retryBatch(filter, afterId, BATCH, freshAttempts).compose(batch -> {
+      if (batch.isEmpty()) {
+        return Future.succeededFuture(soFar);
+      }
+      long total = soFar + batch.size();
+      return schedule(batch).compose(v -> batch.size() < BATCH ? Future.succeededFuture(total)
+          : retryFrom(filter, batch.get(batch.size() - 1).id(), total));
+    });
+  }
+
+  /** If Redis is down the rows are still pending and due now: the sweeper queues them. */
+  private Future<Void> schedule(List<DueRef> refs) {
+    return queue.enqueueAll(refs)
+        .onSuccess(added -> vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, LOCAL))
+        .<Void>mapEmpty()
+        .recover(error -> Future.succeededFuture());
+  }
+}

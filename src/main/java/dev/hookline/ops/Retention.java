@@ -1,0 +1,33 @@
+package dev.hookline.ops;
+
+import dev.hookline.store.OperatorRepository;
+import io.vertx.core.Future;
+
+/**
+ * Deletes final deliveries (and their attempt logs) older than {@code retention.days}, one bounded
+ * batch per statement so no single delete holds locks or bloats WAL for long. Pending rows are
+ * never touched.
+ */
+public final class Retention {
+  private final OperatorRepository operator;
+  private final int days;
+  private final int batchSize;
+
+  public Retention(OperatorRepository operator, int days, int batchSize) {
+    this.operator = operator;
+    this.days = days;
+    this.batchSize = batchSize;
+  }
+
+  /** Deletes every eligible row, batch after batch; returns how many. */
+  public Future<Long> purge() {
+    return purgeFrom(0L);
+  }
+
+  private Future<Long> purgeFrom(long deletedSoFar) {
+    return operator.deleteExpired(days, batchSize).compose(deleted -> {
+      long total = deletedSoFar + deleted;
+      return deleted < batchSize ? Future.succeededFuture(total) : purgeFrom(total);
+    });
+  }
+}

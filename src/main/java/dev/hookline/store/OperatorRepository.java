@@ -1,0 +1,247 @@
+package dev.hookline.store;
+
+import io.vertx.core.Future;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.sqlclient.Pool;
+import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
+import io.vertx.sqlclient.Tuple;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/** The SQL behind operator work: look-ups, listing, replay, cancel, retention and statistics. */
+public final class OperatorRepository {
+  private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
+      + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
+      + " scheduled_for, last_status_code, last_error, created_at, updated_at";
+
+  private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
+
+  private static final String ATTEMPTS = "SELECT a.attempt, a.started_at, a.duration_ms, a.outcome, a.status_code,"
+      + " a.error_class, a.error_message, a.response_body, a.response_content_type, a.response_retry_after"
+      + " FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
+      + " WHERE d.delivery_uuid = $1 ORDER BY a.attempt, a.id";
+
+  /*
+   * A dead letter goes back to pending, due now, with a fresh budget. The attempt counter keeps
+   * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique.
+   */
+  private static final String RETRY_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
+      + " changed AS (UPDATE webhook_deliveries d SET status = 'pending', scheduled_for = now(),"
+      + " max_attempts = d.attempt_count + $2, updated_at = now()"
+      + " FROM target WHERE d.id = target.id AND d.status = 'dead_letter' RETURNING d.id, d.scheduled_for)"
+      + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
+
+  private static final String CANCEL_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
+      + " changed AS (UPDATE webhook_deliveries d SET status = 'cancelled', updated_at = now()"
+      + " FROM target WHERE d.id = target.id AND d.status = 'pending' RETURNING d.id, d.scheduled_for)"
+      + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
+
+  private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
+      + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled') AND created_at < now() - make_interval(days => $1)"
+      + " ORDER BY id LIMIT $2)"
+      + " DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id";
+
+  private static final String COUNT_BY_STATUS = "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status";
+
+  private static final String OLDEST_PENDING_AGE = "SELECT extract(epoch FROM now() - min(created_at))::float8 AS age"
+      + " FROM webhook_deliveries WHERE status = 'pending'";
+
+  private final Pool pool;
+
+  public OperatorRepository(Pool pool) {
+    this.pool = pool;
+  }
+
+  /** The row as JSON (payload included), or null. */
+  public Future<JsonObject> find(UUID deliveryUuid) {
+    return pool.preparedQuery(FIND).execute(Tuple.of(deliveryUuid)).map(rows -> {
+      if (rows.size() == 0) {
+        return null;
+      }
+      Row row = rows.iterator().next();
+      return toJson(row).put("payload", row.getString("payload"));
+    });
+  }
+
+  /** The attempt log of a delivery, oldest first; null when the delivery does not exist. */
+  public Future<JsonArray> attempts(UUID deliveryUuid) {
+    return find(deliveryUuid).compose(found -> found == null ? Future.succeededFuture(null)
+        : pool.preparedQuery(ATTEMPTS).execute(Tuple.of(deliveryUuid)).map(rows -> {
+          JsonArray attempts = new JsonArray();
+          for (Row row : rows) {
+            attempts.add(new JsonObject()
+                .put("attempt", row.getInteger("attempt"))
+                .put("startedAt", instant(row.getOffsetDateTime("started_at")))
+                .put("durationMs", row.getInteger("duration_ms"))
+                .put("outcome", row.getString("outcome"))
+                .put("statusCode", row.getInteger("status_code"))
+                .put("errorClass", row.getString("error_class"))
+                .put("errorMessage", row.getString("error_message"))
+                .put("responseBody", row.getString("response_body"))
+                .put("responseContentType", row.getString("response_content_type"))
+                .put("responseRetryAfter", row.getString("response_retry_after")));
+          }
+          return attempts;
+        }));
+  }
+
+  /** One page in id order after {@code afterId}; the page has at most {@code limit} rows. */
+  public Future<List<JsonObject>> list(DeliveryFilter filter, long afterId, int limit) {
+    Where where = where(filter).and("id > ", afterId);
+    String sql = "SELECT " + ROW_COLUMNS + " FROM webhook_deliveries" + where.sql() + " ORDER BY id LIMIT " + limit;
+    return pool.preparedQuery(sql).execute(where.params()).map(rows -> {
+      List<JsonObject> items = new ArrayList<>(rows.size());
+      rows.forEach(row -> items.add(toJson(row)));
+      return items;
+    });
+  }
+
+  public Future<ChangeResult> retry(UUID deliveryUuid, int freshAttempts) {
+    return change(RETRY_ONE, Tuple.of(deliveryUuid, freshAttempts));
+  }
+
+  public Future<ChangeResult> cancel(UUID deliveryUuid) {
+    return change(CANCEL_ONE, Tuple.of(deliveryUuid));
+  }
+
+  private Future<ChangeResult> change(String sql, Tuple params) {
+    return pool.preparedQuery(sql).execute(params).map(rows -> {
+      if (rows.size() == 0) {
+        return ChangeResult.notFound();
+      }
+      Row row = rows.iterator().next();
+      Long id = row.getLong("id");
+      return id == null
+          ? new ChangeResult(ChangeResult.Kind.CONFLICT, row.getString("status"), null)
+          : new ChangeResult(ChangeResult.Kind.DONE, row.getString("status"),
+              new DueRef(id, row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli()));
+    });
+  }
+
+  /**
+   * Replays one batch of dead letters matching the filter with ids above {@code afterId}; the
+   * caller queues the returned refs and continues after the last id until a batch comes back short.
+   */
+  public Future<List<DueRef>> retryBatch(DeliveryFilter filter, long afterId, int batchSize, int freshAttempts) {
+    Where where = where(filter.withStatus(DeliveryStatus.DEAD_LETTER)).and("id > ", afterId);
+    int budget = where.next();
+    where.params().addInteger(freshAttempts);
+    String sql = "WITH batch AS (SELECT id FROM webhook_deliveries" + where.sql()
+        + " ORDER BY id LIMIT " + batchSize + " FOR UPDATE SKIP LOCKED)"
+        + " UPDATE webhook_deliveries d SET status = 'pending', scheduled_for = now(),"
+        + " max_attempts = d.attempt_count + $" + budget + ", updated_at = now()"
+        + " FROM batch WHERE d.id = batch.id RETURNING d.id, d.scheduled_for";
+    return pool.preparedQuery(sql).execute(where.params()).map(rows -> {
+      List<DueRef> refs = new ArrayList<>(rows.size());
+      rows.forEach(row -> refs.add(new DueRef(row.getLong("id"),
+          row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli())));
+      refs.sort((a, b) -> Long.compare(a.id(), b.id()));
+      return refs;
+    });
+  }
+
+  /** Deletes one bounded batch of final rows (and, by cascade, their attempts); returns how many. */
+  public Future<Integer> deleteExpired(int days, int batchSize) {
+    return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize)).map(RowSet::rowCount);
+  }
+
+  /** Row counts per status, every status present (zero when none). */
+  public Future<Map<String, Long>> countByStatus() {
+    return pool.query(COUNT_BY_STATUS).execute().map(rows -> {
+      Map<String, Long> counts = new LinkedHashMap<>();
+      for (DeliveryStatus status : DeliveryStatus.values()) {
+        counts.put(status.column(), 0L);
+      }
+      rows.forEach(row -> counts.put(row.getString("status"), row.getLong("n")));
+      return counts;
+    });
+  }
+
+  /** Seconds since the oldest pending delivery was created; 0 when nothing is pending. */
+  public Future<Double> oldestPendingAgeSeconds() {
+    return pool.query(OLDEST_PENDING_AGE).execute().map(rows -> {
+      Double age = rows.iterator().next().getDouble("age");
+      return age == null ? 0d : Math.max(0d, age);
+    });
+  }
+
+  private static Where where(DeliveryFilter filter) {
+    Where where = new Where();
+    if (filter.status() != null) {
+      where.and("status = ", filter.status().column());
+    }
+    if (filter.organizationId() != null) {
+      where.and("organization_id = ", filter.organizationId());
+    }
+    if (filter.workflowRunId() != null) {
+      where.and("workflow_run_id = ", filter.workflowRunId());
+    }
+    if (filter.createdAfter() != null) {
+      where.and("created_at >= ", filter.createdAfter().atOffset(ZoneOffset.UTC));
+    }
+    if (filter.createdBefore() != null) {
+      where.and("created_at < ", filter.createdBefore().atOffset(ZoneOffset.UTC));
+    }
+    if (filter.lastStatusCode() != null) {
+      where.and("last_status_code = ", filter.lastStatusCode());
+    }
+    return where;
+  }
+
+  private static JsonObject toJson(Row row) {
+    return new JsonObject()
+        .put("id", row.getLong("id"))
+        .put("deliveryUuid", row.getUUID("delivery_uuid").toString())
+        .put("organizationId", row.getLong("organization_id"))
+        .put("workflowRunId", row.getLong("workflow_run_id"))
+        .put("webhookNodeId", row.getString("webhook_node_id"))
+        .put("webhookName", row.getString("webhook_name"))
+        .put("endpointUrl", row.getString("endpoint_url"))
+        .put("httpMethod", row.getString("http_method"))
+        .put("customHeaders", row.getJsonArray("custom_headers"))
+        .put("credentialUuid", row.getUUID("credential_uuid") == null ? null : row.getUUID("credential_uuid").toString())
+        .put("status", row.getString("status"))
+        .put("attemptCount", row.getInteger("attempt_count"))
+        .put("maxAttempts", row.getInteger("max_attempts"))
+        .put("scheduledFor", instant(row.getOffsetDateTime("scheduled_for")))
+        .put("lastStatusCode", row.getInteger("last_status_code"))
+        .put("lastError", row.getString("last_error"))
+        .put("createdAt", instant(row.getOffsetDateTime("created_at")))
+        .put("updatedAt", instant(row.getOffsetDateTime("updated_at")));
+  }
+
+  private static String instant(OffsetDateTime time) {
+    return time == null ? null : time.toInstant().toString();
+  }
+
+  /** A WHERE clause built from optional conditions, each value bound as a numbered parameter. */
+  private static final class Where {
+    private final StringBuilder sql = new StringBuilder();
+    private final Tuple params = Tuple.tuple();
+
+    Where and(String condition, Object value) {
+      sql.append(sql.length() == 0 ? " WHERE " : " AND ").append(condition).append('$').append(params.size() + 1);
+      params.addValue(value);
+      return this;
+    }
+
+    int next() {
+      return params.size() + 1;
+    }
+
+    String sql() {
+      return sql.toString();
+    }
+
+    Tuple params() {
+      return params;
+    }
+  }
+}
