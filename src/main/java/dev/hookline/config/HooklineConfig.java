@@ -80,7 +80,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   }
 
   /** Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members. */
-  public record Cluster(boolean enabled, String host, int port, List<String> members) {
+  public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
   }
 
   /** Validates a complete config tree (defaults already merged in). */
@@ -107,7 +107,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));
-    Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.host"),
+    Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.name"), in.string("cluster.host"),
         in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
 
     in.require(isPostgresUrl(postgres.url()),
