@@ -29,7 +29,7 @@ import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.sweep.SweepVerticle;
 import dev.hookline.sweep.Sweeper;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;

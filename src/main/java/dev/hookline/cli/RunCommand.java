@@ -2,8 +2,8 @@ package dev.hookline.cli;
 
 import dev.hookline.Hookline;
 import dev.hookline.config.HooklineConfig;
-import io.micrometer.prometheusmetrics.PrometheusConfig;
-import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
 import java.util.concurrent.Callable;
 import java.util.concurrent.TimeUnit;

@@ -1,0 +1,356 @@
+package dev.hookline.api;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hookline.Hookline;
+import dev.hookline.testing.Await;
+import dev.hookline.testing.Fixture;
+import dev.hookline.testing.Messages;
+import dev.hookline.testing.Receiver.Reply;
+import dev.hookline.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.http.HttpMethod;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
+import io.vertx.junit5.VertxExtension;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.CsvSource;
+
+/** The HTTP API over real HTTP against a running Hookline, Postgres and Redis. */
+@ExtendWith(VertxExtension.class)
+class ApiTest {
+  private static final String TOKEN = "test-token-0123456789abcdef";
+  private static final Duration WAIT = Duration.ofSeconds(15);
+
+  private Fixture fixture;
+  private TestInfra infra;
+  private Hookline hookline;
+  private WebClient client;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    fixture = Fixture.create(vertx);
+    infra = fixture.infra;
+    JsonObject config = infra.config();
+    config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN)).put("maxRequestBytes", 4_096);
+    config.getJsonObject("delivery").put("maxPayloadBytes", 1_024);
+    hookline = fixture.startWithConfig(vertx, config);
+    client = WebClient.create(vertx);
+  }
+
+  @AfterEach
+  void tearDown() {
+    client.close();
+    fixture.close();
+  }
+
+  private HttpRequest<Buffer> request(HttpMethod method, String path) {
+    return client.request(method, hookline.httpPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + TOKEN);
+  }
+
+  private HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) {
+    HttpRequest<Buffer> request = request(method, path);
+    return (body == null ? request.send() : request.sendJsonObject(body)).await();
+  }
+
+  private HttpResponse<Buffer> post(String path, JsonObject body) {
+    return send(HttpMethod.POST, path, body);
+  }
+
+  private HttpResponse<Buffer> get(String path) {
+    return send(HttpMethod.GET, path, null);
+  }
+
+  private JsonObject create(long org, long run, String path) {
+    HttpResponse<Buffer> response = post("/v1/deliveries", Messages.create(org, run, "node-1", fixture.receiver.url(path)));
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
+    return response.bodyAsJsonObject();
+  }
+
+  private String status(String uuid) {
+    return get("/v1/deliveries/" + uuid).bodyAsJsonObject().getString("status");
+  }
+
+  private void assertError(HttpResponse<Buffer> response, int status, String field) {
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
+    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
+    JsonObject body = response.bodyAsJsonObject();
+    assertThat(body.getString("error")).isNotBlank();
+    assertThat(body.containsKey("field")).isTrue();
+    assertThat(body.getString("field")).isEqualTo(field);
+  }
+
+  @ParameterizedTest(name = "{0} {1}")
+  @CsvSource({
+      "POST, /v1/deliveries", "GET, /v1/deliveries", "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000",
+      "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000/attempts",
+      "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/retry",
+      "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/cancel", "POST, /v1/deliveries/retry",
+      "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
+  void everyEndpointButHealthNeedsTheToken(String method, String path) {
+    HttpResponse<Buffer> missing = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+        .send().await();
+    HttpResponse<Buffer> wrong = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+        .putHeader("Authorization", "Bearer " + TOKEN + "x").send().await();
+    HttpResponse<Buffer> notBearer = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+        .putHeader("Authorization", "Basic " + TOKEN).send().await();
+
+    for (HttpResponse<Buffer> response : List.of(missing, wrong, notBearer)) {
+      assertError(response, 401, null);
+      assertThat(response.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
+    }
+  }
+
+  @Test
+  void healthNeedsNoTokenAndReportsEachCheck() {
+    HttpResponse<Buffer> live = client.get(hookline.httpPort(), "127.0.0.1", "/health/live").send().await();
+    HttpResponse<Buffer> ready = client.get(hookline.httpPort(), "127.0.0.1", "/health/ready").send().await();
+
+    assertThat(live.statusCode()).isEqualTo(200);
+    assertThat(live.bodyAsJsonObject().getString("status")).isEqualTo("up");
+    assertThat(ready.statusCode()).isEqualTo(200);
+    assertThat(ready.bodyAsJsonObject().getJsonObject("checks").getMap())
+        .containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "up", "redis", "up", "migrations", "up"));
+  }
+
+  @Test
+  void readinessNamesTheFailingCheck(Vertx vertx) throws Exception {
+    JsonObject config = infra.config();
+    int deadPort;
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      deadPort = socket.getLocalPort();
+    }
+    config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + deadPort);
+    Hookline withoutRedis = fixture.startWithConfig(vertx, config);
+
+    HttpResponse<Buffer> ready = client.get(withoutRedis.httpPort(), "127.0.0.1", "/health/ready").send().await();
+
+    assertThat(ready.statusCode()).isEqualTo(503);
+    JsonObject body = ready.bodyAsJsonObject();
+    assertThat(body.getString("status")).isEqualTo("down");
+    assertThat(body.getJsonArray("failed")).containsExactly("redis");
+    assertThat(body.getJsonObject("checks").getString("redis")).startsWith("down:");
+    assertThat(body.getJsonObject("checks").getString("postgres")).isEqualTo("up");
+  }
+
+  @Test
+  void readinessFailsWhenTheSchemaIsBehindThisBuild() {
+    infra.sql("UPDATE flyway_schema_history SET success = false WHERE version = '2'");
+
+    HttpResponse<Buffer> ready = client.get(hookline.httpPort(), "127.0.0.1", "/health/ready").send().await();
+
+    assertThat(ready.statusCode()).isEqualTo(503);
+    assertThat(ready.bodyAsJsonObject().getJsonArray("failed")).containsExactly("migrations");
+  }
+
+  @Test
+  void createRepliesWithTheRightCodes() {
+    JsonObject message = Messages.create(7, 9, "node-1", fixture.receiver.url("/hook"));
+
+    HttpResponse<Buffer> created = post("/v1/deliveries", message);
+    HttpResponse<Buffer> existing = post("/v1/deliveries", message);
+    JsonObject disabled = Messages.create(7, 9, "node-2", fixture.receiver.url("/hook"));
+    disabled.getJsonObject("webhook").put("enabled", false);
+    HttpResponse<Buffer> skipped = post("/v1/deliveries", disabled);
+
+    assertThat(created.statusCode()).isEqualTo(201);
+    assertThat(created.bodyAsJsonObject().getString("status")).isEqualTo("created");
+    assertThat(existing.statusCode()).isEqualTo(200);
+    assertThat(existing.bodyAsJsonObject().getString("deliveryUuid"))
+        .isEqualTo(created.bodyAsJsonObject().getString("deliveryUuid"));
+    assertThat(skipped.statusCode()).isEqualTo(200);
+    assertThat(skipped.bodyAsJsonObject().getString("reason")).isEqualTo("disabled");
+  }
+
+  @Test
+  void createRefusesBadInputWithTheRightCodes() {
+    JsonObject badUrl = Messages.create(7, 9, "node-1", "ftp://x.example.com/");
+    assertError(post("/v1/deliveries", badUrl), 400, "webhook.endpointUrl");
+
+    post("/v1/deliveries", Messages.create(7, 9, "node-1", fixture.receiver.url("/hook")));
+    assertError(post("/v1/deliveries", Messages.create(8, 9, "node-2", fixture.receiver.url("/hook"))), 409,
+        "workflowRunId");
+
+    JsonObject bigPayload = Messages.create(7, 10, "node-1", fixture.receiver.url("/hook"));
+    bigPayload.getJsonObject("webhook").put("payloadTemplate", new JsonObject().put("blob", "x".repeat(2_000)));
+    assertError(post("/v1/deliveries", bigPayload), 413, "webhook.payloadTemplate");
+
+    JsonObject hugeBody = Messages.create(7, 11, "node-1", fixture.receiver.url("/hook"));
+    hugeBody.put("renderContext", new JsonObject().put("junk", "y".repeat(10_000)));
+    assertError(post("/v1/deliveries", hugeBody), 413, "body");
+
+    HttpResponse<Buffer> notJson = request(HttpMethod.POST, "/v1/deliveries").putHeader("Content-Type", "text/plain")
+        .sendBuffer(Buffer.buffer("hello")).await();
+    assertError(notJson, 415, "Content-Type");
+    HttpResponse<Buffer> malformed = request(HttpMethod.POST, "/v1/deliveries")
+        .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"organizationId\": ")).await();
+    assertError(malformed, 400, "body");
+    HttpResponse<Buffer> array = request(HttpMethod.POST, "/v1/deliveries")
+        .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[1,2]")).await();
+    assertError(array, 400, "body");
+
+    assertThat(infra.count("true")).isEqualTo(1);
+  }
+
+  @Test
+  void aDeliveryAndItsAttemptsCanBeRead() {
+    fixture.receiver.behave(r -> "1".equals(r.header("X-Dograh-Delivery-Attempt"))
+        ? new Reply(503, 0, false, Map.of("Retry-After", "1", "Content-Type", "text/plain"), "busy, try later")
+        : Reply.status(200));
+    String uuid = create(7, 9, "/hook").getString("deliveryUuid");
+    Await.until("success", WAIT, () -> "succeeded".equals(status(uuid)));
+
+    JsonObject row = get("/v1/deliveries/" + uuid).bodyAsJsonObject();
+    JsonArray attempts = get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
+
+    assertThat(row.getString("deliveryUuid")).isEqualTo(uuid);
+    assertThat(row.getLong("organizationId")).isEqualTo(7);
+    assertThat(row.getInteger("attemptCount")).isEqualTo(2);
+    assertThat(row.getString("payload")).isEqualTo("{\"event\":\"call_done\",\"run\":\"9\",\"call_disposition\":\"user_hangup\"}");
+    assertThat(row.getJsonArray("customHeaders").encode()).isEqualTo("[{\"key\":\"X-Source\",\"value\":\"workflow\"}]");
+    assertThat(attempts).hasSize(2);
+    JsonObject first = attempts.getJsonObject(0);
+    assertThat(first.getInteger("attempt")).isEqualTo(1);
+    assertThat(first.getString("outcome")).isEqualTo("retry");
+    assertThat(first.getInteger("statusCode")).isEqualTo(503);
+    assertThat(first.getString("responseBody")).isEqualTo("busy, try later");
+    assertThat(first.getString("responseContentType")).isEqualTo("text/plain");
+    assertThat(first.getString("responseRetryAfter")).isEqualTo("1");
+    assertThat(first.getInteger("durationMs")).isNotNull();
+    assertThat(Instant.parse(first.getString("startedAt"))).isBefore(Instant.now());
+    assertThat(attempts.getJsonObject(1).getString("outcome")).isEqualTo("succeeded");
+
+    assertError(get("/v1/deliveries/" + UUID.randomUUID()), 404, "uuid");
+    assertError(get("/v1/deliveries/" + UUID.randomUUID() + "/attempts"), 404, "uuid");
+    assertError(get("/v1/deliveries/not-a-uuid"), 400, "uuid");
+  }
+
+  @Test
+  void paginationReturnsEveryRowExactlyOnceAndFiltersApply() {
+    for (int i = 0; i < 23; i++) {
+      post("/v1/deliveries", Messages.create(i % 3 == 0 ? 8 : 7, 100 + i, "node-1", fixture.receiver.url("/hook")));
+    }
+    Await.until("all delivered", WAIT, () -> infra.count("status = 'succeeded'") == 23);
+
+    List<Long> seen = new ArrayList<>();
+    String next = null;
+    int pages = 0;
+    do {
+      JsonObject page = get("/v1/deliveries?limit=5" + (next == null ? "" : "&after=" + next)).bodyAsJsonObject();
+      page.getJsonArray("items").forEach(item -> seen.add(((JsonObject) item).getLong("id")));
+      next = page.getString("next");
+      pages++;
+    } while (next != null && pages < 20);
+
+    assertThat(seen).hasSize(23).doesNotHaveDuplicates().isSorted();
+    assertThat(pages).isEqualTo(5);
+    JsonArray org8 = get("/v1/deliveries?organizationId=8&status=succeeded").bodyAsJsonObject().getJsonArray("items");
+    assertThat(org8).hasSize(8).allSatisfy(item -> assertThat(((JsonObject) item).getLong("organizationId")).isEqualTo(8));
+    assertThat(get("/v1/deliveries?workflowRunId=105").bodyAsJsonObject().getJsonArray("items")).hasSize(1);
+    assertThat(get("/v1/deliveries?status=pending").bodyAsJsonObject().getJsonArray("items")).isEmpty();
+    String now = Instant.now().plusSeconds(1).toString();
+    assertThat(get("/v1/deliveries?createdBefore=" + now + "&limit=500").bodyAsJsonObject().getJsonArray("items")).hasSize(23);
+    assertThat(get("/v1/deliveries?createdAfter=" + now).bodyAsJsonObject().getJsonArray("items")).isEmpty();
+
+    assertError(get("/v1/deliveries?status=lost"), 400, "status");
+    assertError(get("/v1/deliveries?limit=0"), 400, "limit");
+    assertError(get("/v1/deliveries?limit=501"), 400, "limit");
+    assertError(get("/v1/deliveries?organizationId=abc"), 400, "organizationId");
+    assertError(get("/v1/deliveries?createdAfter=yesterday"), 400, "createdAfter");
+    assertError(get("/v1/deliveries?after=-4"), 400, "after");
+  }
+
+  @Test
+  void aRetriedDeadLetterIsDeliveredWithAFreshBudget() {
+    fixture.receiver.behave(r -> r.path().equals("/gone") && r.header("X-Dograh-Delivery-Attempt").equals("1")
+        ? Reply.status(404) : Reply.status(200));
+    String uuid = create(7, 9, "/gone").getString("deliveryUuid");
+    Await.until("dead letter", WAIT, () -> "dead_letter".equals(status(uuid)));
+    assertError(post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
+
+    HttpResponse<Buffer> retried = post("/v1/deliveries/" + uuid + "/retry", null);
+
+    assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(200);
+    assertThat(retried.bodyAsJsonObject().getInteger("maxAttempts")).isEqualTo(1 + 5);
+    Await.until("success after retry", WAIT, () -> "succeeded".equals(status(uuid)));
+    assertThat(fixture.receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
+    JsonArray attempts = get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
+    assertThat(attempts).extracting(a -> ((JsonObject) a).getString("outcome")).containsExactly("dead_letter", "succeeded");
+    assertError(post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
+    assertError(post("/v1/deliveries/" + UUID.randomUUID() + "/retry", null), 404, "uuid");
+  }
+
+  @Test
+  void bulkRetryReplaysTheDeadLettersMatchingTheFilter() {
+    Set<String> broken = new HashSet<>();
+    fixture.receiver.behave(r -> broken.contains(r.header("X-Dograh-Delivery-Id")) || r.header("X-Dograh-Delivery-Attempt")
+        .equals("1") ? Reply.status(410) : Reply.status(200));
+    List<String> org7 = new ArrayList<>();
+    for (int i = 0; i < 3; i++) {
+      org7.add(create(7, 100 + i, "/x").getString("deliveryUuid"));
+    }
+    String org8 = create(8, 200, "/x").getString("deliveryUuid");
+    Await.until("four dead letters", WAIT, () -> infra.count("status = 'dead_letter'") == 4);
+
+    HttpResponse<Buffer> response = post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)
+        .put("lastStatusCode", 410).put("createdAfter", Instant.now().minusSeconds(3_600).toString()));
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    assertThat(response.bodyAsJsonObject().getLong("retried")).isEqualTo(3);
+    Await.until("org 7 delivered", WAIT, () -> org7.stream().allMatch(u -> "succeeded".equals(status(u))));
+    assertThat(status(org8)).isEqualTo("dead_letter");
+    assertThat(post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)).bodyAsJsonObject()
+        .getLong("retried")).isZero();
+    assertError(post("/v1/deliveries/retry", new JsonObject().put("lastStatusCode", "teapot")), 400, "lastStatusCode");
+    assertError(post("/v1/deliveries/retry", new JsonObject().put("createdAfter", "soon")), 400, "createdAfter");
+  }
+
+  @Test
+  void aCancelledDeliveryIsNeverSent(Vertx vertx) {
+    long id = ((Number) infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
+        + " webhook_node_id, endpoint_url, http_method, payload, max_attempts, scheduled_for)"
+        + " VALUES (gen_random_uuid(), 7, 9, 'n', ?, 'POST', '{}', 5, now() + interval '1 second') RETURNING id",
+        fixture.receiver.url("/cancelled")).get(0).get(0)).longValue();
+    hookline.queue().enqueue(id, System.currentTimeMillis() + 1_000).await();
+    String uuid = (String) infra.sql("SELECT delivery_uuid::text FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+
+    HttpResponse<Buffer> cancelled = post("/v1/deliveries/" + uuid + "/cancel", null);
+
+    assertThat(cancelled.statusCode()).as(cancelled.bodyAsString()).isEqualTo(200);
+    assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
+    Await.sleep(2_000);
+    assertThat(fixture.receiver.requests()).isEmpty();
+    assertThat(status(uuid)).isEqualTo("cancelled");
+    assertError(post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
+    assertError(post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
+    assertError(post("/v1/deliveries/" + UUID.randomUUID() + "/cancel", null), 404, "uuid");
+  }
+
+  @Test
+  void theOpenApiDocumentIsServedAndDescribesEveryRoute() {
+    HttpResponse<Buffer> response = get("/openapi.json");
+
+    assertThat(response.statusCode()).isEqualTo(200);
+    JsonObject doc = response.bodyAsJsonObject();
+    assertThat(doc.getString("openapi")).startsWith("3.");
+    assertThat(doc.getJsonObject("paths").fieldNames()).contains("/v1/deliveries", "/v1/deliveries/{uuid}",
+        "/v1/deliveries/{uuid}/attempts", "/v1/deliveries/{uuid}/retry", "/v1/deliveries/{uuid}/cancel",
+        "/v1/deliveries/retry", "/health/live", "/health/ready", "/metrics");
+  }
+}

@@ -1,0 +1,392 @@
+package dev.hookline.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hookline.queue.DueQueue;
+import dev.hookline.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Redis;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The picocli command line run in-process against a private database and key prefix, with its
+ * output captured. The machine environment is never passed in, so it cannot change the outcome.
+ * {@code run} is only ever asked for its help: without it, it would start a server.
+ */
+@ExtendWith(VertxExtension.class)
+class CliTest {
+  private static final int SHARDS = 3;
+  private static final String INSERT = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
+      + " webhook_node_id, endpoint_url, http_method, payload, status, max_attempts, created_at)"
+      + " VALUES (gen_random_uuid(), ?, ?, 'n', 'https://r.example.com/', 'POST', '{}', ?, 5,"
+      + " now() - make_interval(secs => ?)) RETURNING id";
+
+  @TempDir
+  Path dir;
+
+  private TestInfra infra;
+  private Path conf;
+  private long nextRun = 1;
+
+  @BeforeEach
+  void setUp() throws IOException {
+    infra = TestInfra.create();
+    conf = dir.resolve("hookline-test.json");
+    Files.writeString(conf, new JsonObject()
+        .put("postgres", new JsonObject().put("url", infra.postgresUrl()))
+        .put("redis", new JsonObject().put("url", TestInfra.REDIS_URL).put("keyPrefix", infra.keyPrefix)
+            .put("shards", SHARDS))
+        .encodePrettily());
+  }
+
+  @AfterEach
+  void tearDown() {
+    infra.close();
+  }
+
+  /** One CLI invocation: exit code and everything written to out and err. */
+  private record Result(int exit, String out, String err) {
+    @Override
+    public String toString() {
+      return "exit " + exit + "\n--- out ---\n" + out + "--- err ---\n" + err;
+    }
+  }
+
+  private static Result cli(String... args) {
+    StringWriter out = new StringWriter();
+    StringWriter err = new StringWriter();
+    PrintWriter outWriter = new PrintWriter(out, true);
+    PrintWriter errWriter = new PrintWriter(err, true);
+    int exit = HooklineCli.execute(args, Map.of(), outWriter, errWriter);
+    outWriter.flush();
+    errWriter.flush();
+    return new Result(exit, out.toString(), err.toString());
+  }
+
+  /** The command followed by {@code -conf <the test config>} and then {@code more}. */
+  private Result withConf(String command, String... more) {
+    List<String> args = new ArrayList<>(List.of(command, "-conf", conf.toString()));
+    args.addAll(List.of(more));
+    return cli(args.toArray(String[]::new));
+  }
+
+  private void migrate() {
+    Result result = withConf("migrate");
+    assertThat(result.exit()).as("%s", result).isZero();
+  }
+
+  private long insert(long organizationId, String status, long secondsAgo) {
+    List<List<Object>> rows = infra.sql(INSERT, organizationId, nextRun++, status, (double) secondsAgo);
+    return ((Number) rows.get(0).get(0)).longValue();
+  }
+
+  private static Map<String, Long> longs(JsonObject json) {
+    return json.getMap().entrySet().stream()
+        .collect(Collectors.toMap(Map.Entry::getKey, e -> ((Number) e.getValue()).longValue()));
+  }
+
+  private String statusOf(long id) {
+    return (String) infra.sql("SELECT status FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+  }
+
+  // ---------------------------------------------------------------- help
+
+  @Test
+  void rootHelpListsTheCommands() {
+    Result result = cli("--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline").contains("run").contains("migrate").contains("stats")
+        .contains("retry").contains("--help").contains("--version");
+  }
+
+  @Test
+  void runHelpNamesTheCommandAndItsOptions() {
+    Result result = cli("run", "--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline run").contains("-conf").contains("--cluster").contains("--help");
+  }
+
+  @Test
+  void migrateHelpNamesTheCommandAndItsOptions() {
+    Result result = cli("migrate", "--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline migrate").contains("-conf").contains("--help");
+  }
+
+  @Test
+  void statsHelpNamesTheCommandAndItsOptions() {
+    Result result = cli("stats", "--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline stats").contains("-conf").contains("--json").contains("--help");
+  }
+
+  @Test
+  void retryHelpNamesTheCommandAndItsOptions() {
+    Result result = cli("retry", "--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline retry").contains("-conf").contains("--status")
+        .contains("--org").contains("--since").contains("--help");
+  }
+
+  // ---------------------------------------------------------------- migrate
+
+  @Test
+  void migrateBringsAFreshDatabaseToTheLatestVersionAndIsIdempotent() {
+    Result first = withConf("migrate");
+
+    assertThat(first.exit()).as("%s", first).isZero();
+    assertThat(first.out()).contains("is at version 2").contains(infra.database);
+    List<Object> versions = infra.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
+        .stream().map(row -> row.get(0)).toList();
+    assertThat(versions).containsExactly("1", "2");
+
+    Result second = withConf("migrate");
+
+    assertThat(second.exit()).as("%s", second).isZero();
+    assertThat(second.out()).isEqualTo(first.out());
+    assertThat(infra.sql("SELECT count(*) FROM flyway_schema_history").get(0).get(0)).isEqualTo(2L);
+  }
+
+  // ---------------------------------------------------------------- stats
+
+  @Test
+  void statsReportsCountsQueueDepthAndTheOldestPendingAge(Vertx vertx) {
+    migrate();
+    long oldPending = insert(7, "pending", 120);
+    long pending = insert(7, "pending", 0);
+    insert(7, "pending", 0);
+    for (int i = 0; i < 2; i++) {
+      insert(7, "succeeded", 0);
+    }
+    for (int i = 0; i < 4; i++) {
+      insert(8, "dead_letter", 0);
+    }
+    insert(9, "cancelled", 0);
+    Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 1);
+    try {
+      DueQueue queue = new DueQueue(redis, infra.keyPrefix, SHARDS);
+      queue.enqueue(oldPending, System.currentTimeMillis()).await();
+      queue.enqueue(pending, System.currentTimeMillis() + 60_000).await();
+    } finally {
+      redis.close().await();
+    }
+
+    Result json = withConf("stats", "--json");
+
+    assertThat(json.exit()).as("%s", json).isZero();
+    List<String> lines = json.out().lines().filter(line -> !line.isBlank()).toList();
+    assertThat(lines).as("one JSON line on stdout: %s", json).hasSize(1);
+    JsonObject stats = new JsonObject(lines.get(0));
+    assertThat(longs(stats.getJsonObject("deliveries"))).containsOnly(
+        Map.entry("pending", 3L), Map.entry("succeeded", 2L), Map.entry("dead_letter", 4L), Map.entry("cancelled", 1L));
+    JsonObject depth = stats.getJsonObject("queueDepth");
+    assertThat(depth.getLong("total")).isEqualTo(2L);
+    JsonArray shards = depth.getJsonArray("shards");
+    assertThat(shards).hasSize(SHARDS);
+    assertThat(shards.stream().mapToLong(n -> ((Number) n).longValue()).sum()).isEqualTo(2L);
+    assertThat(stats.getDouble("oldestPendingAgeSeconds")).isBetween(119.0, 200.0);
+
+    Result table = withConf("stats");
+
+    assertThat(table.exit()).as("%s", table).isZero();
+    assertThat(table.out()).contains("dead_letter").contains("4").contains("queue depth").contains("oldest pending");
+    assertThat(table.out().lines().filter(line -> line.contains("dead_letter")).findFirst().orElseThrow())
+        .matches("\\s*dead_letter\\s+4\\s*");
+  }
+
+  // ---------------------------------------------------------------- retry
+
+  @Test
+  void retryReplaysTheMatchingDeadLettersWithAFreshBudgetAndQueuesThem(Vertx vertx) {
+    migrate();
+    long recentA = insert(7, "dead_letter", 3_600);
+    long recentB = insert(7, "dead_letter", 60);
+    long tenDaysOld = insert(7, "dead_letter", 10 * 86_400);
+    long otherOrg = insert(8, "dead_letter", 60);
+    long succeeded = insert(7, "succeeded", 60);
+    infra.sql("UPDATE webhook_deliveries SET attempt_count = 5, scheduled_for = now() - interval '1 hour'");
+
+    Result result = withConf("retry", "--status", "dead_letter", "--org", "7", "--since", "2d");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("retried 2 dead letters");
+    for (long id : List.of(recentA, recentB)) {
+      List<Object> row = infra.sql("SELECT status, attempt_count, max_attempts, scheduled_for <= now()"
+          + " FROM webhook_deliveries WHERE id = ?", id).get(0);
+      assertThat(row).as("row %d", id).containsExactly("pending", 5, 10, true);
+    }
+    assertThat(statusOf(tenDaysOld)).isEqualTo("dead_letter");
+    assertThat(statusOf(otherOrg)).isEqualTo("dead_letter");
+    assertThat(statusOf(succeeded)).isEqualTo("succeeded");
+    Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 1);
+    try {
+      DueQueue queue = new DueQueue(redis, infra.keyPrefix, SHARDS);
+      long now = System.currentTimeMillis();
+      for (long id : List.of(recentA, recentB)) {
+        assertThat(queue.scoreOf(id).await()).as("queued score of %d", id).isNotNull().isLessThanOrEqualTo(now);
+      }
+      assertThat(queue.scoreOf(tenDaysOld).await()).isNull();
+      assertThat(queue.scoreOf(otherOrg).await()).isNull();
+
+      Result all = withConf("retry", "--status", "dead_letter");
+
+      assertThat(all.exit()).as("%s", all).isZero();
+      assertThat(all.out()).contains("retried 2 dead letters");
+      assertThat(infra.count("status = 'dead_letter'")).isZero();
+      assertThat(infra.count("status = 'pending'")).isEqualTo(4);
+      assertThat(queue.scoreOf(tenDaysOld).await()).isNotNull();
+      assertThat(queue.scoreOf(otherOrg).await()).isNotNull();
+      assertThat(queue.size().await()).isEqualTo(4L);
+    } finally {
+      redis.close().await();
+    }
+  }
+
+  @Test
+  void sinceAcceptsAnIsoInstant() {
+    migrate();
+    long recent = insert(7, "dead_letter", 3_600);
+    long old = insert(7, "dead_letter", 3 * 86_400);
+    String since = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
+
+    Result result = withConf("retry", "--status", "dead_letter", "--since", since);
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("retried 1 dead letters");
+    assertThat(statusOf(recent)).isEqualTo("pending");
+    assertThat(statusOf(old)).isEqualTo("dead_letter");
+  }
+
+  @Test
+  void sinceAcceptsADate() {
+    migrate();
+    long recent = insert(7, "dead_letter", 60);
+    long beforeTheDate = insert(7, "dead_letter", 3 * 86_400 + 3_600);
+
+    Result fixedDate = withConf("retry", "--status", "dead_letter", "--since", "2026-01-01");
+
+    assertThat(fixedDate.exit()).as("%s", fixedDate).isZero();
+    assertThat(fixedDate.out()).matches("(?s)retried \\d+ dead letters\\s*");
+
+    // A date means midnight UTC, so a row from three days ago is before "two days ago" as a date.
+    infra.sql("UPDATE webhook_deliveries SET status = 'dead_letter'");
+    String twoDaysAgo = Instant.now().minus(2, ChronoUnit.DAYS).toString().substring(0, 10);
+
+    Result result = withConf("retry", "--status", "dead_letter", "--since", twoDaysAgo);
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("retried 1 dead letters");
+    assertThat(statusOf(recent)).isEqualTo("pending");
+    assertThat(statusOf(beforeTheDate)).isEqualTo("dead_letter");
+  }
+
+  @Test
+  void retryOfAnyOtherStatusIsAUsageError() {
+    migrate();
+    long pending = insert(7, "pending", 60);
+
+    Result result = withConf("retry", "--status", "pending");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("only dead_letter");
+    assertThat(statusOf(pending)).isEqualTo("pending");
+  }
+
+  @Test
+  void retryWithoutStatusIsAUsageError() {
+    Result result = withConf("retry");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("--status");
+  }
+
+  @Test
+  void anUnreadableSinceIsAUsageError() {
+    migrate();
+    long deadLetter = insert(7, "dead_letter", 60);
+
+    Result result = withConf("retry", "--status", "dead_letter", "--since", "yesterday");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("--since").contains("yesterday");
+    assertThat(statusOf(deadLetter)).isEqualTo("dead_letter");
+  }
+
+  // ---------------------------------------------------------------- configuration and arguments
+
+  @Test
+  void aMissingConfigFileIsAUsageErrorNamingTheFile() {
+    Path missing = dir.resolve("no-such-config.json");
+
+    Result result = cli("stats", "-conf", missing.toString());
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains(missing.toString());
+  }
+
+  @Test
+  void anInvalidConfigIsAUsageErrorNamingTheKey() throws IOException {
+    Path bad = dir.resolve("bad.json");
+    Files.writeString(bad, "{\"delivery\":{\"maxAttempts\":0}}");
+
+    for (String command : List.of("migrate", "stats")) {
+      Result result = cli(command, "-conf", bad.toString());
+
+      assertThat(result.exit()).as("%s: %s", command, result).isEqualTo(HooklineCli.USAGE);
+      assertThat(result.err()).as(command).contains("delivery.maxAttempts");
+    }
+  }
+
+  @Test
+  void anUnknownOptionGoesToRunAndIsAUsageError() {
+    Result result = cli("--bogus");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("--bogus");
+  }
+
+  @Test
+  void theCountsInTheTableAndTheJsonAgree() {
+    migrate();
+    Stream.of("pending", "succeeded", "succeeded", "cancelled").forEach(status -> insert(7, status, 0));
+
+    Result json = withConf("stats", "--json");
+    Result table = withConf("stats");
+
+    assertThat(json.exit()).as("%s", json).isZero();
+    assertThat(table.exit()).as("%s", table).isZero();
+    Map<String, Object> counts = new JsonObject(json.out().trim()).getJsonObject("deliveries").getMap();
+    Map<String, String> fromTable = table.out().lines()
+        .map(String::trim)
+        .filter(line -> line.matches("(pending|succeeded|dead_letter|cancelled)\\s+\\d+"))
+        .map(line -> line.split("\\s+"))
+        .collect(Collectors.toMap(parts -> parts[0], parts -> parts[1]));
+    assertThat(fromTable).containsOnly(Map.entry("pending", "1"), Map.entry("succeeded", "2"),
+        Map.entry("dead_letter", "0"), Map.entry("cancelled", "1"));
+    counts.forEach((status, count) -> assertThat(fromTable.get(status)).isEqualTo(String.valueOf(count)));
+  }
+}
