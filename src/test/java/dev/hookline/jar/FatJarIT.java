@@ -2,8 +2,20 @@ package dev.hookline.jar;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.hazelcast.config.Config;
+import com.hazelcast.config.JoinConfig;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.Messages;
+import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import io.vertx.core.eventbus.DeliveryOptions;
+import io.vertx.core.eventbus.EventBusOptions;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.json.JsonObject;
+import io.vertx.spi.cluster.hazelcast.ConfigUtil;
+import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -56,8 +68,8 @@ class FatJarIT {
     Await.until("the started line", Duration.ofSeconds(60), () -> output.stream().anyMatch(l -> l.contains("Hookline started")),
         () -> String.join("\n", output));
     String started = output.stream().filter(l -> l.contains("Hookline started")).findFirst().orElseThrow();
-    assertThat(started).contains("schema v1", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
-    assertThat(appliedMigrations()).containsExactly("1");
+    assertThat(started).contains("schema v2", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
+    assertThat(appliedMigrations()).containsExactly("1", "2");
 
     // Not Process.destroy(): it also closes our end of the child's stdout, losing the shutdown lines.
     assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
@@ -81,10 +93,99 @@ class FatJarIT {
     assertThat(all).contains("delivery.maxAttempts").contains("delivery.leaseSeconds").contains("delivery.timeoutSeconds");
   }
 
+  /**
+   * The sibling's side of the README: a second JVM (this test) joins the jar's Hazelcast cluster
+   * over TCP/IP and sends the create message; the delivery reaches a receiver in this JVM.
+   */
+  @Test
+  void aSiblingInAnotherJvmCreatesADeliveryThroughTheCluster() throws Exception {
+    int hooklinePort = freePort();
+    int siblingPort = freePort();
+    Vertx local = Vertx.vertx();
+    Vertx sibling = null;
+    try {
+      Receiver receiver = Receiver.start(local);
+      List<String> output = launch(List.of("run", "--cluster"), Map.of(
+          "HOOKLINE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/" + database,
+          "HOOKLINE_REDIS_URL", TestInfra.REDIS_URL,
+          "HOOKLINE_REDIS_KEY_PREFIX", keyPrefix,
+          "HOOKLINE_HTTP_PORT", "0",
+          "HOOKLINE_CLUSTER_HOST", "127.0.0.1",
+          "HOOKLINE_CLUSTER_PORT", Integer.toString(hooklinePort),
+          "HOOKLINE_CLUSTER_MEMBERS", "127.0.0.1:" + siblingPort));
+      Await.until("the started line", Duration.ofSeconds(90),
+          () -> output.stream().anyMatch(l -> l.contains("Hookline started")), () -> String.join("\n", output));
+
+      sibling = joinAsSibling(siblingPort, hooklinePort);
+      JsonObject reply = sendWithRetry(sibling, Messages.create(7, 9, "node-1", receiver.url("/clustered")));
+
+      assertThat(reply.getString("status")).isEqualTo("created");
+      Await.until("the delivery to reach the receiver", Duration.ofSeconds(30),
+          () -> receiver.requestsTo("/clustered").size() == 1);
+      assertThat(receiver.requestsTo("/clustered").get(0).header("X-Dograh-Delivery-Id"))
+          .isEqualTo(reply.getString("deliveryUuid"));
+
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
+      assertThat(process.waitFor(90, TimeUnit.SECONDS)).isTrue();
+      assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+    } finally {
+      if (sibling != null) {
+        sibling.close().await();
+      }
+      local.close().await();
+    }
+  }
+
+  /** What a sibling service does: a clustered Vert.x on Hazelcast, TCP/IP members, no multicast. */
+  private static Vertx joinAsSibling(int ownPort, int hooklinePort) {
+    Config hazelcast = ConfigUtil.loadConfig();
+    hazelcast.setClusterName("hookline");
+    hazelcast.setProperty("hazelcast.phone.home.enabled", "false");
+    hazelcast.setProperty("hazelcast.logging.type", "slf4j");
+    hazelcast.getNetworkConfig().setPort(ownPort).setPortAutoIncrement(false)
+        .setPublicAddress("127.0.0.1:" + ownPort);
+    hazelcast.getNetworkConfig().getInterfaces().setEnabled(true).addInterface("127.0.0.1");
+    JoinConfig join = hazelcast.getNetworkConfig().getJoin();
+    join.getMulticastConfig().setEnabled(false);
+    join.getAutoDetectionConfig().setEnabled(false);
+    join.getTcpIpConfig().setEnabled(true).addMember("127.0.0.1:" + hooklinePort);
+    return Vertx.builder()
+        .with(new VertxOptions().setEventBusOptions(new EventBusOptions().setHost("127.0.0.1")))
+        .withClusterManager(new HazelcastClusterManager(hazelcast))
+        .buildClustered().await();
+  }
+
+  /** Right after joining, the consumer's registration may not have reached this member yet. */
+  private static JsonObject sendWithRetry(Vertx sibling, JsonObject message) {
+    ReplyException last = null;
+    for (int i = 0; i < 30; i++) {
+      try {
+        return (JsonObject) sibling.eventBus().request("hookline.delivery.create", message,
+            new DeliveryOptions().setSendTimeout(10_000)).await().body();
+      } catch (ReplyException e) {
+        last = e;
+        Await.sleep(500);
+      }
+    }
+    throw last;
+  }
+
+  private static int freePort() throws IOException {
+    try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+
   private List<String> launch(Map<String, String> env) throws IOException {
+    return launch(List.of(), env);
+  }
+
+  private List<String> launch(List<String> args, Map<String, String> env) throws IOException {
     assertThat(JAR).as("run `mvn package` first").exists();
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    ProcessBuilder builder = new ProcessBuilder(java, "-Xmx256m", "-jar", JAR.toString()).redirectErrorStream(true);
+    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-jar", JAR.toString()));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
     builder.environment().keySet().removeIf(name -> name.startsWith("HOOKLINE_") || name.startsWith("WEBHOOK_DELIVERY_"));
     builder.environment().putAll(env);
     process = builder.start();
