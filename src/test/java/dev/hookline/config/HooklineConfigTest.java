@@ -2,6 +2,7 @@ package dev.hookline.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
@@ -167,5 +168,38 @@ class HooklineConfigTest {
     String message = problemWith(defaultsWith("postgres.url", "mysql://u:s3cret@h:3306/db"));
 
     assertThat(message).contains("postgres.url").doesNotContain("s3cret");
+  }
+
+  @Test
+  void anApiOnANonLoopbackAddressNeedsAToken() {
+    String problem = problemWith(defaultsWith("http.host", "0.0.0.0"));
+
+    assertThat(problem).contains("http.host 0.0.0.0").contains("http.apiTokens").contains("HOOKLINE_API_TOKENS");
+  }
+
+  @Test
+  void anApiOnANonLoopbackAddressWithATokenIsAccepted() {
+    JsonObject json = defaultsWith("http.host", "0.0.0.0");
+    json.getJsonObject("http").put("apiTokens", new JsonArray().add("a-long-enough-token-123"));
+
+    HooklineConfig config = HooklineConfig.from(json);
+
+    assertThat(config.http().apiTokens()).containsExactly("a-long-enough-token-123");
+    assertThat(config.http().toString()).doesNotContain("a-long-enough-token-123");
+  }
+
+  @Test
+  void loopbackAddressesMayServeAnOpenApi() {
+    for (String host : new String[] {"127.0.0.1", "127.1.2.3", "localhost", "::1"}) {
+      assertThat(HooklineConfig.from(defaultsWith("http.host", host)).http().apiTokens()).isEmpty();
+    }
+  }
+
+  @Test
+  void shortTokensAreRefused() {
+    JsonObject json = ConfigLoader.defaults();
+    json.getJsonObject("http").put("apiTokens", new JsonArray().add("short"));
+
+    assertThat(problemWith(json)).contains("http.apiTokens").contains("16");
   }
 }
