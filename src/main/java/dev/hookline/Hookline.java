@@ -8,6 +8,9 @@ import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.WebhookSender;
+import dev.hookline.intake.CreateRequestParser;
+import dev.hookline.intake.CredentialIntake;
+import dev.hookline.intake.CredentialVerticle;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
@@ -22,6 +25,10 @@ import dev.hookline.ops.Replay;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.security.AddressPolicy;
+import dev.hookline.security.DestinationGuard;
+import dev.hookline.security.HostResolver;
+import dev.hookline.security.KeyRing;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.Migrations;
@@ -64,12 +71,16 @@ public final class Hookline {
   private final DueQueue queue;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
+  private final KeyRing keys;
+  private final HostResolver resolver;
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private final Deque<String> deployments = new ArrayDeque<>();
   private Future<Void> stopping;
 
   private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, WebClient webClient,
-                   HooklineMetrics metrics, String schemaVersion) {
+                   HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver) {
+    this.keys = keys;
+    this.resolver = resolver;
     this.vertx = vertx;
     this.config = config;
     this.pool = pool;
@@ -90,6 +101,12 @@ public final class Hookline {
    * Vert.x's own metrics report to, so {@code /metrics} shows both); null gives a private registry.
    */
   public static Future<Hookline> start(Vertx vertx, JsonObject overrides, PrometheusMeterRegistry registry) {
+    return start(vertx, overrides, registry, HostResolver.system(vertx));
+  }
+
+  /** As above, resolving receiver host names through {@code resolver} (tests script DNS with it). */
+  public static Future<Hookline> start(Vertx vertx, JsonObject overrides, PrometheusMeterRegistry registry,
+                                       HostResolver resolver) {
     HooklineConfig config;
     try {
       config = HooklineConfig.from(ConfigLoader.defaults().mergeIn(overrides == null ? new JsonObject() : overrides, true));
@@ -97,14 +114,17 @@ public final class Hookline {
       return Future.failedFuture(e);
     }
     PgConnectOptions pgOptions = config.postgres().connectOptions().setCachePreparedStatements(true);
-    return vertx.executeBlocking(() -> Migrations.apply(pgOptions)).compose(schemaVersion -> {
+    return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing()))
+        .compose(prepared -> {
+      String schemaVersion = prepared.schemaVersion();
       HooklineConfig.Delivery d = config.delivery();
       Hookline hookline = new Hookline(vertx, config,
           PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
           DueQueue.createClient(vertx, config.redis().url(), config.redis().poolSize()),
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
           WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
-          registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion);
+          registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion,
+          prepared.keys(), resolver);
       return hookline.deploy()
           .onSuccess(done -> hookline.logStarted())
           .map(hookline)
@@ -116,21 +136,27 @@ public final class Hookline {
     HooklineConfig.Delivery d = config.delivery();
     DeliveryRepository repository = new DeliveryRepository(pool);
     OperatorRepository operator = new OperatorRepository(pool);
-    CredentialStore credentials = new CredentialStore(pool);
+    CredentialStore credentials = new CredentialStore(pool, keys);
+    AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
         secondsToDuration(d.maxDelaySeconds()));
-    AttemptRunner runner = new AttemptRunner(credentials, new WebhookSender(webClient, d.timeout(), RESPONSE_EXCERPT_BYTES),
-        new OutboundRequests(d.headerPrefix()), retryPolicy, repository, queue, metrics);
+    AttemptRunner runner = new AttemptRunner(credentials, new DestinationGuard(destinations, resolver),
+        new WebhookSender(webClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+        retryPolicy, repository, queue, metrics);
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
-        new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
+        new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
+    CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(vertx, operator, queue, d.maxAttempts()),
-        new Health(pool, queue, schemaVersion), metrics, http.apiTokens(), http.maxRequestBytes());
+        new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
+        http.maxRequestBytes());
     HooklineConfig.Retention retention = config.retention();
 
-    return deploy(() -> new DeliveryVerticle(queue, repository, runner, d.maxInFlight(), d.lease(), d.idlePoll(),
-            d.shutdownGrace()), d.instances())
+    // Refuse to run rather than send deliveries without the credentials they reference.
+    return credentials.verifyKeys()
+        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runner, d.maxInFlight(), d.lease(), d.idlePoll(),
+            d.shutdownGrace()), d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
             retention.days(), retention.interval()), 1))
@@ -138,6 +164,7 @@ public final class Hookline {
             config.metrics().refresh()), 1))
         // Intake goes last: no message or request is accepted before something can deliver it.
         .compose(v -> deploy(() -> new IntegrationVerticle(intake), d.instances()))
+        .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
         .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), httpPort), 1));
   }
 
@@ -190,6 +217,10 @@ public final class Hookline {
 
   public HooklineConfig config() {
     return config;
+  }
+
+  /** What start-up prepares on a worker thread: the schema version and the credential keys. */
+  private record Prepared(String schemaVersion, KeyRing keys) {
   }
 
   /** The port the HTTP API is bound to (useful when {@code http.port} is 0). */

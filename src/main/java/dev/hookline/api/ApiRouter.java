@@ -1,9 +1,11 @@
 package dev.hookline.api;
 
+import dev.hookline.intake.CredentialIntake;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.ops.Replay;
+import dev.hookline.store.CredentialStore;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -25,7 +27,8 @@ public final class ApiRouter {
 
   /** Everything a router needs; built once by the composition root. */
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
-                     HooklineMetrics metrics, List<String> apiTokens, int maxRequestBytes) {
+                     HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
+                     List<String> apiTokens, int maxRequestBytes) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
@@ -53,6 +56,12 @@ public final class ApiRouter {
     router.get("/v1/deliveries/:uuid/attempts").handler(deliveries::attempts);
     router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
+    CredentialsApi credentials = new CredentialsApi(deps.credentialIntake(), deps.credentials());
+    router.post("/v1/credentials").handler(credentials::create);
+    router.get("/v1/credentials").handler(credentials::list);
+    router.get("/v1/credentials/:uuid").handler(credentials::get);
+    router.put("/v1/credentials/:uuid").handler(credentials::rotate);
+    router.delete("/v1/credentials/:uuid").handler(credentials::delete);
 
     router.route().failureHandler(ApiRouter::failure);
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));

@@ -112,7 +112,7 @@ final class DeliveriesApi {
    * The JSON object body, or null when {@code required} is false and there is none. A body that is
    * not declared as JSON is 415; one that does not parse as an object is 400.
    */
-  private static JsonObject jsonBody(RoutingContext ctx, boolean required) {
+  static JsonObject jsonBody(RoutingContext ctx, boolean required) {
     String text = ctx.body().asString();
     boolean empty = text == null || text.isBlank();
     if (empty && !required) {
@@ -136,7 +136,7 @@ final class DeliveriesApi {
     throw ApiError.badRequest("body", "body: must be a JSON object");
   }
 
-  private static void respond(RoutingContext ctx, Future<JsonObject> result) {
+  static void respond(RoutingContext ctx, Future<JsonObject> result) {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
         json(ctx, 200, ar.result());

@@ -30,6 +30,14 @@ final class QueryParams {
     throw ApiError.badRequest("uuid", "uuid: not a UUID");
   }
 
+  static long requiredOrganization(RoutingContext ctx) {
+    Long org = param(ctx, "organizationId", QueryParams::positiveLong);
+    if (org == null) {
+      throw ApiError.badRequest("organizationId", "organizationId: is required");
+    }
+    return org;
+  }
+
   static DeliveryFilter listFilter(RoutingContext ctx) {
     String status = ctx.queryParams().get("status");
     DeliveryStatus parsedStatus = null;

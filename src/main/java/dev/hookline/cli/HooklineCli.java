@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 /** The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry}. */
 @Command(name = "hookline", mixinStandardHelpOptions = true, version = "Hookline 1",
     description = "Durable, retrying outbound-webhook delivery worker.",
-    subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class,
+    subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, RotateKeysCommand.class,
         CommandLine.HelpCommand.class})
 public final class HooklineCli {
   /** Returned by {@code run}: the process keeps running until a signal stops it. */
@@ -19,7 +19,7 @@ public final class HooklineCli {
   public static final int USAGE = 2;
 
   private static final String LOG_TARGET = "HOOKLINE_LOG_TARGET";
-  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "help");
+  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "rotate-keys", "help");
 
   final Map<String, String> env;
 
@@ -44,7 +44,7 @@ public final class HooklineCli {
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-      if (e instanceof ConfigException) {
+      if (e instanceof ConfigException || e instanceof IllegalArgumentException) {
         commandLine.getErr().println(e.getMessage());
         return USAGE;
       }

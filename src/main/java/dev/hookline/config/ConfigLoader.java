@@ -24,7 +24,8 @@ public final class ConfigLoader {
       "WEBHOOK_DELIVERY_BASE_DELAY_SECONDS", "delivery.baseDelaySeconds",
       "WEBHOOK_DELIVERY_MAX_DELAY_SECONDS", "delivery.maxDelaySeconds",
       "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds",
-      "HOOKLINE_API_TOKENS", "http.apiTokens");
+      "HOOKLINE_API_TOKENS", "http.apiTokens",
+      "HOOKLINE_SECRET_KEYS", "security.secretKeys");
 
   private ConfigLoader() {
   }

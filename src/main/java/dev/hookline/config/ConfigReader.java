@@ -61,6 +61,26 @@ final class ConfigReader {
     return List.of();
   }
 
+  /** A string that may be empty (an unset optional path); absent or non-string is still an error. */
+  String optionalString(String key) {
+    Object value = lookup(key);
+    if (value instanceof String s) {
+      return s.trim();
+    }
+    problems.add(key + " must be a string (got " + describe(value) + ")");
+    return "";
+  }
+
+  /** Runs a check that throws IllegalArgumentException with a message naming the key. */
+  <T> T parse(java.util.function.Supplier<T> parser, T fallback) {
+    try {
+      return parser.get();
+    } catch (IllegalArgumentException e) {
+      problems.add(e.getMessage());
+      return fallback;
+    }
+  }
+
   int integer(String key, int min, int max) {
     Object value = lookup(key);
     if (value instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue())

@@ -3,13 +3,18 @@ package dev.hookline.config;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.net.URI;
+import dev.hookline.security.AddressPolicy;
+import dev.hookline.security.KeyRing;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.regex.Pattern;
 
 /** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
 public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http,
-                             Retention retention, Metrics metrics, Cluster cluster) {
+                             Retention retention, Metrics metrics, Cluster cluster, Security security) {
 
   private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
@@ -79,6 +84,35 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
   }
 
+  /**
+   * {@code allowedNetworks} opens CIDR ranges the destination guard refuses by default;
+   * {@code secretKeys} ("id:base64key", first active) and {@code secretKeysFile} seal credentials.
+   */
+  public record Security(List<String> allowedNetworks, List<String> secretKeys, String secretKeysFile) {
+    public AddressPolicy addressPolicy() {
+      return AddressPolicy.withAllowedNetworks(allowedNetworks);
+    }
+
+    /** The configured keys plus those in the key file. Reads a file: call it off the event loop. */
+    public KeyRing keyRing() {
+      String fromFile = "";
+      if (!secretKeysFile.isEmpty()) {
+        try {
+          fromFile = Files.readString(Path.of(secretKeysFile));
+        } catch (IOException e) {
+          throw new ConfigException("security.secretKeysFile: cannot read " + secretKeysFile + ": " + e.getMessage());
+        }
+      }
+      return KeyRing.parseText(String.join(",", secretKeys) + "\n" + fromFile);
+    }
+
+    @Override
+    public String toString() {
+      return "Security[allowedNetworks=" + allowedNetworks + ", secretKeys=" + secretKeys.size() + " configured"
+          + ", secretKeysFile=" + secretKeysFile + "]";
+    }
+  }
+
   /** Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members. */
   public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
   }
@@ -107,6 +141,10 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));
+    Security security = new Security(in.stringList("security.allowedNetworks"), in.stringList("security.secretKeys"),
+        in.optionalString("security.secretKeysFile"));
+    in.parse(security::addressPolicy, null);
+    in.parse(() -> KeyRing.parse(security.secretKeys()), null);
     Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.name"), in.string("cluster.host"),
         in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
 
@@ -133,7 +171,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(http.apiTokens().stream().allMatch(t -> t.length() >= 16),
         "http.apiTokens must each be at least 16 characters long");
     in.throwIfInvalid();
-    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster);
+    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security);
   }
 
   static boolean isLoopback(String host) {

@@ -4,7 +4,10 @@ import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.AttemptLog;
 import dev.hookline.store.AttemptOutcome;
+import dev.hookline.security.BlockedDestinationException;
+import dev.hookline.security.DestinationGuard;
 import dev.hookline.store.ClaimedDelivery;
+import dev.hookline.store.Credential;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.DeliveryStatus;
@@ -23,6 +26,7 @@ public final class AttemptRunner {
   private static final int LOGGED_BODY_CHARS = 200;
 
   private final CredentialStore credentials;
+  private final DestinationGuard guard;
   private final WebhookSender sender;
   private final OutboundRequests requests;
   private final RetryPolicy policy;
@@ -30,8 +34,10 @@ public final class AttemptRunner {
   private final DueQueue queue;
   private final HooklineMetrics metrics;
 
-  public AttemptRunner(CredentialStore credentials, WebhookSender sender, OutboundRequests requests,
-                       RetryPolicy policy, DeliveryRepository repository, DueQueue queue, HooklineMetrics metrics) {
+  public AttemptRunner(CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
+                       OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, DueQueue queue,
+                       HooklineMetrics metrics) {
+    this.guard = guard;
     this.metrics = metrics;
     this.credentials = credentials;
     this.sender = sender;
@@ -43,14 +49,29 @@ public final class AttemptRunner {
 
   public Future<Void> run(ClaimedDelivery delivery) {
     return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
-        .compose(auth -> sender.send(requests.build(delivery, auth))
-            .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result))))
-        .recover(error -> Future.succeededFuture(new Attempt(SendResult.failure(error, 0),
-            policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
-                "credential_lookup_failed " + error.getClass().getSimpleName()))))
+        .transform(credential -> credential.succeeded()
+            ? send(delivery, credential.result())
+            : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
+                policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
+                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()))))
         .compose(attempt -> record(delivery, attempt))
         .otherwiseEmpty()
         .mapEmpty();
+  }
+
+  /** Vets the destination (DNS answer checked and pinned), then sends; never fails. */
+  private Future<Attempt> send(ClaimedDelivery delivery, Optional<Credential> credential) {
+    return guard.vet(delivery.endpointUrl())
+        .compose(target -> sender.send(requests.build(delivery, credential), target))
+        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result)))
+        .recover(error -> {
+          SendResult failed = SendResult.failure(error, 0);
+          // A refused destination will not become acceptable by retrying it.
+          AttemptOutcome outcome = error instanceof BlockedDestinationException
+              ? AttemptOutcome.deadLetter(null, error.getMessage())
+              : policy.decide(delivery.attempt(), delivery.maxAttempts(), failed);
+          return Future.succeededFuture(new Attempt(failed, outcome));
+        });
   }
 
   private Future<Void> record(ClaimedDelivery delivery, Attempt attempt) {

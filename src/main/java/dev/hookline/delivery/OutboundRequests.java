@@ -1,19 +1,27 @@
 package dev.hookline.delivery;
 
-import dev.hookline.store.AuthHeader;
+import dev.hookline.security.StandardWebhooks;
 import dev.hookline.store.ClaimedDelivery;
+import dev.hookline.store.Credential;
 import dev.hookline.store.CustomHeader;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
+import java.time.Clock;
 import java.util.Optional;
 
 /** Builds the request for one attempt of a claimed delivery. Pure: no I/O. */
 public final class OutboundRequests {
   private final String headerPrefix;
+  private final Clock clock;
+
+  public OutboundRequests(String headerPrefix, Clock clock) {
+    this.headerPrefix = headerPrefix;
+    this.clock = clock;
+  }
 
   public OutboundRequests(String headerPrefix) {
-    this.headerPrefix = headerPrefix;
+    this(headerPrefix, Clock.systemUTC());
   }
 
   public String deliveryIdHeader() {
@@ -32,20 +40,30 @@ public final class OutboundRequests {
    * Order matters: custom headers first, then the credential, then the stable ids, so neither a
    * tenant header nor a credential can overwrite the ids receivers dedupe on.
    */
-  public OutboundRequest build(ClaimedDelivery delivery, Optional<AuthHeader> auth) {
+  public OutboundRequest build(ClaimedDelivery delivery, Optional<Credential> credential) {
+    HttpMethod method = HttpMethod.valueOf(delivery.httpMethod());
+    boolean sendsBody = !(method == HttpMethod.GET || method == HttpMethod.DELETE);
+    Buffer body = sendsBody ? Buffer.buffer(delivery.payload()) : null;
+
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     headers.set("Content-Type", "application/json");
     for (CustomHeader header : delivery.customHeaders()) {
       headers.set(header.key(), header.value());
     }
-    auth.ifPresent(header -> headers.set(header.name(), header.value()));
+    credential.map(Credential::header).ifPresent(header -> headers.set(header.name(), header.value()));
+    credential.map(Credential::signer).ifPresent(signer -> sign(headers, signer, delivery, body));
     headers.set(deliveryIdHeader(), delivery.deliveryUuid().toString());
     headers.set(workflowRunIdHeader(), Long.toString(delivery.workflowRunId()));
     headers.set(attemptHeader(), Integer.toString(delivery.attempt()));
-
-    HttpMethod method = HttpMethod.valueOf(delivery.httpMethod());
-    boolean sendsBody = !(method == HttpMethod.GET || method == HttpMethod.DELETE);
-    Buffer body = sendsBody ? Buffer.buffer(delivery.payload()) : null;
     return new OutboundRequest(method, delivery.endpointUrl(), headers, body);
+  }
+
+  /** Standard Webhooks: the id is the delivery uuid on every retry; the timestamp is this attempt's. */
+  private void sign(MultiMap headers, StandardWebhooks signer, ClaimedDelivery delivery, Buffer body) {
+    String id = delivery.deliveryUuid().toString();
+    long timestamp = clock.instant().getEpochSecond();
+    headers.set(StandardWebhooks.ID_HEADER, id);
+    headers.set(StandardWebhooks.TIMESTAMP_HEADER, Long.toString(timestamp));
+    headers.set(StandardWebhooks.SIGNATURE_HEADER, signer.signature(id, timestamp, body == null ? new byte[0] : body.getBytes()));
   }
 }

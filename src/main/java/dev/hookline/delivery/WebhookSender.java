@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
+import io.vertx.core.net.SocketAddress;
+import dev.hookline.security.PinnedTarget;
 import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
@@ -35,6 +37,8 @@ public final class WebhookSender {
   public static WebClient createClient(Vertx vertx, Duration timeout, int connectionsPerOrigin) {
     WebClientOptions options = new WebClientOptions()
         .setFollowRedirects(false)
+        .setForceSni(true)
+        .setVerifyHost(true)
         .setKeepAlive(true)
         .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))
         .setUserAgent("Hookline/1");
@@ -42,12 +46,16 @@ public final class WebhookSender {
         new PoolOptions().setHttp1MaxSize(connectionsPerOrigin).setHttp2MaxSize(connectionsPerOrigin));
   }
 
-  public Future<SendResult> send(OutboundRequest request) {
+  /** Sends to the vetted address itself; the Host header, SNI and certificate check use the name. */
+  public Future<SendResult> send(OutboundRequest request, PinnedTarget target) {
     Instant startedAt = Instant.now();
     long started = System.nanoTime();
     Future<HttpResponse<Buffer>> response;
     try {
-      HttpRequest<Buffer> http = client.requestAbs(request.method(), request.url())
+      HttpRequest<Buffer> http = client.request(request.method(),
+              SocketAddress.inetSocketAddress(target.port(), target.address().getHostAddress()),
+              target.port(), target.host(), target.requestUri())
+          .ssl(target.ssl())
           .connectTimeout(timeoutMillis)
           .idleTimeout(timeoutMillis)
           .putHeaders(request.headers())

@@ -1,18 +1,18 @@
 package dev.hookline.intake;
 
+import dev.hookline.security.AddressPolicy;
+import dev.hookline.security.HeaderRules;
 import dev.hookline.store.CustomHeader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import java.math.BigInteger;
 import java.net.URI;
 import java.net.URISyntaxException;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.regex.Pattern;
 
 /**
  * Turns a create message into a {@link CreateRequest}, or throws {@link InvalidRequestException}
@@ -20,14 +20,22 @@ import java.util.regex.Pattern;
  */
 public final class CreateRequestParser {
   static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
-  private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final int MAX_NODE_ID_LENGTH = 255;
+  static final int MAX_URL_LENGTH = 2_048;
+  static final int MAX_HEADERS = 32;
 
-  private CreateRequestParser() {
+  private final AddressPolicy destinations;
+  private final String headerPrefix;
+
+  /** {@code headerPrefix} names the stable id headers, which tenants must not set. */
+  public CreateRequestParser(AddressPolicy destinations, String headerPrefix) {
+    this.destinations = destinations;
+    this.headerPrefix = headerPrefix;
   }
 
-  public static CreateRequest parse(Object body) {
+  public CreateRequest parse(Object body) {
     JsonObject json = asObject(body, "body");
+    Utf8Check.requireValid(json, "");
     long organizationId = positiveLong(json, "organizationId", "organizationId");
     long workflowRunId = positiveLong(json, "workflowRunId", "workflowRunId");
     String nodeId = nonEmptyString(json, "webhookNodeId", "webhookNodeId");
@@ -60,19 +68,32 @@ public final class CreateRequestParser {
         webhook.getValue("payloadTemplate"), renderContext);
   }
 
-  private static String endpointUrl(JsonObject webhook) {
-    String url = nonEmptyString(webhook, "endpointUrl", "webhook.endpointUrl");
+  private String endpointUrl(JsonObject webhook) {
+    String field = "webhook.endpointUrl";
+    String url = nonEmptyString(webhook, "endpointUrl", field);
+    if (url.length() > MAX_URL_LENGTH) {
+      throw new InvalidRequestException(field, "is " + url.length() + " characters, over the " + MAX_URL_LENGTH + " limit");
+    }
+    URI uri;
     try {
-      URI uri = new URI(url);
-      String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
-      if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https"))) {
-        throw new InvalidRequestException("webhook.endpointUrl", "must be an absolute http or https URL");
-      }
-      if (uri.getHost() == null || uri.getHost().isEmpty()) {
-        throw new InvalidRequestException("webhook.endpointUrl", "must name a host");
-      }
+      uri = new URI(url);
     } catch (URISyntaxException e) {
-      throw new InvalidRequestException("webhook.endpointUrl", "is not a valid URL (" + e.getReason() + ")");
+      throw new InvalidRequestException(field, "is not a valid URL (" + e.getReason() + ")");
+    }
+    String scheme = uri.getScheme() == null ? "" : uri.getScheme().toLowerCase(Locale.ROOT);
+    if (!uri.isAbsolute() || !(scheme.equals("http") || scheme.equals("https"))) {
+      throw new InvalidRequestException(field, "must be an absolute http or https URL");
+    }
+    // Credentials in the URL would be stored and logged with it; they belong in a credential.
+    if (uri.getRawUserInfo() != null || (uri.getRawAuthority() != null && uri.getRawAuthority().contains("@"))) {
+      throw new InvalidRequestException(field, "must not contain user info (use a credential)");
+    }
+    if (uri.getHost() == null || uri.getHost().isEmpty()) {
+      throw new InvalidRequestException(field, "must name a host");
+    }
+    String refusal = destinations.checkHostLiteral(uri.getHost());
+    if (refusal != null) {
+      throw new InvalidRequestException(field, refusal);
     }
     return url;
   }
@@ -106,7 +127,7 @@ public final class CreateRequestParser {
     throw new InvalidRequestException("webhook.credentialUuid", "must be a UUID or null");
   }
 
-  private static List<CustomHeader> customHeaders(JsonObject webhook) {
+  private List<CustomHeader> customHeaders(JsonObject webhook) {
     Object value = webhook.getValue("customHeaders");
     if (value == null) {
       return List.of();
@@ -114,20 +135,25 @@ public final class CreateRequestParser {
     if (!(value instanceof JsonArray array)) {
       throw new InvalidRequestException("webhook.customHeaders", "must be an array of {\"key\", \"value\"} objects");
     }
+    if (array.size() > MAX_HEADERS) {
+      throw new InvalidRequestException("webhook.customHeaders", "has " + array.size() + " headers, over the "
+          + MAX_HEADERS + " limit");
+    }
     List<CustomHeader> headers = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
       String field = "webhook.customHeaders[" + i + "]";
       JsonObject header = asObject(array.getValue(i), field);
       String key = nonEmptyString(header, "key", field + ".key");
-      if (!HEADER_NAME.matcher(key).matches()) {
-        throw new InvalidRequestException(field + ".key", hasControl(key)
-            ? "must not contain CR, LF or NUL" : "is not a valid HTTP header name");
+      String nameProblem = HeaderRules.nameProblem(key, headerPrefix);
+      if (nameProblem != null) {
+        throw new InvalidRequestException(field + ".key", nameProblem);
       }
       Object headerValue = header.getValue("value");
       if (!(headerValue instanceof String text)) {
         throw new InvalidRequestException(field + ".value", "must be a string");
       }
-      if (hasControl(text)) {
+      requireSize(text, field + ".value");
+      if (HeaderRules.hasControl(text)) {
         throw new InvalidRequestException(field + ".value", "must not contain CR, LF or NUL");
       }
       headers.add(new CustomHeader(key, text));
@@ -135,19 +161,16 @@ public final class CreateRequestParser {
     return headers;
   }
 
-  private static boolean hasControl(String text) {
-    return text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\0') >= 0;
+  private static void requireSize(String text, String field) {
+    int bytes = text.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > HeaderRules.MAX_HEADER_BYTES) {
+      throw new InvalidRequestException(field, "is " + bytes + " bytes, over the " + HeaderRules.MAX_HEADER_BYTES
+          + "-byte limit");
+    }
   }
 
-  @SuppressWarnings("unchecked")
   private static JsonObject asObject(Object value, String field) {
-    if (value instanceof JsonObject object) {
-      return object;
-    }
-    if (value instanceof Map<?, ?> map) {
-      return new JsonObject((Map<String, Object>) map);
-    }
-    throw new InvalidRequestException(field, value == null ? "is required" : "must be a JSON object");
+    return Fields.object(value, field);
   }
 
   private static String nonEmptyString(JsonObject json, String key, String field) {
@@ -164,21 +187,7 @@ public final class CreateRequestParser {
     return s;
   }
 
-  /** Ids must be JSON integers; "7", 7.5 and booleans are refused rather than guessed at. */
   private static long positiveLong(JsonObject json, String key, String field) {
-    Object value = json.getValue(key);
-    if (value == null) {
-      throw new InvalidRequestException(field, "is required");
-    }
-    boolean integral = value instanceof Integer || value instanceof Long || value instanceof Short
-        || (value instanceof BigInteger big && big.bitLength() < 64);
-    if (!integral) {
-      throw new InvalidRequestException(field, "must be an integer");
-    }
-    long id = ((Number) value).longValue();
-    if (id <= 0) {
-      throw new InvalidRequestException(field, "must be a positive integer");
-    }
-    return id;
+    return Fields.positiveLong(json, field);
   }
 }

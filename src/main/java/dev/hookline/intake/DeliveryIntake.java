@@ -26,10 +26,12 @@ public final class DeliveryIntake {
   private final PayloadFreezer payloads;
   private final int maxAttempts;
   private final HooklineMetrics metrics;
+  private final CreateRequestParser parser;
 
-  public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, PayloadFreezer payloads,
-                        int maxAttempts, HooklineMetrics metrics) {
+  public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, CreateRequestParser parser,
+                        PayloadFreezer payloads, int maxAttempts, HooklineMetrics metrics) {
     this.metrics = metrics;
+    this.parser = parser;
     this.vertx = vertx;
     this.repository = repository;
     this.queue = queue;
@@ -47,7 +49,7 @@ public final class DeliveryIntake {
     NewDelivery delivery;
     HeaderFilter.Filtered headers;
     try {
-      request = CreateRequestParser.parse(body);
+      request = parser.parse(body);
       if (!request.enabled()) {
         return Future.succeededFuture(CreateReply.skipped("disabled"));
       }

@@ -3,6 +3,7 @@ package dev.hookline.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.security.KeyRing;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
@@ -227,7 +228,7 @@ class DeliveryTest {
   void theCredentialIsResolvedAtSendTimeSoARotationIsUsedOnTheNextAttempt(Vertx vertx) {
     start(vertx, new JsonObject().put("baseDelaySeconds", 1.0).put("maxDelaySeconds", 1.0));
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 1);
-    CredentialStore credentials = new CredentialStore(pool);
+    CredentialStore credentials = new CredentialStore(pool, KeyRing.parse(List.of(TestInfra.SECRET_KEY)));
     UUID credential = UUID.randomUUID();
     credentials.put(7, credential, "bearer_token", new JsonObject().put("token", "first-token")).await();
     AtomicInteger calls = new AtomicInteger();
@@ -252,7 +253,7 @@ class DeliveryTest {
     start(vertx, new JsonObject());
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 1);
     UUID foreign = UUID.randomUUID();
-    new CredentialStore(pool).put(99, foreign, "api_key", new JsonObject().put("api_key", "k")).await();
+    new CredentialStore(pool, KeyRing.parse(List.of(TestInfra.SECRET_KEY))).put(99, foreign, "api_key", new JsonObject().put("api_key", "k")).await();
     pool.close().await();
     JsonObject borrowing = Messages.create(7, 9, "node-1", receiver.url("/a"));
     borrowing.getJsonObject("webhook").put("credentialUuid", foreign.toString());

@@ -3,6 +3,7 @@ package dev.hookline.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.store.AuthHeader;
+import dev.hookline.store.Credential;
 import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.CustomHeader;
 import io.vertx.core.http.HttpMethod;
@@ -67,7 +68,7 @@ class OutboundRequestsTest {
   @Test
   void credentialHeaderIsAdded() {
     OutboundRequest request =
-        requests.build(delivery("POST", CUSTOM), Optional.of(new AuthHeader("Authorization", "Bearer x")));
+        requests.build(delivery("POST", CUSTOM), Optional.of(Credential.header(new AuthHeader("Authorization", "Bearer x"))));
 
     assertThat(request.headers().getAll("Authorization")).containsExactly("Bearer x");
   }
@@ -96,7 +97,7 @@ class OutboundRequestsTest {
   @Test
   void credentialCannotOverrideTheStableIds() {
     OutboundRequest request = requests.build(delivery("POST", CUSTOM),
-        Optional.of(new AuthHeader("X-Dograh-Delivery-Id", "spoofed")));
+        Optional.of(Credential.header(new AuthHeader("X-Dograh-Delivery-Id", "spoofed"))));
 
     assertThat(request.headers().getAll("X-Dograh-Delivery-Id")).containsExactly(DELIVERY_UUID.toString());
   }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.security.AddressPolicy;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.PostgresPool;
@@ -52,7 +53,7 @@ class CreateDeliveryTest {
     redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
     queue = new DueQueue(redis, infra.keyPrefix, 3);
     DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool), queue,
-        new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), 1_024), 5, HooklineMetrics.standalone());
+        new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh"), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), 1_024), 5, HooklineMetrics.standalone());
     vertx.deployVerticle(new IntegrationVerticle(intake)).await();
   }
 

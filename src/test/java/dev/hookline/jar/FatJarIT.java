@@ -68,8 +68,8 @@ class FatJarIT {
     Await.until("the started line", Duration.ofSeconds(60), () -> output.stream().anyMatch(l -> l.contains("Hookline started")),
         () -> String.join("\n", output));
     String started = output.stream().filter(l -> l.contains("Hookline started")).findFirst().orElseThrow();
-    assertThat(started).contains("schema v2", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
-    assertThat(appliedMigrations()).containsExactly("1", "2");
+    assertThat(started).contains("schema v3", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
+    assertThat(appliedMigrations()).containsExactly("1", "2", "3");
 
     // Not Process.destroy(): it also closes our end of the child's stdout, losing the shutdown lines.
     assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
@@ -112,7 +112,8 @@ class FatJarIT {
           "HOOKLINE_HTTP_PORT", "0",
           "HOOKLINE_CLUSTER_HOST", "127.0.0.1",
           "HOOKLINE_CLUSTER_PORT", Integer.toString(hooklinePort),
-          "HOOKLINE_CLUSTER_MEMBERS", "127.0.0.1:" + siblingPort));
+          "HOOKLINE_CLUSTER_MEMBERS", "127.0.0.1:" + siblingPort,
+          "HOOKLINE_SECURITY_ALLOWED_NETWORKS", "127.0.0.0/8"));
       Await.until("the started line", Duration.ofSeconds(90),
           () -> output.stream().anyMatch(l -> l.contains("Hookline started")), () -> String.join("\n", output));
 

@@ -24,6 +24,9 @@ public final class TestInfra implements AutoCloseable {
   private static final String PG_USER = env("HOOKLINE_TEST_PG_USER", "postgres");
   public static final String REDIS_URL = env("HOOKLINE_TEST_REDIS_URL", "redis://127.0.0.1:6379");
 
+  /** A fixed test key, so stores built by a test and by Hookline open each other's ciphertexts. */
+  public static final String SECRET_KEY = "test-1:" + java.util.Base64.getEncoder().encodeToString(new byte[32]);
+
   public final String database;
   public final String keyPrefix;
 
@@ -64,7 +67,10 @@ public final class TestInfra implements AutoCloseable {
             .put("shutdownGraceSeconds", 2))
         .put("sweep", new JsonObject().put("intervalSeconds", 0.3).put("pageSize", 50))
         .put("http", new JsonObject().put("port", 0))
-        .put("metrics", new JsonObject().put("refreshSeconds", 0.2));
+        .put("metrics", new JsonObject().put("refreshSeconds", 0.2))
+        // Local receivers live on loopback, which the destination guard refuses unless opened.
+        .put("security", new JsonObject().put("allowedNetworks", new io.vertx.core.json.JsonArray().add("127.0.0.0/8"))
+            .put("secretKeys", new io.vertx.core.json.JsonArray().add(SECRET_KEY)));
   }
 
   /** Runs SQL on this class's database from the test thread (never an event loop). */

@@ -1,0 +1,53 @@
+package dev.hookline.intake;
+
+import dev.hookline.store.CredentialConflictException;
+import dev.hookline.store.CredentialKeyException;
+import io.vertx.core.Future;
+import io.vertx.core.VerticleBase;
+import io.vertx.core.eventbus.Message;
+import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonObject;
+
+/** {@code hookline.credential.put} and {@code hookline.credential.delete}, request/reply. */
+public final class CredentialVerticle extends VerticleBase {
+  public static final String PUT_ADDRESS = "hookline.credential.put";
+  public static final String DELETE_ADDRESS = "hookline.credential.delete";
+
+  private final CredentialIntake intake;
+  private MessageConsumer<Object> put;
+  private MessageConsumer<Object> delete;
+
+  public CredentialVerticle(CredentialIntake intake) {
+    this.intake = intake;
+  }
+
+  @Override
+  public Future<?> start() {
+    put = vertx.eventBus().consumer(PUT_ADDRESS, message -> reply(message, intake.put(message.body())
+        .map(stored -> stored.toJson().put("status", stored.created() ? "created" : "updated"))));
+    delete = vertx.eventBus().consumer(DELETE_ADDRESS, message -> reply(message, intake.delete(message.body())
+        .map(deleted -> new JsonObject().put("deleted", deleted))));
+    return Future.all(put.completion(), delete.completion());
+  }
+
+  private static void reply(Message<Object> message, Future<JsonObject> result) {
+    result.onComplete(ar -> {
+      if (ar.succeeded()) {
+        message.reply(ar.result());
+      } else if (ar.cause() instanceof InvalidRequestException) {
+        message.fail(400, ar.cause().getMessage());
+      } else if (ar.cause() instanceof CredentialConflictException) {
+        message.fail(409, ar.cause().getMessage());
+      } else if (ar.cause() instanceof CredentialKeyException) {
+        message.fail(503, ar.cause().getMessage());
+      } else {
+        message.fail(503, "storage unavailable: " + ar.cause().getClass().getSimpleName());
+      }
+    });
+  }
+
+  @Override
+  public Future<?> stop() {
+    return Future.all(put.unregister(), delete.unregister());
+  }
+}

@@ -1,0 +1,55 @@
+package dev.hookline.intake;
+
+import io.vertx.core.json.JsonObject;
+import java.math.BigInteger;
+import java.util.Map;
+import java.util.UUID;
+
+/** Typed field reads shared by the message parsers; every problem names the field. */
+final class Fields {
+  private Fields() {
+  }
+
+  @SuppressWarnings("unchecked")
+  static JsonObject object(Object value, String field) {
+    if (value instanceof JsonObject object) {
+      return object;
+    }
+    if (value instanceof Map<?, ?> map) {
+      return new JsonObject((Map<String, Object>) map);
+    }
+    throw new InvalidRequestException(field, value == null ? "is required" : "must be a JSON object");
+  }
+
+  /** Ids must be JSON integers; "7", 7.5 and booleans are refused rather than guessed at. */
+  static long positiveLong(JsonObject json, String field) {
+    Object value = json.getValue(field);
+    if (value == null) {
+      throw new InvalidRequestException(field, "is required");
+    }
+    boolean integral = value instanceof Integer || value instanceof Long || value instanceof Short
+        || (value instanceof BigInteger big && big.bitLength() < 64);
+    if (!integral) {
+      throw new InvalidRequestException(field, "must be an integer");
+    }
+    long id = ((Number) value).longValue();
+    if (id <= 0) {
+      throw new InvalidRequestException(field, "must be a positive integer");
+    }
+    return id;
+  }
+
+  static UUID uuid(JsonObject json, String field) {
+    if (json.getValue(field) instanceof String text) {
+      try {
+        UUID uuid = UUID.fromString(text);
+        if (uuid.toString().equalsIgnoreCase(text)) {
+          return uuid;
+        }
+      } catch (IllegalArgumentException ignored) {
+        // reported below
+      }
+    }
+    throw new InvalidRequestException(field, "must be a UUID");
+  }
+}

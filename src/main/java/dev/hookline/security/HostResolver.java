@@ -1,0 +1,16 @@
+package dev.hookline.security;
+
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import java.net.InetAddress;
+import java.util.List;
+
+/** Turns a host name into every address it answers with. A seam so tests can script DNS. */
+public interface HostResolver {
+  Future<List<InetAddress>> resolve(String host);
+
+  /** The operating system's resolver (hosts file included), run on a worker thread because it blocks. */
+  static HostResolver system(Vertx vertx) {
+    return host -> vertx.executeBlocking(() -> List.of(InetAddress.getAllByName(host)), false);
+  }
+}

@@ -1,0 +1,123 @@
+package dev.hookline.store;
+
+import dev.hookline.intake.InvalidRequestException;
+import dev.hookline.security.HeaderRules;
+import dev.hookline.security.StandardWebhooks;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+
+/** The shape of each credential type's data: validation, the request contribution, and masking. */
+public final class CredentialData {
+  public static final Set<String> TYPES = Set.of("bearer_token", "api_key", "basic_auth", "custom_header",
+      "standard_webhooks");
+  /** Fields that name things rather than hold secrets; everything else is masked on read. */
+  private static final Set<String> PUBLIC_FIELDS = Set.of("header_name", "username");
+  private static final String MASK = "********";
+
+  private CredentialData() {
+  }
+
+  /** Throws {@link InvalidRequestException} naming the field; the message never repeats a secret. */
+  public static void validate(String type, JsonObject data, String headerPrefix) {
+    if (type == null || !TYPES.contains(type)) {
+      throw new InvalidRequestException("type", "must be one of " + String.join(", ", TYPES.stream().sorted().toList()));
+    }
+    if (data == null) {
+      throw new InvalidRequestException("data", "is required");
+    }
+    switch (type) {
+      case "bearer_token" -> required(data, "token");
+      case "api_key" -> {
+        required(data, "api_key");
+        optionalHeaderName(data, headerPrefix);
+      }
+      case "basic_auth" -> {
+        if (required(data, "username").contains(":")) {
+          throw new InvalidRequestException("data.username", "must not contain ':'");
+        }
+        required(data, "password");
+      }
+      case "custom_header" -> {
+        requiredHeaderName(data, headerPrefix);
+        String value = required(data, "header_value");
+        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
+          throw new InvalidRequestException("data.header_value", "must not contain CR, LF or NUL");
+        }
+      }
+      default -> secrets(data);
+    }
+  }
+
+  /** The request contribution of a stored credential; empty when the data is unusable. */
+  public static Optional<Credential> toCredential(String type, JsonObject data) {
+    if ("standard_webhooks".equals(type)) {
+      try {
+        return Optional.of(Credential.signing(new StandardWebhooks(secrets(data))));
+      } catch (RuntimeException e) {
+        return Optional.empty();
+      }
+    }
+    return AuthHeader.from(type, data).map(Credential::header);
+  }
+
+  /** The data with every secret value replaced, for API replies. */
+  public static JsonObject masked(JsonObject data) {
+    JsonObject masked = new JsonObject();
+    if (data == null) {
+      return masked;
+    }
+    for (String field : data.fieldNames()) {
+      Object value = data.getValue(field);
+      if (PUBLIC_FIELDS.contains(field)) {
+        masked.put(field, value);
+      } else if (value instanceof JsonArray array) {
+        JsonArray hidden = new JsonArray();
+        array.forEach(item -> hidden.add(MASK));
+        masked.put(field, hidden);
+      } else {
+        masked.put(field, MASK);
+      }
+    }
+    return masked;
+  }
+
+  private static List<String> secrets(JsonObject data) {
+    Object value = data.getValue("secrets");
+    if (!(value instanceof JsonArray array) || array.isEmpty()) {
+      throw new InvalidRequestException("data.secrets", "must be a non-empty list of whsec_ secrets");
+    }
+    List<String> secrets = new ArrayList<>();
+    for (int i = 0; i < array.size(); i++) {
+      if (!(array.getValue(i) instanceof String secret) || !StandardWebhooks.isValidSecret(secret)) {
+        throw new InvalidRequestException("data.secrets[" + i + "]", "is not a whsec_<base64> secret of 24 to 64 bytes");
+      }
+      secrets.add(secret);
+    }
+    return secrets;
+  }
+
+  private static String required(JsonObject data, String field) {
+    if (!(data.getValue(field) instanceof String value) || value.isEmpty()) {
+      throw new InvalidRequestException("data." + field, "must be a non-empty string");
+    }
+    return value;
+  }
+
+  private static void optionalHeaderName(JsonObject data, String headerPrefix) {
+    if (data.getValue("header_name") != null) {
+      requiredHeaderName(data, headerPrefix);
+    }
+  }
+
+  private static void requiredHeaderName(JsonObject data, String headerPrefix) {
+    String name = required(data, "header_name");
+    String problem = HeaderRules.nameProblem(name, headerPrefix);
+    if (problem != null) {
+      throw new InvalidRequestException("data.header_name", problem);
+    }
+  }
+}
