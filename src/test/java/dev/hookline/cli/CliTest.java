@@ -168,7 +168,7 @@ class CliTest {
 
     assertThat(second.exit()).as("%s", second).isZero();
     assertThat(second.out()).isEqualTo(first.out());
-    assertThat(infra.sql("SELECT count(*) FROM flyway_schema_history").get(0).get(0)).isEqualTo(2L);
+    assertThat(infra.sql("SELECT count(*) FROM flyway_schema_history").get(0).get(0)).isEqualTo((long) versions.size());
   }
 
   // ---------------------------------------------------------------- stats
