@@ -15,6 +15,10 @@ import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
@@ -113,7 +117,7 @@ final class DeliveriesApi {
    * not declared as JSON is 415; one that does not parse as an object is 400.
    */
   static JsonObject jsonBody(RoutingContext ctx, boolean required) {
-    String text = ctx.body().asString();
+    String text = strictUtf8(ctx);
     boolean empty = text == null || text.isBlank();
     if (empty && !required) {
       return null;
@@ -134,6 +138,22 @@ final class DeliveriesApi {
       throw ApiError.badRequest("body", "body: not valid JSON");
     }
     throw ApiError.badRequest("body", "body: must be a JSON object");
+  }
+
+  /** Decodes the body refusing malformed UTF-8, which a lenient decode would silently replace. */
+  private static String strictUtf8(RoutingContext ctx) {
+    if (ctx.body().buffer() == null) {
+      return null;
+    }
+    try {
+      return StandardCharsets.UTF_8.newDecoder()
+          .onMalformedInput(CodingErrorAction.REPORT)
+          .onUnmappableCharacter(CodingErrorAction.REPORT)
+          .decode(ByteBuffer.wrap(ctx.body().buffer().getBytes()))
+          .toString();
+    } catch (CharacterCodingException e) {
+      throw ApiError.badRequest("body", "body: not valid UTF-8");
+    }
   }
 
   static void respond(RoutingContext ctx, Future<JsonObject> result) {
