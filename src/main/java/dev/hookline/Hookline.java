@@ -42,7 +42,7 @@ import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.WebClient;
+import io.vertx.core.http.HttpClientAgent;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -67,7 +67,7 @@ public final class Hookline {
   private final HooklineConfig config;
   private final Pool pool;
   private final Redis redis;
-  private final WebClient webClient;
+  private final HttpClientAgent httpClient;
   private final DueQueue queue;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
@@ -77,7 +77,7 @@ public final class Hookline {
   private final Deque<String> deployments = new ArrayDeque<>();
   private Future<Void> stopping;
 
-  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, WebClient webClient,
+  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, HttpClientAgent httpClient,
                    HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver) {
     this.keys = keys;
     this.resolver = resolver;
@@ -85,7 +85,7 @@ public final class Hookline {
     this.config = config;
     this.pool = pool;
     this.redis = redis;
-    this.webClient = webClient;
+    this.httpClient = httpClient;
     this.metrics = metrics;
     this.schemaVersion = schemaVersion;
     this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
@@ -141,7 +141,7 @@ public final class Hookline {
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
         secondsToDuration(d.maxDelaySeconds()));
     AttemptRunner runner = new AttemptRunner(credentials, new DestinationGuard(destinations, resolver),
-        new WebhookSender(webClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+        new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
         retryPolicy, repository, queue, metrics);
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
@@ -189,13 +189,12 @@ public final class Hookline {
    */
   public synchronized Future<Void> stop() {
     if (stopping == null) {
+      // Storage closes before the HTTP client: an attempt still on the wire past the grace period
+      // then cannot record anything, so its row stays under its lease and is retried after it.
       stopping = undeployAll()
-          .eventually(() -> {
-            webClient.close();
-            return Future.succeededFuture();
-          })
-          .eventually(redis::close)
           .eventually(pool::close)
+          .eventually(redis::close)
+          .eventually(httpClient::close)
           .eventually(() -> {
             metrics.close();
             return Future.succeededFuture();

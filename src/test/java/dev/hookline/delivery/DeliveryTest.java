@@ -201,7 +201,7 @@ class DeliveryTest {
 
   @Test
   void aSuccessWhoseWriteFailsStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
-    start(vertx, new JsonObject().put("leaseSeconds", 1.0));
+    start(vertx, new JsonObject().put("timeoutSeconds", 0.8).put("leaseSeconds", 1.2));
     // The recorded success is refused by the database, as if Postgres went away right after the send.
     infra.sql("CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS"
         + " $$ BEGIN RAISE EXCEPTION 'injected: success write refused'; END $$");
@@ -324,7 +324,7 @@ class DeliveryTest {
     AtomicInteger peak = new AtomicInteger();
     receiver.behave(r -> {
       peak.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-      return Reply.delayed(200, 50);
+      return Reply.delayed(200, 150);
     });
     receiver.onAnswered(concurrent::decrementAndGet);
 
