@@ -1,6 +1,6 @@
 -- Credential secrets are stored sealed with AES-256-GCM: the key id, the 96-bit nonce and the
 -- ciphertext (tag included). The plaintext column stays only for rows written before encryption;
--- start-up seals those once a key is configured.
+-- `rotate-keys` seals those.
 ALTER TABLE webhook_credentials ALTER COLUMN data DROP NOT NULL;
 ALTER TABLE webhook_credentials ADD COLUMN key_id text;
 ALTER TABLE webhook_credentials ADD COLUMN nonce bytea;

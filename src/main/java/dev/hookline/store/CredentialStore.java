@@ -135,7 +135,8 @@ public final class CredentialStore {
     if (keys.isEmpty()) {
       return Future.failedFuture(new CredentialKeyException("no encryption key configured"));
     }
-    return rotateFrom(new UUID(Long.MIN_VALUE, Long.MIN_VALUE), 0);
+    // Postgres orders uuids as unsigned bytes, so the all-zero uuid is below every other.
+    return rotateFrom(new UUID(0L, 0L), 0);
   }
 
   private Future<Integer> rotateFrom(UUID after, int soFar) {
@@ -178,9 +179,10 @@ public final class CredentialStore {
   }
 
   private JsonObject open(Row row) {
-    String legacy = row.getString("data") == null ? null : row.getValue("data").toString();
     if (row.getString("key_id") == null) {
-      return legacy == null ? new JsonObject() : new JsonObject(legacy);
+      // A row written before encryption: jsonb arrives as a JsonObject.
+      Object legacy = row.getValue("data");
+      return legacy instanceof JsonObject object ? object : legacy == null ? new JsonObject() : new JsonObject(legacy.toString());
     }
     byte[] plain = cipher.open(new SecretCipher.Sealed(row.getString("key_id"), row.getBuffer("nonce").getBytes(),
         row.getBuffer("ciphertext").getBytes()), row.getLong("organization_id"), row.getUUID("uuid"));
