@@ -17,6 +17,7 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * The Redis schedule: sorted sets {@code <prefix>:due:<shard>}, member = delivery id, score = due
@@ -63,6 +64,7 @@ public final class DueQueue {
   private final String keyPrefix;
   private final int shards;
   private final AtomicInteger rotation = new AtomicInteger();
+  private final AtomicLong pops = new AtomicLong();
 
   public DueQueue(Redis redis, String keyPrefix, int shards) {
     this.redis = redis;
@@ -112,7 +114,13 @@ public final class DueQueue {
   public Future<Popped> popDue(int max) {
     int limit = Math.max(1, Math.min(max, MAX_POP));
     List<String> keys = rotatedKeys();
+    pops.incrementAndGet();
     return eval(keys, limit).map(DueQueue::toPopped);
+  }
+
+  /** How many pops this client has issued: how often the workers looked at the schedule. */
+  public long popsIssued() {
+    return pops.get();
   }
 
   /** Total queued ids over all shards (tests and operators). */
