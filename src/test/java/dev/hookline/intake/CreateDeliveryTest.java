@@ -2,12 +2,8 @@ package dev.hookline.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
-import dev.hookline.security.AddressPolicy;
-import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.Migrations;
-import dev.hookline.store.PostgresPool;
+import dev.hookline.testing.IntakeHarness;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
@@ -15,15 +11,15 @@ import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.sql.Timestamp;
-import java.time.Clock;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
@@ -39,29 +35,34 @@ import org.junit.jupiter.params.provider.MethodSource;
 class CreateDeliveryTest {
   private static final String URL = "https://crm.example.com/hooks/calls";
 
-  private TestInfra infra;
+  private static TestInfra infra;
+  private IntakeHarness harness;
   private Pool pool;
   private Redis redis;
   private DueQueue queue;
 
+  @BeforeAll
+  static void createDatabase() {
+    infra = TestInfra.create();
+    IntakeHarness.migrate(infra);
+  }
+
+  @AfterAll
+  static void dropDatabase() {
+    infra.close();
+  }
+
   @BeforeEach
   void startIntake(Vertx vertx) {
-    infra = TestInfra.create();
-    PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
-    vertx.executeBlocking(() -> Migrations.apply(options)).await();
-    pool = PostgresPool.create(vertx, options, 2);
-    redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
-    queue = new DueQueue(redis, infra.keyPrefix, 3);
-    DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool), queue,
-        new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh"), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), 1_024), 5, HooklineMetrics.standalone());
-    vertx.deployVerticle(new IntegrationVerticle(intake)).await();
+    harness = IntakeHarness.start(vertx, infra);
+    pool = harness.pool;
+    redis = harness.redis;
+    queue = harness.queue;
   }
 
   @AfterEach
   void cleanUp() {
-    redis.close().await();
-    pool.close().await();
-    infra.close();
+    harness.close();
   }
 
   @Test
