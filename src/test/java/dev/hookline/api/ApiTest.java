@@ -3,6 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
@@ -13,9 +14,7 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.time.Duration;
 import java.time.Instant;
@@ -41,7 +40,7 @@ class ApiTest {
   private Fixture fixture;
   private TestInfra infra;
   private Hookline hookline;
-  private WebClient client;
+  private ApiClient api;
 
   @BeforeEach
   void setUp(Vertx vertx) {
@@ -51,49 +50,23 @@ class ApiTest {
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN)).put("maxRequestBytes", 4_096);
     config.getJsonObject("delivery").put("maxPayloadBytes", 1_024);
     hookline = fixture.startWithConfig(vertx, config);
-    client = WebClient.create(vertx);
+    api = new ApiClient(vertx, hookline, TOKEN);
   }
 
   @AfterEach
   void tearDown() {
-    client.close();
+    api.close();
     fixture.close();
   }
 
-  private HttpRequest<Buffer> request(HttpMethod method, String path) {
-    return client.request(method, hookline.httpPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + TOKEN);
-  }
-
-  private HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) {
-    HttpRequest<Buffer> request = request(method, path);
-    return (body == null ? request.send() : request.sendJsonObject(body)).await();
-  }
-
-  private HttpResponse<Buffer> post(String path, JsonObject body) {
-    return send(HttpMethod.POST, path, body);
-  }
-
-  private HttpResponse<Buffer> get(String path) {
-    return send(HttpMethod.GET, path, null);
-  }
-
   private JsonObject create(long org, long run, String path) {
-    HttpResponse<Buffer> response = post("/v1/deliveries", Messages.create(org, run, "node-1", fixture.receiver.url(path)));
+    HttpResponse<Buffer> response = api.post("/v1/deliveries", Messages.create(org, run, "node-1", fixture.receiver.url(path)));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
     return response.bodyAsJsonObject();
   }
 
   private String status(String uuid) {
-    return get("/v1/deliveries/" + uuid).bodyAsJsonObject().getString("status");
-  }
-
-  private void assertError(HttpResponse<Buffer> response, int status, String field) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).isNotBlank();
-    assertThat(body.containsKey("field")).isTrue();
-    assertThat(body.getString("field")).isEqualTo(field);
+    return api.get("/v1/deliveries/" + uuid).bodyAsJsonObject().getString("status");
   }
 
   @ParameterizedTest(name = "{0} {1}")
@@ -104,23 +77,23 @@ class ApiTest {
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/cancel", "POST, /v1/deliveries/retry",
       "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
   void everyEndpointButHealthNeedsTheToken(String method, String path) {
-    HttpResponse<Buffer> missing = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+    HttpResponse<Buffer> missing = api.anonymous(HttpMethod.valueOf(method), path)
         .send().await();
-    HttpResponse<Buffer> wrong = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+    HttpResponse<Buffer> wrong = api.anonymous(HttpMethod.valueOf(method), path)
         .putHeader("Authorization", "Bearer " + TOKEN + "x").send().await();
-    HttpResponse<Buffer> notBearer = client.request(HttpMethod.valueOf(method), hookline.httpPort(), "127.0.0.1", path)
+    HttpResponse<Buffer> notBearer = api.anonymous(HttpMethod.valueOf(method), path)
         .putHeader("Authorization", "Basic " + TOKEN).send().await();
 
     for (HttpResponse<Buffer> response : List.of(missing, wrong, notBearer)) {
-      assertError(response, 401, null);
+      ApiClient.assertError(response, 401, null);
       assertThat(response.getHeader("WWW-Authenticate")).isEqualTo("Bearer");
     }
   }
 
   @Test
   void healthNeedsNoTokenAndReportsEachCheck() {
-    HttpResponse<Buffer> live = client.get(hookline.httpPort(), "127.0.0.1", "/health/live").send().await();
-    HttpResponse<Buffer> ready = client.get(hookline.httpPort(), "127.0.0.1", "/health/ready").send().await();
+    HttpResponse<Buffer> live = api.anonymousTo(hookline, "/health/live").send().await();
+    HttpResponse<Buffer> ready = api.anonymousTo(hookline, "/health/ready").send().await();
 
     assertThat(live.statusCode()).isEqualTo(200);
     assertThat(live.bodyAsJsonObject().getString("status")).isEqualTo("up");
@@ -139,7 +112,7 @@ class ApiTest {
     config.getJsonObject("redis").put("url", "redis://127.0.0.1:" + deadPort);
     Hookline withoutRedis = fixture.startWithConfig(vertx, config);
 
-    HttpResponse<Buffer> ready = client.get(withoutRedis.httpPort(), "127.0.0.1", "/health/ready").send().await();
+    HttpResponse<Buffer> ready = api.anonymousTo(withoutRedis, "/health/ready").send().await();
 
     assertThat(ready.statusCode()).isEqualTo(503);
     JsonObject body = ready.bodyAsJsonObject();
@@ -154,7 +127,7 @@ class ApiTest {
     infra.sql("UPDATE flyway_schema_history SET success = false"
         + " WHERE installed_rank = (SELECT max(installed_rank) FROM flyway_schema_history)");
 
-    HttpResponse<Buffer> ready = client.get(hookline.httpPort(), "127.0.0.1", "/health/ready").send().await();
+    HttpResponse<Buffer> ready = api.anonymousTo(hookline, "/health/ready").send().await();
 
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.bodyAsJsonObject().getJsonArray("failed")).containsExactly("migrations");
@@ -164,11 +137,11 @@ class ApiTest {
   void createRepliesWithTheRightCodes() {
     JsonObject message = Messages.create(7, 9, "node-1", fixture.receiver.url("/hook"));
 
-    HttpResponse<Buffer> created = post("/v1/deliveries", message);
-    HttpResponse<Buffer> existing = post("/v1/deliveries", message);
+    HttpResponse<Buffer> created = api.post("/v1/deliveries", message);
+    HttpResponse<Buffer> existing = api.post("/v1/deliveries", message);
     JsonObject disabled = Messages.create(7, 9, "node-2", fixture.receiver.url("/hook"));
     disabled.getJsonObject("webhook").put("enabled", false);
-    HttpResponse<Buffer> skipped = post("/v1/deliveries", disabled);
+    HttpResponse<Buffer> skipped = api.post("/v1/deliveries", disabled);
 
     assertThat(created.statusCode()).isEqualTo(201);
     assertThat(created.bodyAsJsonObject().getString("status")).isEqualTo("created");
@@ -182,29 +155,29 @@ class ApiTest {
   @Test
   void createRefusesBadInputWithTheRightCodes() {
     JsonObject badUrl = Messages.create(7, 9, "node-1", "ftp://x.example.com/");
-    assertError(post("/v1/deliveries", badUrl), 400, "webhook.endpointUrl");
+    ApiClient.assertError(api.post("/v1/deliveries", badUrl), 400, "webhook.endpointUrl");
 
-    post("/v1/deliveries", Messages.create(7, 9, "node-1", fixture.receiver.url("/hook")));
-    assertError(post("/v1/deliveries", Messages.create(8, 9, "node-2", fixture.receiver.url("/hook"))), 409,
+    api.post("/v1/deliveries", Messages.create(7, 9, "node-1", fixture.receiver.url("/hook")));
+    ApiClient.assertError(api.post("/v1/deliveries", Messages.create(8, 9, "node-2", fixture.receiver.url("/hook"))), 409,
         "workflowRunId");
 
     JsonObject bigPayload = Messages.create(7, 10, "node-1", fixture.receiver.url("/hook"));
     bigPayload.getJsonObject("webhook").put("payloadTemplate", new JsonObject().put("blob", "x".repeat(2_000)));
-    assertError(post("/v1/deliveries", bigPayload), 413, "webhook.payloadTemplate");
+    ApiClient.assertError(api.post("/v1/deliveries", bigPayload), 413, "webhook.payloadTemplate");
 
     JsonObject hugeBody = Messages.create(7, 11, "node-1", fixture.receiver.url("/hook"));
     hugeBody.put("renderContext", new JsonObject().put("junk", "y".repeat(10_000)));
-    assertError(post("/v1/deliveries", hugeBody), 413, "body");
+    ApiClient.assertError(api.post("/v1/deliveries", hugeBody), 413, "body");
 
-    HttpResponse<Buffer> notJson = request(HttpMethod.POST, "/v1/deliveries").putHeader("Content-Type", "text/plain")
+    HttpResponse<Buffer> notJson = api.request(HttpMethod.POST, "/v1/deliveries").putHeader("Content-Type", "text/plain")
         .sendBuffer(Buffer.buffer("hello")).await();
-    assertError(notJson, 415, "Content-Type");
-    HttpResponse<Buffer> malformed = request(HttpMethod.POST, "/v1/deliveries")
+    ApiClient.assertError(notJson, 415, "Content-Type");
+    HttpResponse<Buffer> malformed = api.request(HttpMethod.POST, "/v1/deliveries")
         .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("{\"organizationId\": ")).await();
-    assertError(malformed, 400, "body");
-    HttpResponse<Buffer> array = request(HttpMethod.POST, "/v1/deliveries")
+    ApiClient.assertError(malformed, 400, "body");
+    HttpResponse<Buffer> array = api.request(HttpMethod.POST, "/v1/deliveries")
         .putHeader("Content-Type", "application/json").sendBuffer(Buffer.buffer("[1,2]")).await();
-    assertError(array, 400, "body");
+    ApiClient.assertError(array, 400, "body");
 
     assertThat(infra.count("true")).isEqualTo(1);
   }
@@ -217,8 +190,8 @@ class ApiTest {
     String uuid = create(7, 9, "/hook").getString("deliveryUuid");
     Await.until("success", WAIT, () -> "succeeded".equals(status(uuid)));
 
-    JsonObject row = get("/v1/deliveries/" + uuid).bodyAsJsonObject();
-    JsonArray attempts = get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
+    JsonObject row = api.get("/v1/deliveries/" + uuid).bodyAsJsonObject();
+    JsonArray attempts = api.get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
 
     assertThat(row.getString("deliveryUuid")).isEqualTo(uuid);
     assertThat(row.getLong("organizationId")).isEqualTo(7);
@@ -237,15 +210,15 @@ class ApiTest {
     assertThat(Instant.parse(first.getString("startedAt"))).isBefore(Instant.now());
     assertThat(attempts.getJsonObject(1).getString("outcome")).isEqualTo("succeeded");
 
-    assertError(get("/v1/deliveries/" + UUID.randomUUID()), 404, "uuid");
-    assertError(get("/v1/deliveries/" + UUID.randomUUID() + "/attempts"), 404, "uuid");
-    assertError(get("/v1/deliveries/not-a-uuid"), 400, "uuid");
+    ApiClient.assertError(api.get("/v1/deliveries/" + UUID.randomUUID()), 404, "uuid");
+    ApiClient.assertError(api.get("/v1/deliveries/" + UUID.randomUUID() + "/attempts"), 404, "uuid");
+    ApiClient.assertError(api.get("/v1/deliveries/not-a-uuid"), 400, "uuid");
   }
 
   @Test
   void paginationReturnsEveryRowExactlyOnceAndFiltersApply() {
     for (int i = 0; i < 23; i++) {
-      post("/v1/deliveries", Messages.create(i % 3 == 0 ? 8 : 7, 100 + i, "node-1", fixture.receiver.url("/hook")));
+      api.post("/v1/deliveries", Messages.create(i % 3 == 0 ? 8 : 7, 100 + i, "node-1", fixture.receiver.url("/hook")));
     }
     Await.until("all delivered", WAIT, () -> infra.count("status = 'succeeded'") == 23);
 
@@ -253,7 +226,7 @@ class ApiTest {
     String next = null;
     int pages = 0;
     do {
-      JsonObject page = get("/v1/deliveries?limit=5" + (next == null ? "" : "&after=" + next)).bodyAsJsonObject();
+      JsonObject page = api.get("/v1/deliveries?limit=5" + (next == null ? "" : "&after=" + next)).bodyAsJsonObject();
       page.getJsonArray("items").forEach(item -> seen.add(((JsonObject) item).getLong("id")));
       next = page.getString("next");
       pages++;
@@ -261,20 +234,20 @@ class ApiTest {
 
     assertThat(seen).hasSize(23).doesNotHaveDuplicates().isSorted();
     assertThat(pages).isEqualTo(5);
-    JsonArray org8 = get("/v1/deliveries?organizationId=8&status=succeeded").bodyAsJsonObject().getJsonArray("items");
+    JsonArray org8 = api.get("/v1/deliveries?organizationId=8&status=succeeded").bodyAsJsonObject().getJsonArray("items");
     assertThat(org8).hasSize(8).allSatisfy(item -> assertThat(((JsonObject) item).getLong("organizationId")).isEqualTo(8));
-    assertThat(get("/v1/deliveries?workflowRunId=105").bodyAsJsonObject().getJsonArray("items")).hasSize(1);
-    assertThat(get("/v1/deliveries?status=pending").bodyAsJsonObject().getJsonArray("items")).isEmpty();
+    assertThat(api.get("/v1/deliveries?workflowRunId=105").bodyAsJsonObject().getJsonArray("items")).hasSize(1);
+    assertThat(api.get("/v1/deliveries?status=pending").bodyAsJsonObject().getJsonArray("items")).isEmpty();
     String now = Instant.now().plusSeconds(1).toString();
-    assertThat(get("/v1/deliveries?createdBefore=" + now + "&limit=500").bodyAsJsonObject().getJsonArray("items")).hasSize(23);
-    assertThat(get("/v1/deliveries?createdAfter=" + now).bodyAsJsonObject().getJsonArray("items")).isEmpty();
+    assertThat(api.get("/v1/deliveries?createdBefore=" + now + "&limit=500").bodyAsJsonObject().getJsonArray("items")).hasSize(23);
+    assertThat(api.get("/v1/deliveries?createdAfter=" + now).bodyAsJsonObject().getJsonArray("items")).isEmpty();
 
-    assertError(get("/v1/deliveries?status=lost"), 400, "status");
-    assertError(get("/v1/deliveries?limit=0"), 400, "limit");
-    assertError(get("/v1/deliveries?limit=501"), 400, "limit");
-    assertError(get("/v1/deliveries?organizationId=abc"), 400, "organizationId");
-    assertError(get("/v1/deliveries?createdAfter=yesterday"), 400, "createdAfter");
-    assertError(get("/v1/deliveries?after=-4"), 400, "after");
+    ApiClient.assertError(api.get("/v1/deliveries?status=lost"), 400, "status");
+    ApiClient.assertError(api.get("/v1/deliveries?limit=0"), 400, "limit");
+    ApiClient.assertError(api.get("/v1/deliveries?limit=501"), 400, "limit");
+    ApiClient.assertError(api.get("/v1/deliveries?organizationId=abc"), 400, "organizationId");
+    ApiClient.assertError(api.get("/v1/deliveries?createdAfter=yesterday"), 400, "createdAfter");
+    ApiClient.assertError(api.get("/v1/deliveries?after=-4"), 400, "after");
   }
 
   @Test
@@ -283,18 +256,18 @@ class ApiTest {
         ? Reply.status(404) : Reply.status(200));
     String uuid = create(7, 9, "/gone").getString("deliveryUuid");
     Await.until("dead letter", WAIT, () -> "dead_letter".equals(status(uuid)));
-    assertError(post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
+    ApiClient.assertError(api.post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
 
-    HttpResponse<Buffer> retried = post("/v1/deliveries/" + uuid + "/retry", null);
+    HttpResponse<Buffer> retried = api.post("/v1/deliveries/" + uuid + "/retry", null);
 
     assertThat(retried.statusCode()).as(retried.bodyAsString()).isEqualTo(200);
     assertThat(retried.bodyAsJsonObject().getInteger("maxAttempts")).isEqualTo(1 + 5);
     Await.until("success after retry", WAIT, () -> "succeeded".equals(status(uuid)));
     assertThat(fixture.receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
-    JsonArray attempts = get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
+    JsonArray attempts = api.get("/v1/deliveries/" + uuid + "/attempts").bodyAsJsonObject().getJsonArray("items");
     assertThat(attempts).extracting(a -> ((JsonObject) a).getString("outcome")).containsExactly("dead_letter", "succeeded");
-    assertError(post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
-    assertError(post("/v1/deliveries/" + UUID.randomUUID() + "/retry", null), 404, "uuid");
+    ApiClient.assertError(api.post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
+    ApiClient.assertError(api.post("/v1/deliveries/" + UUID.randomUUID() + "/retry", null), 404, "uuid");
   }
 
   @Test
@@ -309,17 +282,17 @@ class ApiTest {
     String org8 = create(8, 200, "/x").getString("deliveryUuid");
     Await.until("four dead letters", WAIT, () -> infra.count("status = 'dead_letter'") == 4);
 
-    HttpResponse<Buffer> response = post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)
+    HttpResponse<Buffer> response = api.post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)
         .put("lastStatusCode", 410).put("createdAfter", Instant.now().minusSeconds(3_600).toString()));
 
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
     assertThat(response.bodyAsJsonObject().getLong("retried")).isEqualTo(3);
     Await.until("org 7 delivered", WAIT, () -> org7.stream().allMatch(u -> "succeeded".equals(status(u))));
     assertThat(status(org8)).isEqualTo("dead_letter");
-    assertThat(post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)).bodyAsJsonObject()
+    assertThat(api.post("/v1/deliveries/retry", new JsonObject().put("organizationId", 7)).bodyAsJsonObject()
         .getLong("retried")).isZero();
-    assertError(post("/v1/deliveries/retry", new JsonObject().put("lastStatusCode", "teapot")), 400, "lastStatusCode");
-    assertError(post("/v1/deliveries/retry", new JsonObject().put("createdAfter", "soon")), 400, "createdAfter");
+    ApiClient.assertError(api.post("/v1/deliveries/retry", new JsonObject().put("lastStatusCode", "teapot")), 400, "lastStatusCode");
+    ApiClient.assertError(api.post("/v1/deliveries/retry", new JsonObject().put("createdAfter", "soon")), 400, "createdAfter");
   }
 
   @Test
@@ -331,21 +304,21 @@ class ApiTest {
     hookline.queue().enqueue(id, System.currentTimeMillis() + 1_000).await();
     String uuid = (String) infra.sql("SELECT delivery_uuid::text FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
 
-    HttpResponse<Buffer> cancelled = post("/v1/deliveries/" + uuid + "/cancel", null);
+    HttpResponse<Buffer> cancelled = api.post("/v1/deliveries/" + uuid + "/cancel", null);
 
     assertThat(cancelled.statusCode()).as(cancelled.bodyAsString()).isEqualTo(200);
     assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
     Await.sleep(2_000);
     assertThat(fixture.receiver.requests()).isEmpty();
     assertThat(status(uuid)).isEqualTo("cancelled");
-    assertError(post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
-    assertError(post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
-    assertError(post("/v1/deliveries/" + UUID.randomUUID() + "/cancel", null), 404, "uuid");
+    ApiClient.assertError(api.post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");
+    ApiClient.assertError(api.post("/v1/deliveries/" + uuid + "/retry", null), 409, "status");
+    ApiClient.assertError(api.post("/v1/deliveries/" + UUID.randomUUID() + "/cancel", null), 404, "uuid");
   }
 
   @Test
   void theOpenApiDocumentIsServedAndDescribesEveryRoute() {
-    HttpResponse<Buffer> response = get("/openapi.json");
+    HttpResponse<Buffer> response = api.get("/openapi.json");
 
     assertThat(response.statusCode()).isEqualTo(200);
     JsonObject doc = response.bodyAsJsonObject();

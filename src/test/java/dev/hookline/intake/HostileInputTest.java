@@ -2,26 +2,17 @@ package dev.hookline.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.queue.DueQueue;
-import dev.hookline.testing.IntakeHarness;
+import dev.hookline.testing.IntakeTestBase;
 import dev.hookline.testing.Messages;
-import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Redis;
-import io.vertx.sqlclient.Pool;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.MethodSource;
@@ -32,39 +23,9 @@ import org.junit.jupiter.params.provider.ValueSource;
  * one is refused with 400 naming the field and leaves no row and no queue entry behind. The default address
  * policy is in force (nothing opened), so create-time destination checks are the production ones.
  */
-@ExtendWith(VertxExtension.class)
-class HostileInputTest {
+class HostileInputTest extends IntakeTestBase {
   private static final String URL = "https://crm.example.com/hooks/calls";
 
-  private static TestInfra infra;
-  private IntakeHarness harness;
-  private Pool pool;
-  private Redis redis;
-  private DueQueue queue;
-
-  @BeforeAll
-  static void createDatabase() {
-    infra = TestInfra.create();
-    IntakeHarness.migrate(infra);
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    infra.close();
-  }
-
-  @BeforeEach
-  void startIntake(Vertx vertx) {
-    harness = IntakeHarness.start(vertx, infra);
-    pool = harness.pool;
-    redis = harness.redis;
-    queue = harness.queue;
-  }
-
-  @AfterEach
-  void cleanUp() {
-    harness.close();
-  }
 
   // ---- create-time destination checks -------------------------------------------------------------------
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hookline.Hookline;
 import dev.hookline.intake.CredentialVerticle;
+import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
@@ -13,12 +14,9 @@ import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.eventbus.ReplyException;
-import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
-import io.vertx.ext.web.client.HttpRequest;
 import io.vertx.ext.web.client.HttpResponse;
-import io.vertx.ext.web.client.WebClient;
 import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
@@ -44,7 +42,7 @@ class CredentialApiTest {
   private TestInfra infra;
   private Receiver receiver;
   private Hookline hookline;
-  private WebClient client;
+  private ApiClient api;
   private long nextRun = 1;
 
   @BeforeEach
@@ -55,41 +53,16 @@ class CredentialApiTest {
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN));
     hookline = fixture.startWithConfig(vertx, config);
-    client = WebClient.create(vertx);
+    api = new ApiClient(vertx, hookline, TOKEN);
   }
 
   @AfterEach
   void tearDown() {
-    client.close();
+    api.close();
     fixture.close();
   }
 
   // ---------------------------------------------------------------- helpers
-
-  private HttpRequest<Buffer> request(HttpMethod method, String path) {
-    return client.request(method, hookline.httpPort(), "127.0.0.1", path).putHeader("Authorization", "Bearer " + TOKEN);
-  }
-
-  private HttpResponse<Buffer> send(HttpMethod method, String path, JsonObject body) {
-    HttpRequest<Buffer> request = request(method, path);
-    return (body == null ? request.send() : request.sendJsonObject(body)).await();
-  }
-
-  private HttpResponse<Buffer> post(String path, JsonObject body) {
-    return send(HttpMethod.POST, path, body);
-  }
-
-  private HttpResponse<Buffer> put(String path, JsonObject body) {
-    return send(HttpMethod.PUT, path, body);
-  }
-
-  private HttpResponse<Buffer> get(String path) {
-    return send(HttpMethod.GET, path, null);
-  }
-
-  private HttpResponse<Buffer> delete(String path) {
-    return send(HttpMethod.DELETE, path, null);
-  }
 
   private static JsonObject credential(long org, String type, JsonObject data) {
     return new JsonObject().put("organizationId", org).put("type", type).put("data", data);
@@ -97,25 +70,16 @@ class CredentialApiTest {
 
   /** Creates over the API, asserting 201; returns the reply. */
   private JsonObject createCredential(long org, String type, JsonObject data) {
-    HttpResponse<Buffer> response = post("/v1/credentials", credential(org, type, data));
+    HttpResponse<Buffer> response = api.post("/v1/credentials", credential(org, type, data));
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
     return response.bodyAsJsonObject();
-  }
-
-  private void assertError(HttpResponse<Buffer> response, int status, String field) {
-    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(status);
-    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
-    JsonObject body = response.bodyAsJsonObject();
-    assertThat(body.getString("error")).isNotBlank();
-    assertThat(body.containsKey("field")).isTrue();
-    assertThat(body.getString("field")).isEqualTo(field);
   }
 
   /** Creates a delivery over the API whose webhook references {@code credentialUuid}; returns its uuid. */
   private String createDelivery(long org, String path, String credentialUuid) {
     JsonObject message = Messages.create(org, nextRun++, "node-1", receiver.url(path));
     message.getJsonObject("webhook").put("credentialUuid", credentialUuid);
-    HttpResponse<Buffer> response = post("/v1/deliveries", message);
+    HttpResponse<Buffer> response = api.post("/v1/deliveries", message);
     assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(201);
     return response.bodyAsJsonObject().getString("deliveryUuid");
   }
@@ -164,7 +128,7 @@ class CredentialApiTest {
     String secret = "bearer-secret-" + UUID.randomUUID();
     String rotatedSecret = "bearer-rotated-" + UUID.randomUUID();
 
-    HttpResponse<Buffer> created = post("/v1/credentials",
+    HttpResponse<Buffer> created = api.post("/v1/credentials",
         credential(7, "bearer_token", new JsonObject().put("token", secret)));
 
     assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(201);
@@ -177,7 +141,7 @@ class CredentialApiTest {
     assertThat(body.getLong("organizationId")).isEqualTo(7L);
     assertThat(body.getJsonObject("data").getMap()).containsOnly(java.util.Map.entry("token", MASK));
 
-    HttpResponse<Buffer> rotated = put("/v1/credentials/" + uuid,
+    HttpResponse<Buffer> rotated = api.put("/v1/credentials/" + uuid,
         credential(7, "bearer_token", new JsonObject().put("token", rotatedSecret)));
 
     assertThat(rotated.statusCode()).as(rotated.bodyAsString()).isEqualTo(200);
@@ -185,60 +149,60 @@ class CredentialApiTest {
     assertThat(rotated.bodyAsJsonObject().getString("credentialUuid")).isEqualTo(uuid);
     assertThat(rotated.bodyAsJsonObject().getJsonObject("data").getString("token")).isEqualTo(MASK);
 
-    HttpResponse<Buffer> list = get("/v1/credentials?organizationId=7");
+    HttpResponse<Buffer> list = api.get("/v1/credentials?organizationId=7");
     assertThat(list.statusCode()).as(list.bodyAsString()).isEqualTo(200);
     assertThat(list.bodyAsString()).doesNotContain(rotatedSecret).doesNotContain(secret);
     JsonArray items = list.bodyAsJsonObject().getJsonArray("items");
     assertThat(items).hasSize(1);
     assertThat(items.getJsonObject(0).getString("credentialUuid")).isEqualTo(uuid);
     assertThat(items.getJsonObject(0).getJsonObject("data").getString("token")).isEqualTo(MASK);
-    assertThat(get("/v1/credentials?organizationId=8").bodyAsJsonObject().getJsonArray("items")).isEmpty();
+    assertThat(api.get("/v1/credentials?organizationId=8").bodyAsJsonObject().getJsonArray("items")).isEmpty();
 
-    HttpResponse<Buffer> one = get("/v1/credentials/" + uuid + "?organizationId=7");
+    HttpResponse<Buffer> one = api.get("/v1/credentials/" + uuid + "?organizationId=7");
     assertThat(one.statusCode()).as(one.bodyAsString()).isEqualTo(200);
     assertThat(one.bodyAsString()).doesNotContain(rotatedSecret);
     assertThat(one.bodyAsJsonObject().getString("type")).isEqualTo("bearer_token");
     assertThat(one.bodyAsJsonObject().getJsonObject("data").getString("token")).isEqualTo(MASK);
 
-    assertError(get("/v1/credentials/" + uuid + "?organizationId=8"), 404, "uuid");
-    HttpResponse<Buffer> hijack = put("/v1/credentials/" + uuid,
+    ApiClient.assertError(api.get("/v1/credentials/" + uuid + "?organizationId=8"), 404, "uuid");
+    HttpResponse<Buffer> hijack = api.put("/v1/credentials/" + uuid,
         credential(8, "bearer_token", new JsonObject().put("token", "hijacked")));
-    assertError(hijack, 409, "credentialUuid");
+    ApiClient.assertError(hijack, 409, "credentialUuid");
     assertThat(infra.sql("SELECT organization_id FROM webhook_credentials WHERE uuid = ?::uuid", uuid))
         .containsExactly(List.of(7L));
 
-    assertError(delete("/v1/credentials/" + uuid + "?organizationId=8"), 404, "uuid");
-    assertThat(get("/v1/credentials/" + uuid + "?organizationId=7").statusCode()).isEqualTo(200);
-    HttpResponse<Buffer> deleted = delete("/v1/credentials/" + uuid + "?organizationId=7");
+    ApiClient.assertError(api.delete("/v1/credentials/" + uuid + "?organizationId=8"), 404, "uuid");
+    assertThat(api.get("/v1/credentials/" + uuid + "?organizationId=7").statusCode()).isEqualTo(200);
+    HttpResponse<Buffer> deleted = api.delete("/v1/credentials/" + uuid + "?organizationId=7");
     assertThat(deleted.statusCode()).as(deleted.bodyAsString()).isEqualTo(204);
-    assertError(get("/v1/credentials/" + uuid + "?organizationId=7"), 404, "uuid");
+    ApiClient.assertError(api.get("/v1/credentials/" + uuid + "?organizationId=7"), 404, "uuid");
     assertThat(infra.sql("SELECT count(*) FROM webhook_credentials").get(0).get(0)).isEqualTo(0L);
   }
 
   @Test
   void badInputIsRefusedNamingTheFieldWithoutRepeatingTheSecret() {
-    HttpResponse<Buffer> unknownType = post("/v1/credentials",
+    HttpResponse<Buffer> unknownType = api.post("/v1/credentials",
         credential(7, "oauth_magic", new JsonObject().put("token", "t-unknown-type")));
-    assertError(unknownType, 400, "type");
+    ApiClient.assertError(unknownType, 400, "type");
 
-    assertError(post("/v1/credentials", credential(7, "bearer_token", new JsonObject())), 400, "data.token");
+    ApiClient.assertError(api.post("/v1/credentials", credential(7, "bearer_token", new JsonObject())), 400, "data.token");
 
-    HttpResponse<Buffer> hostHeader = post("/v1/credentials", credential(7, "api_key",
+    HttpResponse<Buffer> hostHeader = api.post("/v1/credentials", credential(7, "api_key",
         new JsonObject().put("api_key", "k-host-header").put("header_name", "Host")));
-    assertError(hostHeader, 400, "data.header_name");
+    ApiClient.assertError(hostHeader, 400, "data.header_name");
     assertThat(hostHeader.bodyAsString()).doesNotContain("k-host-header");
 
-    HttpResponse<Buffer> crValue = post("/v1/credentials", credential(7, "custom_header",
+    HttpResponse<Buffer> crValue = api.post("/v1/credentials", credential(7, "custom_header",
         new JsonObject().put("header_name", "X-Tenant-Auth").put("header_value", "v1\r\nX-Injected: yes")));
-    assertError(crValue, 400, "data.header_value");
+    ApiClient.assertError(crValue, 400, "data.header_value");
     assertThat(crValue.bodyAsString()).doesNotContain("X-Injected");
 
-    HttpResponse<Buffer> notWhsec = post("/v1/credentials", credential(7, "standard_webhooks",
+    HttpResponse<Buffer> notWhsec = api.post("/v1/credentials", credential(7, "standard_webhooks",
         new JsonObject().put("secrets", new JsonArray().add("plain-password!"))));
-    assertError(notWhsec, 400, "data.secrets[0]");
+    ApiClient.assertError(notWhsec, 400, "data.secrets[0]");
     assertThat(notWhsec.bodyAsString()).doesNotContain("plain-password!");
 
-    assertError(get("/v1/credentials"), 400, "organizationId");
+    ApiClient.assertError(api.get("/v1/credentials"), 400, "organizationId");
 
     assertThat(infra.sql("SELECT count(*) FROM webhook_credentials").get(0).get(0)).isEqualTo(0L);
   }
