@@ -202,4 +202,36 @@ class HooklineConfigTest {
 
     assertThat(problemWith(json)).contains("http.apiTokens").contains("16");
   }
+
+  @Test
+  void secretKeysComeFromTheListAndTheKeyFileWithTheListFirst(@org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+      throws java.io.IOException {
+    String key = java.util.Base64.getEncoder().encodeToString(new byte[32]);
+    java.nio.file.Path file = dir.resolve("keys");
+    java.nio.file.Files.writeString(file, "# rotated out in 2026\nold:" + key + "\n");
+    JsonObject json = defaultsWith("security.secretKeysFile", file.toString());
+    json.getJsonObject("security").put("secretKeys", new JsonArray().add("new:" + key));
+
+    HooklineConfig config = HooklineConfig.from(json);
+
+    assertThat(config.security().keyRing().keyIds()).containsExactly("new", "old");
+    assertThat(config.security().keyRing().activeKeyId()).isEqualTo("new");
+    assertThat(config.security().toString()).doesNotContain(key);
+  }
+
+  @Test
+  void aMissingKeyFileNamesTheKey() {
+    HooklineConfig config = HooklineConfig.from(defaultsWith("security.secretKeysFile", "/no/such/keys"));
+
+    org.assertj.core.api.Assertions.assertThatThrownBy(() -> config.security().keyRing())
+        .isInstanceOf(ConfigException.class).hasMessageContaining("security.secretKeysFile");
+  }
+
+  @Test
+  void aMalformedKeyOrNetworkIsRefusedAtStartUp() {
+    assertThat(problemWith(defaultsWith("security.secretKeys", new JsonArray().add("k1:short"))))
+        .contains("security.secretKeys").doesNotContain("short\"");
+    assertThat(problemWith(defaultsWith("security.allowedNetworks", new JsonArray().add("10.0.0.0"))))
+        .contains("security.allowedNetworks");
+  }
 }
