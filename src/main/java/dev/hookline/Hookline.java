@@ -140,9 +140,9 @@ public final class Hookline {
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
         secondsToDuration(d.maxDelaySeconds()));
-    AttemptRunner runner = new AttemptRunner(credentials, new DestinationGuard(destinations, resolver),
+    AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
-        retryPolicy, repository, queue, metrics);
+        retryPolicy, repository, queue, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
         new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);

@@ -10,11 +10,14 @@ import dev.hookline.store.DeliveryFilter;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.TenantMismatchException;
 import io.vertx.core.Future;
+import io.vertx.core.VertxException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import io.vertx.sqlclient.DatabaseException;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -22,6 +25,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -100,8 +104,15 @@ final class DeliveriesApi {
   }
 
   private static JsonObject withoutPayload(JsonObject row) {
-    row.remove("payload");
+    if (row != null) {
+      row.remove("payload");
+    }
     return row;
+  }
+
+  private static boolean isStorageFailure(Throwable error) {
+    return error instanceof DatabaseException || error instanceof VertxException || error instanceof IOException
+        || error instanceof TimeoutException;
   }
 
   private static JsonObject notFound(UUID uuid) {
@@ -179,9 +190,13 @@ final class DeliveriesApi {
       ApiError.send(ctx, 400, invalid.field(), invalid.getMessage());
     } else if (error instanceof TenantMismatchException mismatch) {
       ApiError.send(ctx, 409, "workflowRunId", mismatch.getMessage());
-    } else {
-      LOG.error("API request {} {} failed: {}", ctx.request().method(), ctx.request().path(), error.toString());
+    } else if (isStorageFailure(error)) {
+      LOG.error("API request {} {} failed: storage unavailable ({})", ctx.request().method(), ctx.request().path(),
+          error.getClass().getSimpleName());
       ApiError.send(ctx, 503, null, "storage unavailable: " + error.getClass().getSimpleName());
+    } else {
+      LOG.error("API request {} {} failed unexpectedly", ctx.request().method(), ctx.request().path(), error);
+      ApiError.send(ctx, 500, null, "internal error: " + error.getClass().getSimpleName());
     }
   }
 }

@@ -12,8 +12,12 @@ import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.DeliveryStatus;
 import io.vertx.core.Future;
+import io.vertx.core.Promise;
+import io.vertx.core.Vertx;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -24,6 +28,8 @@ import org.slf4j.LoggerFactory;
 public final class AttemptRunner {
   private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
   private static final int LOGGED_BODY_CHARS = 200;
+  private static final long WRITE_RETRY_START_MILLIS = 200;
+  private static final long WRITE_RETRY_MAX_MILLIS = 5_000;
 
   private final CredentialStore credentials;
   private final DestinationGuard guard;
@@ -33,10 +39,20 @@ public final class AttemptRunner {
   private final DeliveryRepository repository;
   private final DueQueue queue;
   private final HooklineMetrics metrics;
+  private final Vertx vertx;
+  private final long stepTimeoutMillis;
+  private final long leaseMillis;
 
-  public AttemptRunner(CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
+  /**
+   * {@code stepTimeout} bounds the credential look-up and the DNS resolution (the send has its own
+   * deadline); {@code lease} bounds how long a refused success write is retried.
+   */
+  public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, DueQueue queue,
-                       HooklineMetrics metrics) {
+                       HooklineMetrics metrics, Duration stepTimeout, Duration lease) {
+    this.vertx = vertx;
+    this.stepTimeoutMillis = Math.max(1, stepTimeout.toMillis());
+    this.leaseMillis = lease.toMillis();
     this.guard = guard;
     this.metrics = metrics;
     this.credentials = credentials;
@@ -48,13 +64,15 @@ public final class AttemptRunner {
   }
 
   public Future<Void> run(ClaimedDelivery delivery) {
+    long leaseEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
+        .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
         .transform(credential -> credential.succeeded()
             ? send(delivery, credential.result())
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
                 policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
                     "credential_lookup_failed " + credential.cause().getClass().getSimpleName()))))
-        .compose(attempt -> record(delivery, attempt))
+        .compose(attempt -> record(delivery, attempt, leaseEnds))
         .otherwiseEmpty()
         .mapEmpty();
   }
@@ -62,6 +80,7 @@ public final class AttemptRunner {
   /** Vets the destination (DNS answer checked and pinned), then sends; never fails. */
   private Future<Attempt> send(ClaimedDelivery delivery, Optional<Credential> credential) {
     return guard.vet(delivery.endpointUrl())
+        .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
         .compose(target -> sender.send(requests.build(delivery, credential), target))
         .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result)))
         .recover(error -> {
@@ -74,9 +93,9 @@ public final class AttemptRunner {
         });
   }
 
-  private Future<Void> record(ClaimedDelivery delivery, Attempt attempt) {
+  private Future<Void> record(ClaimedDelivery delivery, Attempt attempt, long leaseEnds) {
     AttemptOutcome outcome = attempt.outcome();
-    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome, logOf(attempt.result()))
+    return write(delivery, outcome, logOf(attempt.result()), leaseEnds, WRITE_RETRY_START_MILLIS)
         .compose(dueAt -> {
           log(delivery, attempt, dueAt);
           if (dueAt.isPresent()) {
@@ -95,11 +114,34 @@ public final class AttemptRunner {
             outcomeName(outcome), e.getMessage()));
   }
 
+  /**
+   * A delivered webhook must not be lost to a failed write: the success write is retried while
+   * this worker still holds the lease. Once the lease is gone, the row is re-sent after it (the
+   * receiver dedupes on the delivery id); the fence makes a late write from here harmless.
+   */
+  private Future<Optional<Instant>> write(ClaimedDelivery delivery, AttemptOutcome outcome, AttemptLog log,
+                                          long leaseEnds, long backoffMillis) {
+    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome, log).recover(error -> {
+      boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
+      long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis + stepTimeoutMillis);
+      if (!delivered || System.nanoTime() + marginNanos > leaseEnds) {
+        return Future.failedFuture(error);
+      }
+      LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying in {} ms",
+          delivery.id(), delivery.attempt(), error.getMessage(), backoffMillis);
+      Promise<Optional<Instant>> retried = Promise.promise();
+      vertx.setTimer(backoffMillis, id -> write(delivery, outcome, log, leaseEnds,
+          Math.min(backoffMillis * 2, WRITE_RETRY_MAX_MILLIS)).onComplete(retried));
+      return retried.future();
+    });
+  }
+
   private static AttemptLog logOf(SendResult result) {
     Throwable error = result.error();
     return new AttemptLog(result.startedAt(), (int) Math.min(Integer.MAX_VALUE, result.latencyMillis()),
         result.statusCode(), error == null ? null : error.getClass().getName(),
-        error == null ? null : error.getMessage(), result.bodyExcerpt(), result.contentType(), result.retryAfter());
+        error instanceof BlockedDestinationException ? error.getMessage() : OutcomeClassifier.safeMessage(error),
+        result.bodyExcerpt(), result.contentType(), result.retryAfter());
   }
 
   private static void log(ClaimedDelivery delivery, Attempt attempt, Optional<Instant> dueAt) {

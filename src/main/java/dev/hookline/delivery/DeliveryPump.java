@@ -3,6 +3,7 @@ package dev.hookline.delivery;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.DueRef;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -67,9 +68,13 @@ final class DeliveryPump {
     wakeDuringPop = false;
     int requested = Math.min(free, DueQueue.MAX_POP);
     queue.popDue(requested)
-        .compose(popped -> claimAndStart(popped.ids()).map(popped))
+        .compose(popped -> claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped))
         .onComplete(ar -> {
           popping = false;
+          if (stopping) {
+            completeDrainIfIdle();
+            return;
+          }
           if (ar.failed()) {
             LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", ar.cause().getMessage(),
                 ERROR_BACKOFF_MILLIS);
@@ -85,9 +90,13 @@ final class DeliveryPump {
         });
   }
 
-  private Future<Void> claimAndStart(List<Long> ids) {
+  private Future<Void> claimAndStart(List<Long> ids, long redisNowMillis) {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
+    }
+    if (stopping) {
+      // Stopped while popping: hand the ids back rather than claim attempts nobody will finish.
+      return queue.enqueueAll(ids.stream().map(id -> new DueRef(id, redisNowMillis)).toList()).mapEmpty();
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
     return repository.claim(ids, lease).compose(result -> {
@@ -101,13 +110,17 @@ final class DeliveryPump {
     runner.run(delivery).onComplete(done -> {
       inFlight--;
       if (stopping) {
-        if (inFlight == 0 && drained != null) {
-          drained.tryComplete();
-        }
+        completeDrainIfIdle();
         return;
       }
       pump();
     });
+  }
+
+  private void completeDrainIfIdle() {
+    if (inFlight == 0 && !popping && drained != null) {
+      drained.tryComplete();
+    }
   }
 
   private long sleepMillis(DueQueue.Popped popped) {
@@ -144,7 +157,7 @@ final class DeliveryPump {
     stopping = true;
     cancelTimer();
     drained = Promise.promise();
-    if (inFlight == 0) {
+    if (inFlight == 0 && !popping) {
       drained.tryComplete();
     } else {
       LOG.info("waiting up to {} ms for {} in-flight deliveries", grace.toMillis(), inFlight);

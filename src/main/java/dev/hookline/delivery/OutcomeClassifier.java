@@ -37,13 +37,22 @@ public final class OutcomeClassifier {
     return false;
   }
 
+  /** A message safe to store: network and timeout errors only (they name hosts, never request data). */
+  public static String safeMessage(Throwable error) {
+    return error == null || !isTransient(error) ? null : error.getMessage();
+  }
+
   /** A short, secret-free description for {@code last_error} and the log. */
   public static String describe(SendResult result) {
     if (result.statusCode() != null) {
       return "HTTP " + result.statusCode();
     }
     Throwable error = result.error();
-    String kind = isTimeout(error) ? "timeout" : isTransient(error) ? "connection_error" : "unexpected_error";
+    if (!isTransient(error)) {
+      // Unexpected errors (e.g. a header the client refused) may quote request data: class name only.
+      return "unexpected_error " + error.getClass().getSimpleName();
+    }
+    String kind = isTimeout(error) ? "timeout" : "connection_error";
     String message = error.getMessage() == null ? "" : ": " + error.getMessage();
     return kind + " " + error.getClass().getSimpleName() + message;
   }

@@ -154,7 +154,7 @@ public final class CreateRequestParser {
       }
       requireSize(text, field + ".value");
       if (HeaderRules.hasControl(text)) {
-        throw new InvalidRequestException(field + ".value", "must not contain CR, LF or NUL");
+        throw new InvalidRequestException(field + ".value", "must not contain CR, LF, NUL or other control characters");
       }
       headers.add(new CustomHeader(key, text));
     }

@@ -25,8 +25,10 @@ import java.util.regex.Pattern;
  */
 public final class TemplateRenderer {
 
+  // Possessive quantifiers only: tenants write templates, and a backtracking pattern here took
+  // seconds per kilobyte of "{{a|" followed by spaces, holding an event loop the whole time.
   private static final Pattern PLACEHOLDER =
-      Pattern.compile("\\{\\{\\s*([^\\s|}]+)\\s*(?:\\|\\s*([^}]*?)\\s*)?\\}\\}");
+      Pattern.compile("\\{\\{\\s*+([^\\s|}]++)\\s*+(?:\\|([^}]*+))?\\}\\}");
 
   private static final String CURRENT_TIME = "current_time";
   private static final String CURRENT_TIME_IN = "current_time_";
@@ -170,7 +172,8 @@ public final class TemplateRenderer {
     return now.withZoneSameInstant(zone).getDayOfWeek().getDisplayName(TextStyle.FULL, Locale.ENGLISH);
   }
 
-  private static String toText(String path, Object value, String defaultSpec) {
+  private static String toText(String path, Object value, String rawDefault) {
+    String defaultSpec = rawDefault == null ? null : rawDefault.strip();
     boolean missing = value == null || "".equals(value);
     if (defaultSpec != null && missing) {
       if (defaultSpec.equals(FALLBACK)) {

@@ -22,7 +22,8 @@ public final class HeaderRules {
       return "is over the " + MAX_HEADER_BYTES + "-byte limit";
     }
     if (!TOKEN.matcher(name).matches()) {
-      return hasControl(name) ? "must not contain CR, LF or NUL" : "is not a valid HTTP header name";
+      return hasControl(name) ? "must not contain CR, LF, NUL or other control characters"
+          : "is not a valid HTTP header name";
     }
     String lower = name.toLowerCase(Locale.ROOT);
     if (FRAMING.contains(lower)) {
@@ -36,7 +37,17 @@ public final class HeaderRules {
     return null;
   }
 
+  /**
+   * Control characters other than tab (CR, LF and NUL included) are refused when stored: the HTTP
+   * client would reject them at send time with an error quoting the whole value, secret included.
+   */
   public static boolean hasControl(String text) {
-    return text.indexOf('\r') >= 0 || text.indexOf('\n') >= 0 || text.indexOf('\0') >= 0;
+    for (int i = 0; i < text.length(); i++) {
+      char c = text.charAt(i);
+      if ((c < 0x20 && c != '\t') || c == 0x7f) {
+        return true;
+      }
+    }
+    return false;
   }
 }

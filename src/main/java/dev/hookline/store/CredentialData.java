@@ -30,9 +30,9 @@ public final class CredentialData {
       throw new InvalidRequestException("data", "is required");
     }
     switch (type) {
-      case "bearer_token" -> required(data, "token");
+      case "bearer_token" -> headerValue(data, "token");
       case "api_key" -> {
-        required(data, "api_key");
+        headerValue(data, "api_key");
         optionalHeaderName(data, headerPrefix);
       }
       case "basic_auth" -> {
@@ -43,10 +43,7 @@ public final class CredentialData {
       }
       case "custom_header" -> {
         requiredHeaderName(data, headerPrefix);
-        String value = required(data, "header_value");
-        if (value.indexOf('\r') >= 0 || value.indexOf('\n') >= 0 || value.indexOf('\0') >= 0) {
-          throw new InvalidRequestException("data.header_value", "must not contain CR, LF or NUL");
-        }
+        headerValue(data, "header_value");
       }
       default -> secrets(data);
     }
@@ -98,6 +95,13 @@ public final class CredentialData {
       secrets.add(secret);
     }
     return secrets;
+  }
+
+  /** A value that goes into a header verbatim: control characters are refused rather than quoted back by the client. */
+  private static void headerValue(JsonObject data, String field) {
+    if (HeaderRules.hasControl(required(data, field))) {
+      throw new InvalidRequestException("data." + field, "must not contain CR, LF, NUL or other control characters");
+    }
   }
 
   private static String required(JsonObject data, String field) {

@@ -38,8 +38,10 @@ public final class CredentialStore {
       + " WHERE webhook_credentials.organization_id = EXCLUDED.organization_id"
       + " RETURNING (xmax = 0) AS inserted, created_at, updated_at";
 
+  // Fenced on the nonce that was read: a credential rotated meanwhile keeps its new secret.
   private static final String RESEAL = "UPDATE webhook_credentials SET data = NULL, key_id = $3, nonce = $4,"
-      + " ciphertext = $5, updated_at = now() WHERE uuid = $1 AND organization_id = $2";
+      + " ciphertext = $5, updated_at = now() WHERE uuid = $1 AND organization_id = $2"
+      + " AND nonce IS NOT DISTINCT FROM $6";
 
   private static final String DELETE = "DELETE FROM webhook_credentials WHERE uuid = $1 AND organization_id = $2";
 
@@ -150,7 +152,9 @@ public final class CredentialStore {
         UUID uuid = row.getUUID("uuid");
         long org = row.getLong("organization_id");
         SecretCipher.Sealed sealed = cipher.seal(open(row).toBuffer().getBytes(), org, uuid);
-        updates.add(Tuple.of(uuid, org, sealed.keyId(), Buffer.buffer(sealed.nonce()), Buffer.buffer(sealed.ciphertext())));
+        Buffer readNonce = row.getBuffer("nonce");
+        updates.add(Tuple.of(uuid, org, sealed.keyId(), Buffer.buffer(sealed.nonce()), Buffer.buffer(sealed.ciphertext()),
+            readNonce));
         last = uuid;
       }
       UUID next = last;

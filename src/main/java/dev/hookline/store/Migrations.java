@@ -5,6 +5,7 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.Locale;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
 import org.flywaydb.core.api.output.MigrateResult;
@@ -61,8 +62,11 @@ public final class Migrations {
     return DriverManager.getConnection(jdbcUrl(options, database), props);
   }
 
+  /** Carries the TLS mode over, so migrations are no less protected than the runtime pool. */
   static String jdbcUrl(PgConnectOptions options, String database) {
-    return "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
+    String base = "jdbc:postgresql://" + options.getHost() + ":" + options.getPort() + "/" + database;
+    return options.getSslMode() == null ? base
+        : base + "?sslmode=" + options.getSslMode().name().toLowerCase(Locale.ROOT).replace('_', '-');
   }
 
   static String quoteIdentifier(String name) {

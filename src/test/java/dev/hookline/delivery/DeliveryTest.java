@@ -199,20 +199,25 @@ class DeliveryTest {
         System.nanoTime(), url, status).get(0).get(0)).longValue();
   }
 
-  @Test
-  void aSuccessWhoseWriteFailsStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
-    start(vertx, new JsonObject().put("timeoutSeconds", 0.8).put("leaseSeconds", 1.2));
+  private void refuseSuccessWrites() {
     // The recorded success is refused by the database, as if Postgres went away right after the send.
     infra.sql("CREATE FUNCTION refuse_success() RETURNS trigger LANGUAGE plpgsql AS"
         + " $$ BEGIN RAISE EXCEPTION 'injected: success write refused'; END $$");
     infra.sql("CREATE TRIGGER refuse_success BEFORE UPDATE ON webhook_deliveries FOR EACH ROW"
         + " WHEN (NEW.status = 'succeeded') EXECUTE FUNCTION refuse_success()");
+  }
+
+  @Test
+  void aSuccessWhoseWriteFailsStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
+    start(vertx, new JsonObject().put("timeoutSeconds", 0.8).put("leaseSeconds", 1.2));
+    refuseSuccessWrites();
 
     long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
 
     Await.until("the first send", WAIT, () -> receiver.requests().size() == 1);
     Await.sleep(200);
     assertThat(row(id).subList(0, 2)).containsExactly("pending", 1);
+    Await.until("the send after the lease", WAIT, () -> receiver.requests().size() == 2);
     infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
 
     awaitStatus(id, "succeeded");
@@ -222,6 +227,21 @@ class DeliveryTest {
     assertThat(sends).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
     assertThat(sends.get(1).body()).isEqualTo(sends.get(0).body());
     assertThat(row(id).subList(0, 2)).containsExactly("succeeded", 2);
+  }
+
+  @Test
+  void aDeliveredFinalAttemptWhoseWriteFailsBrieflyIsRecordedWithoutAResend(Vertx vertx) {
+    start(vertx, new JsonObject().put("maxAttempts", 1).put("timeoutSeconds", 1).put("leaseSeconds", 4));
+    refuseSuccessWrites();
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
+    Await.until("the send", WAIT, () -> receiver.requests().size() == 1);
+    Await.sleep(400);
+    infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
+
+    awaitStatus(id, "succeeded");
+    assertThat(row(id).subList(0, 3)).containsExactly("succeeded", 1, 200);
+    assertThat(receiver.requests()).hasSize(1);
   }
 
   @Test

@@ -148,6 +148,8 @@ class CreateDeliveryTest extends IntakeTestBase {
             new JsonArray().add(header("X-Ok", "fine")).add(header("X-Nul", "a\0b")))),
         invalid("webhook.customHeaders[0].key", m -> webhook(m).put("customHeaders",
             new JsonArray().add(header("Bad Name", "v")))),
+        invalid("webhook.customHeaders[0].value", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("X-Ok", "bell\u0007and tab\tare different")))),
         invalid("webhook.enabled", m -> webhook(m).put("enabled", "yes")),
         invalid("renderContext", m -> m.put("renderContext", new JsonArray())));
   }

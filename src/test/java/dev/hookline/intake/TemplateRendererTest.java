@@ -350,4 +350,14 @@ class TemplateRendererTest {
     assertThat(result).isNotSameAs(template);
     assertThat(((JsonObject) result).getJsonArray("list")).isNotSameAs(template.getJsonArray("list"));
   }
+
+  @Test
+  void anUnclosedPlaceholderFollowedByALongRunOfSpacesRendersInLinearTime() {
+    String hostile = "{{a|" + " ".repeat(200_000);
+
+    String rendered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+        () -> renderer.renderString(hostile, new JsonObject()));
+
+    assertThat(rendered).isEqualTo(hostile);
+  }
 }
