@@ -9,6 +9,7 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -67,7 +68,9 @@ final class DeliveryPump {
     popping = true;
     wakeDuringPop = false;
     int requested = Math.min(free, DueQueue.MAX_POP);
+    // Bounded by the lease: a hung connection must not stop this worker for good.
     queue.popDue(requested)
+        .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .compose(popped -> claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped))
         .onComplete(ar -> {
           popping = false;
@@ -99,7 +102,7 @@ final class DeliveryPump {
       return queue.enqueueAll(ids.stream().map(id -> new DueRef(id, redisNowMillis)).toList()).mapEmpty();
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
-    return repository.claim(ids, lease).compose(result -> {
+    return repository.claim(ids, lease).timeout(lease.toMillis(), TimeUnit.MILLISECONDS).compose(result -> {
       result.claimed().forEach(this::start);
       return queue.enqueueAll(result.stillPending()).mapEmpty();
     });

@@ -25,15 +25,23 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
       case SUCCESS -> AttemptOutcome.succeeded(result.statusCode());
       case TRANSIENT -> attempt >= attemptsAllowed
           ? AttemptOutcome.deadLetter(result.statusCode(), description + " (attempts exhausted)")
-          : AttemptOutcome.retry(result.statusCode(), description, delayAfter(attempt));
+          : AttemptOutcome.retry(result.statusCode(), description, delayAfter(attemptOfBudget(attempt, attemptsAllowed)));
       case PERMANENT -> AttemptOutcome.deadLetter(result.statusCode(), description);
     };
+  }
+
+  /**
+   * Which attempt of the current budget this is. A replayed dead letter keeps counting attempts
+   * (its budget is raised instead), so without this its first retry would wait the maximum delay.
+   */
+  int attemptOfBudget(int attempt, int attemptsAllowed) {
+    return Math.max(1, attempt - Math.max(0, attemptsAllowed - maxAttempts));
   }
 
   /** A failure on our side before anything was sent (e.g. the credential lookup); retried like a network error. */
   public AttemptOutcome internalFailure(int attempt, int attemptsAllowed, String description) {
     return attempt >= attemptsAllowed
         ? AttemptOutcome.deadLetter(null, description + " (attempts exhausted)")
-        : AttemptOutcome.retry(null, description, delayAfter(attempt));
+        : AttemptOutcome.retry(null, description, delayAfter(attemptOfBudget(attempt, attemptsAllowed)));
   }
 }

@@ -138,4 +138,16 @@ class RetryPolicyTest {
     assertThat(outcome.error()).startsWith("credential lookup failed").contains("exhausted");
     assertThat(outcome.retryDelay()).isNull();
   }
+
+  @Test
+  void aReplayedDeadLetterStartsItsFreshBudgetAtTheBaseDelay() {
+    RetryPolicy replayable = new RetryPolicy(5, Duration.ofSeconds(30), Duration.ofSeconds(600));
+
+    // Five attempts used, then replayed with a fresh budget of five: attempt 6 is the first of the new budget.
+    var outcome = replayable.decide(6, 10, SendResult.response(503, "", 3));
+
+    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(replayable.decide(7, 10, SendResult.response(503, "", 3)).retryDelay())
+        .isEqualTo(Duration.ofSeconds(60));
+  }
 }
