@@ -11,6 +11,7 @@ import picocli.CommandLine.Command;
 @Command(name = "hookline", mixinStandardHelpOptions = true, version = "Hookline 1",
     description = "Durable, retrying outbound-webhook delivery worker.",
     subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, RotateKeysCommand.class,
+        BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class HooklineCli {
   /** Returned by {@code run}: the process keeps running until a signal stops it. */
@@ -19,7 +20,7 @@ public final class HooklineCli {
   public static final int USAGE = 2;
 
   private static final String LOG_TARGET = "HOOKLINE_LOG_TARGET";
-  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "rotate-keys", "help");
+  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "rotate-keys", "bench", "help");
 
   final Map<String, String> env;
 

@@ -137,6 +137,15 @@ public final class DueQueue {
     return redis.batch(requests).map(responses -> responses.stream().map(Response::toLong).toList());
   }
 
+  /** Deletes every shard of this schedule (tools that made a throw-away prefix). */
+  public Future<Void> clear() {
+    Request del = Request.cmd(Command.DEL);
+    for (int shard = 0; shard < shards; shard++) {
+      del.arg(key(shard));
+    }
+    return redis.send(del).mapEmpty();
+  }
+
   /** Answers when Redis does (readiness). */
   public Future<Void> ping() {
     return redis.send(Request.cmd(Command.PING)).mapEmpty();
