@@ -106,7 +106,9 @@ class MetricsTest {
     assertThat(value(scrape, "hookline_delivery_attempts_total", Map.of("outcome", "dead_letter"))).isEqualTo(1);
     assertThat(value(scrape, "hookline_delivery_attempt_duration_seconds_count", Map.of())).isEqualTo(5);
     assertThat(scrape).contains("hookline_delivery_attempt_duration_seconds_bucket{le=");
-    assertThat(value(scrape, "hookline_sweep_reinjected_total", Map.of())).isEqualTo(1);
+    // At least the row Redis never heard of. A sweep can also catch a due id in the moment between
+    // its pop and its claim and re-add it (harmless: the claim dedupes), so the count is not exact.
+    assertThat(value(scrape, "hookline_sweep_reinjected_total", Map.of())).isBetween(1d, 4d);
     double depth = 0;
     for (int shard = 0; shard < 3; shard++) {
       depth += value(scrape, "hookline_queue_depth", Map.of("shard", Integer.toString(shard)));
