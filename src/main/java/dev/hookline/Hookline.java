@@ -41,13 +41,13 @@ import io.vertx.core.Deployable;
 import io.vertx.core.DeploymentOptions;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
 import io.vertx.core.http.HttpClientAgent;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -73,12 +73,15 @@ public final class Hookline {
   private final String schemaVersion;
   private final KeyRing keys;
   private final HostResolver resolver;
+  private final Buffer openapi;
   private final AtomicInteger httpPort = new AtomicInteger(-1);
   private final Deque<String> deployments = new ArrayDeque<>();
   private Future<Void> stopping;
 
   private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, HttpClientAgent httpClient,
-                   HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver) {
+                   HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver,
+                   Buffer openapi) {
+    this.openapi = openapi;
     this.keys = keys;
     this.resolver = resolver;
     this.vertx = vertx;
@@ -114,7 +117,8 @@ public final class Hookline {
       return Future.failedFuture(e);
     }
     PgConnectOptions pgOptions = config.postgres().connectOptions().setCachePreparedStatements(true);
-    return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing()))
+    return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing(),
+            ApiRouter.loadOpenApi()))
         .compose(prepared -> {
       String schemaVersion = prepared.schemaVersion();
       HooklineConfig.Delivery d = config.delivery();
@@ -124,7 +128,7 @@ public final class Hookline {
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
           WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
           registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion,
-          prepared.keys(), resolver);
+          prepared.keys(), resolver, prepared.openapi());
       return hookline.deploy()
           .onSuccess(done -> hookline.logStarted())
           .map(hookline)
@@ -138,8 +142,7 @@ public final class Hookline {
     OperatorRepository operator = new OperatorRepository(pool);
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
-    RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), secondsToDuration(d.baseDelaySeconds()),
-        secondsToDuration(d.maxDelaySeconds()));
+    RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), d.baseDelay(), d.maxDelay());
     AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
         retryPolicy, repository, queue, metrics, d.timeout(), d.lease());
@@ -150,7 +153,7 @@ public final class Hookline {
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(vertx, operator, queue, d.maxAttempts()),
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
-        http.maxRequestBytes());
+        http.maxRequestBytes(), openapi);
     HooklineConfig.Retention retention = config.retention();
 
     // Refuse to run rather than send deliveries without the credentials they reference.
@@ -219,7 +222,7 @@ public final class Hookline {
   }
 
   /** What start-up prepares on a worker thread: the schema version and the credential keys. */
-  private record Prepared(String schemaVersion, KeyRing keys) {
+  private record Prepared(String schemaVersion, KeyRing keys, Buffer openapi) {
   }
 
   /** The port the HTTP API is bound to (useful when {@code http.port} is 0). */
@@ -234,9 +237,5 @@ public final class Hookline {
   /** The Redis schedule this instance uses (for operators' tooling and tests). */
   public DueQueue queue() {
     return queue;
-  }
-
-  private static Duration secondsToDuration(double seconds) {
-    return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
   }
 }

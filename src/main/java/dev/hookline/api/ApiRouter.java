@@ -28,12 +28,11 @@ public final class ApiRouter {
   /** Everything a router needs; built once by the composition root. */
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
                      HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
-                     List<String> apiTokens, int maxRequestBytes) {
+                     List<String> apiTokens, int maxRequestBytes, Buffer openapi) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
     Router router = Router.router(vertx);
-    Buffer openapi = openapi();
     DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay());
 
     router.get("/health/live").handler(ctx -> DeliveriesApi.json(ctx, 200, new JsonObject().put("status", "up")));
@@ -46,7 +45,7 @@ public final class ApiRouter {
     router.get("/metrics").handler(ctx -> ctx.response()
         .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .end(deps.metrics().scrape()));
-    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(openapi));
+    router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(deps.openapi()));
 
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(deps.maxRequestBytes()));
     router.post("/v1/deliveries").handler(deliveries::create);
@@ -79,7 +78,8 @@ public final class ApiRouter {
     }
   }
 
-  private static Buffer openapi() {
+  /** The OpenAPI document from the classpath. Blocking: call it off the event loop, once. */
+  public static Buffer loadOpenApi() {
     try (InputStream in = ApiRouter.class.getClassLoader().getResourceAsStream(OPENAPI_RESOURCE)) {
       if (in == null) {
         throw new IllegalStateException(OPENAPI_RESOURCE + " is missing from the classpath");

@@ -8,16 +8,14 @@ import dev.hookline.ops.Replay;
 import dev.hookline.store.ChangeResult;
 import dev.hookline.store.DeliveryFilter;
 import dev.hookline.store.OperatorRepository;
+import dev.hookline.store.StorageFailures;
 import dev.hookline.store.TenantMismatchException;
 import io.vertx.core.Future;
-import io.vertx.core.VertxException;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import io.vertx.sqlclient.DatabaseException;
-import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.charset.CharacterCodingException;
 import java.nio.charset.CodingErrorAction;
@@ -25,7 +23,6 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Locale;
 import java.util.UUID;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -57,7 +54,12 @@ final class DeliveriesApi {
 
   void get(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, operator.find(uuid).map(found -> found == null ? notFound(uuid) : found));
+    respond(ctx, operator.find(uuid).map(found -> {
+      if (found == null) {
+        throw notFoundError(uuid);
+      }
+      return found;
+    }));
   }
 
   void attempts(RoutingContext ctx) {
@@ -108,15 +110,6 @@ final class DeliveriesApi {
       row.remove("payload");
     }
     return row;
-  }
-
-  private static boolean isStorageFailure(Throwable error) {
-    return error instanceof DatabaseException || error instanceof VertxException || error instanceof IOException
-        || error instanceof TimeoutException;
-  }
-
-  private static JsonObject notFound(UUID uuid) {
-    throw notFoundError(uuid);
   }
 
   private static ApiError notFoundError(UUID uuid) {
@@ -190,7 +183,7 @@ final class DeliveriesApi {
       ApiError.send(ctx, 400, invalid.field(), invalid.getMessage());
     } else if (error instanceof TenantMismatchException mismatch) {
       ApiError.send(ctx, 409, "workflowRunId", mismatch.getMessage());
-    } else if (isStorageFailure(error)) {
+    } else if (StorageFailures.isStorageFailure(error)) {
       LOG.error("API request {} {} failed: storage unavailable ({})", ctx.request().method(), ctx.request().path(),
           error.getClass().getSimpleName());
       ApiError.send(ctx, 503, null, "storage unavailable: " + error.getClass().getSimpleName());

@@ -1,5 +1,6 @@
 package dev.hookline.api;
 
+import dev.hookline.intake.Uuids;
 import dev.hookline.store.DeliveryFilter;
 import dev.hookline.store.DeliveryStatus;
 import io.vertx.core.json.JsonObject;
@@ -18,17 +19,13 @@ final class QueryParams {
   }
 
   static UUID uuid(RoutingContext ctx) {
-    String raw = ctx.pathParam("uuid");
-    try {
-      UUID uuid = UUID.fromString(raw);
-      if (uuid.toString().equalsIgnoreCase(raw)) {
-        return uuid;
-      }
-    } catch (IllegalArgumentException ignored) {
-      // reported below
+    UUID uuid = Uuids.parseOrNull(ctx.pathParam("uuid"));
+    if (uuid == null) {
+      throw ApiError.badRequest("uuid", "uuid: not a UUID");
     }
-    throw ApiError.badRequest("uuid", "uuid: not a UUID");
+    return uuid;
   }
+
 
   static long requiredOrganization(RoutingContext ctx) {
     Long org = param(ctx, "organizationId", QueryParams::positiveLong);

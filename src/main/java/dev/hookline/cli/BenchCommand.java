@@ -4,6 +4,7 @@ import com.sun.management.OperatingSystemMXBean;
 import dev.hookline.Hookline;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.store.Migrations;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
@@ -17,11 +18,9 @@ import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.util.Properties;
 import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Semaphore;
@@ -198,7 +197,7 @@ final class BenchCommand implements Callable<Integer> {
         + " FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
         + " WHERE a.outcome = 'succeeded') t";
     JsonObject latencyMs = new JsonObject();
-    try (Connection conn = connect(base, database); Statement statement = conn.createStatement();
+    try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement();
          ResultSet rs = statement.executeQuery(latency)) {
       rs.next();
       Double[] p = (Double[]) rs.getArray(1).getArray();
@@ -250,25 +249,16 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static long single(PgConnectOptions base, String database, String sql) throws SQLException {
-    try (Connection conn = connect(base, database); Statement statement = conn.createStatement();
+    try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement();
          ResultSet rs = statement.executeQuery(sql)) {
       return rs.next() ? rs.getLong(1) : 0;
     }
   }
 
   private static void admin(PgConnectOptions base, String sql) throws SQLException {
-    try (Connection conn = connect(base, "postgres"); Statement statement = conn.createStatement()) {
+    try (Connection conn = Migrations.connect(base, "postgres"); Statement statement = conn.createStatement()) {
       statement.execute(sql);
     }
-  }
-
-  private static Connection connect(PgConnectOptions base, String database) throws SQLException {
-    Properties props = new Properties();
-    props.setProperty("user", base.getUser());
-    if (base.getPassword() != null) {
-      props.setProperty("password", base.getPassword());
-    }
-    return DriverManager.getConnection("jdbc:postgresql://" + base.getHost() + ":" + base.getPort() + "/" + database, props);
   }
 
   private static void deleteKeys(Vertx vertx, String url, String prefix, int shards) {

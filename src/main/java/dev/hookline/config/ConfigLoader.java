@@ -30,14 +30,24 @@ public final class ConfigLoader {
   private ConfigLoader() {
   }
 
+  /** A fresh, mutable copy of the built-in defaults. */
   public static JsonObject defaults() {
-    try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
-      if (in == null) {
-        throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+    return Defaults.JSON.copy();
+  }
+
+  /** Read from the jar once per JVM, not on every start (which may run on an event loop). */
+  private static final class Defaults {
+    static final JsonObject JSON = read();
+
+    private static JsonObject read() {
+      try (InputStream in = ConfigLoader.class.getClassLoader().getResourceAsStream(DEFAULTS_RESOURCE)) {
+        if (in == null) {
+          throw new IllegalStateException(DEFAULTS_RESOURCE + " is missing from the classpath");
+        }
+        return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
+      } catch (IOException e) {
+        throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
       }
-      return new JsonObject(new String(in.readAllBytes(), StandardCharsets.UTF_8));
-    } catch (IOException e) {
-      throw new IllegalStateException("cannot read " + DEFAULTS_RESOURCE, e);
     }
   }
 

@@ -40,6 +40,14 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
                          double shutdownGraceSeconds) {
+    public Duration baseDelay() {
+      return seconds(baseDelaySeconds);
+    }
+
+    public Duration maxDelay() {
+      return seconds(maxDelaySeconds);
+    }
+
     public Duration timeout() {
       return seconds(timeoutSeconds);
     }

@@ -111,7 +111,7 @@ public final class AttemptRunner {
         })
         .onFailure(e -> LOG.error("delivery={} attempt={} outcome={} could not be recorded ({}); the row stays pending"
                 + " under its lease and is sent again after it", delivery.id(), delivery.attempt(),
-            outcomeName(outcome), e.getMessage()));
+            outcome.logName(), e.getMessage()));
   }
 
   /**
@@ -153,13 +153,13 @@ public final class AttemptRunner {
     if (dueAt.isEmpty()) {
       LOG.warn("delivery={} attempt={}/{} outcome={} status={} latency={} origin={} discarded: the lease was lost"
               + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), delivery.maxAttempts(),
-          outcomeName(outcome), status, latency, origin);
+          outcome.logName(), status, latency, origin);
       return;
     }
     String error = outcome.error() == null ? "" : " error=\"" + outcome.error() + "\"";
     String next = outcome.status() == DeliveryStatus.PENDING ? " next_attempt_in=" + outcome.retryDelay().toMillis() + "ms" : "";
     LOG.info("delivery={} attempt={}/{} outcome={} status={} latency={} origin={}{}{}{}", delivery.id(),
-        delivery.attempt(), delivery.maxAttempts(), outcomeName(outcome), status, latency, origin, error, next,
+        delivery.attempt(), delivery.maxAttempts(), outcome.logName(), status, latency, origin, error, next,
         bodyExcerpt(outcome, result));
   }
 
@@ -171,10 +171,6 @@ public final class AttemptRunner {
     }
     String body = result.bodyExcerpt().replaceAll("[\\p{Cntrl}\"]+", " ").strip();
     return " body=\"" + (body.length() > LOGGED_BODY_CHARS ? body.substring(0, LOGGED_BODY_CHARS) + "…" : body) + "\"";
-  }
-
-  private static String outcomeName(AttemptOutcome outcome) {
-    return outcome.logName();
   }
 
   private record Attempt(SendResult result, AttemptOutcome outcome) {

@@ -4,6 +4,8 @@ import dev.hookline.queue.DueQueue;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
+import io.vertx.core.Vertx;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
 
@@ -11,6 +13,7 @@ import java.time.Duration;
 public final class DeliveryVerticle extends VerticleBase {
   /** Local-only address published to whenever a delivery is queued for now. */
   public static final String WAKE_ADDRESS = "hookline.internal.wake";
+  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final DueQueue queue;
   private final DeliveryRepository repository;
@@ -31,6 +34,11 @@ public final class DeliveryVerticle extends VerticleBase {
     this.lease = lease;
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
+  }
+
+  /** Tells this process's delivery verticles that something is due now; never crosses the cluster. */
+  public static void wake(Vertx vertx) {
+    vertx.eventBus().publish(WAKE_ADDRESS, null, LOCAL);
   }
 
   @Override

@@ -34,15 +34,15 @@ public final class CreateRequestParser {
   }
 
   public CreateRequest parse(Object body) {
-    JsonObject json = asObject(body, "body");
+    JsonObject json = Fields.object(body, "body");
     Utf8Check.requireValid(json, "");
-    long organizationId = positiveLong(json, "organizationId", "organizationId");
-    long workflowRunId = positiveLong(json, "workflowRunId", "workflowRunId");
+    long organizationId = Fields.positiveLong(json, "organizationId");
+    long workflowRunId = Fields.positiveLong(json, "workflowRunId");
     String nodeId = nonEmptyString(json, "webhookNodeId", "webhookNodeId");
     if (nodeId.length() > MAX_NODE_ID_LENGTH) {
       throw new InvalidRequestException("webhookNodeId", "must be at most " + MAX_NODE_ID_LENGTH + " characters");
     }
-    JsonObject webhook = asObject(json.getValue("webhook"), "webhook");
+    JsonObject webhook = Fields.object(json.getValue("webhook"), "webhook");
 
     Object enabledValue = webhook.getValue("enabled");
     if (enabledValue != null && !(enabledValue instanceof Boolean)) {
@@ -56,7 +56,7 @@ public final class CreateRequestParser {
     }
 
     Object contextValue = json.getValue("renderContext");
-    JsonObject renderContext = contextValue == null ? new JsonObject() : asObject(contextValue, "renderContext");
+    JsonObject renderContext = contextValue == null ? new JsonObject() : Fields.object(contextValue, "renderContext");
 
     if (!enabled) {
       // A disabled webhook is skipped before its delivery details matter.
@@ -114,18 +114,13 @@ public final class CreateRequestParser {
     if (value == null) {
       return null;
     }
-    if (value instanceof String s) {
-      try {
-        UUID uuid = UUID.fromString(s);
-        if (uuid.toString().equalsIgnoreCase(s)) {
-          return uuid;
-        }
-      } catch (IllegalArgumentException ignored) {
-        // falls through to the error below
-      }
+    UUID uuid = value instanceof String text ? Uuids.parseOrNull(text) : null;
+    if (uuid == null) {
+      throw new InvalidRequestException("webhook.credentialUuid", "must be a UUID or null");
     }
-    throw new InvalidRequestException("webhook.credentialUuid", "must be a UUID or null");
+    return uuid;
   }
+
 
   private List<CustomHeader> customHeaders(JsonObject webhook) {
     Object value = webhook.getValue("customHeaders");
@@ -142,7 +137,7 @@ public final class CreateRequestParser {
     List<CustomHeader> headers = new ArrayList<>(array.size());
     for (int i = 0; i < array.size(); i++) {
       String field = "webhook.customHeaders[" + i + "]";
-      JsonObject header = asObject(array.getValue(i), field);
+      JsonObject header = Fields.object(array.getValue(i), field);
       String key = nonEmptyString(header, "key", field + ".key");
       String nameProblem = HeaderRules.nameProblem(key, headerPrefix);
       if (nameProblem != null) {
@@ -169,10 +164,6 @@ public final class CreateRequestParser {
     }
   }
 
-  private static JsonObject asObject(Object value, String field) {
-    return Fields.object(value, field);
-  }
-
   private static String nonEmptyString(JsonObject json, String key, String field) {
     Object value = json.getValue(key);
     if (value == null) {
@@ -185,9 +176,5 @@ public final class CreateRequestParser {
       throw new InvalidRequestException(field, "must not be empty");
     }
     return s;
-  }
-
-  private static long positiveLong(JsonObject json, String key, String field) {
-    return Fields.positiveLong(json, field);
   }
 }

@@ -8,7 +8,6 @@ import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.NewDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -18,7 +17,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class DeliveryIntake {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryIntake.class);
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
   private final DeliveryRepository repository;
@@ -70,7 +68,7 @@ public final class DeliveryIntake {
 
   private Future<Void> queue(CreateResult result) {
     return queue.enqueue(result.id(), result.scheduledFor().toEpochMilli())
-        .onSuccess(queued -> vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, LOCAL))
+        .onSuccess(queued -> DeliveryVerticle.wake(vertx))
         .recover(error -> {
           LOG.warn("delivery={} stored but not queued ({}); the sweeper will queue it", result.id(), error.getMessage());
           return Future.succeededFuture();

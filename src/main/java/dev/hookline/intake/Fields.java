@@ -40,16 +40,11 @@ final class Fields {
   }
 
   static UUID uuid(JsonObject json, String field) {
-    if (json.getValue(field) instanceof String text) {
-      try {
-        UUID uuid = UUID.fromString(text);
-        if (uuid.toString().equalsIgnoreCase(text)) {
-          return uuid;
-        }
-      } catch (IllegalArgumentException ignored) {
-        // reported below
-      }
+    UUID uuid = json.getValue(field) instanceof String text ? Uuids.parseOrNull(text) : null;
+    if (uuid == null) {
+      throw new InvalidRequestException(field, "must be a UUID");
     }
-    throw new InvalidRequestException(field, "must be a UUID");
+    return uuid;
   }
+
 }

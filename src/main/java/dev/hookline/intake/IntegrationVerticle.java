@@ -1,14 +1,11 @@
 package dev.hookline.intake;
 
+import dev.hookline.store.StorageFailures;
 import dev.hookline.store.TenantMismatchException;
 import io.vertx.core.Future;
-import io.vertx.core.VertxException;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
-import io.vertx.sqlclient.DatabaseException;
-import java.io.IOException;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -47,7 +44,7 @@ public final class IntegrationVerticle extends VerticleBase {
         message.fail(400, error.getMessage());
       } else if (error instanceof TenantMismatchException) {
         message.fail(409, error.getMessage());
-      } else if (isStorageFailure(error)) {
+      } else if (StorageFailures.isStorageFailure(error)) {
         LOG.error("create failed: storage unavailable ({})", error.toString());
         message.fail(503, "storage unavailable: " + error.getClass().getSimpleName());
       } else {
@@ -55,11 +52,6 @@ public final class IntegrationVerticle extends VerticleBase {
         message.fail(500, "internal error: " + error.getClass().getSimpleName());
       }
     });
-  }
-
-  private static boolean isStorageFailure(Throwable error) {
-    return error instanceof DatabaseException || error instanceof VertxException
-        || error instanceof IOException || error instanceof TimeoutException;
   }
 
   @Override

@@ -8,14 +8,12 @@ import dev.hookline.store.DueRef;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.util.List;
 import java.util.UUID;
 
 /** Puts dead letters back on the schedule (one, or all matching a filter) and cancels pending ones. */
 public final class Replay {
   private static final int BATCH = 500;
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
 
   private final Vertx vertx;
   private final OperatorRepository operator;
@@ -58,7 +56,7 @@ public final class Replay {
   /** If Redis is down the rows are still pending and due now: the sweeper queues them. */
   private Future<Void> schedule(List<DueRef> refs) {
     return queue.enqueueAll(refs)
-        .onSuccess(added -> vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, LOCAL))
+        .onSuccess(added -> DeliveryVerticle.wake(vertx))
         .<Void>mapEmpty()
         .recover(error -> Future.succeededFuture());
   }

@@ -53,7 +53,8 @@ public final class Migrations {
     }
   }
 
-  private static Connection connect(PgConnectOptions options, String database) throws SQLException {
+  /** A plain JDBC connection for blocking tools (migrations, the bench's measurements). */
+  public static Connection connect(PgConnectOptions options, String database) throws SQLException {
     Properties props = new Properties();
     props.setProperty("user", options.getUser());
     if (options.getPassword() != null) {

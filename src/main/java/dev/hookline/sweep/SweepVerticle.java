@@ -4,7 +4,6 @@ import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.ops.PeriodicVerticle;
 import io.vertx.core.Future;
-import io.vertx.core.eventbus.DeliveryOptions;
 import java.time.Duration;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -32,7 +31,7 @@ public final class SweepVerticle extends PeriodicVerticle {
     if (result.restored() > 0 || result.deadLettered() > 0) {
       LOG.info("sweep re-added {} overdue deliveries ({} were missing from the schedule), dead-lettered {} whose"
           + " final attempt was never recorded", result.overdue(), result.restored(), result.deadLettered());
-      vertx.eventBus().publish(DeliveryVerticle.WAKE_ADDRESS, null, new DeliveryOptions().setLocalOnly(true));
+      DeliveryVerticle.wake(vertx);
     } else {
       LOG.debug("sweep re-added {} overdue deliveries, none missing from the schedule", result.overdue());
     }
