@@ -143,7 +143,8 @@ public final class Hookline {
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), d.baseDelay(), d.maxDelay());
-    AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
+    // One runner per delivery verticle: each groups the outcome writes of its own event loop.
+    Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
         retryPolicy, repository, queue, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
@@ -158,7 +159,7 @@ public final class Hookline {
 
     // Refuse to run rather than send deliveries without the credentials they reference.
     return credentials.verifyKeys()
-        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runner, d.maxInFlight(), d.lease(), d.idlePoll(),
+        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), d.maxInFlight(), d.lease(), d.idlePoll(),
             d.shutdownGrace()), d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),

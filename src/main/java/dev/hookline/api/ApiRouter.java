@@ -49,6 +49,7 @@ public final class ApiRouter {
 
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(deps.maxRequestBytes()));
     router.post("/v1/deliveries").handler(deliveries::create);
+    router.post("/v1/deliveries/batch").handler(deliveries::createBatch);
     router.post("/v1/deliveries/retry").handler(deliveries::retryAll);
     router.get("/v1/deliveries").handler(deliveries::list);
     router.get("/v1/deliveries/:uuid").handler(deliveries::get);

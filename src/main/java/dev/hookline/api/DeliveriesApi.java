@@ -31,24 +31,44 @@ final class DeliveriesApi {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveriesApi.class);
 
   private final DeliveryIntake intake;
+  private final DeliveryIntake.Grouped grouped;
   private final OperatorRepository operator;
   private final Replay replay;
 
   DeliveriesApi(DeliveryIntake intake, OperatorRepository operator, Replay replay) {
     this.intake = intake;
+    // Built on the API verticle's event loop, which is where every request is handled.
+    this.grouped = intake.grouped();
     this.operator = operator;
     this.replay = replay;
   }
 
   void create(RoutingContext ctx) {
     JsonObject body = jsonBody(ctx, true);
-    intake.create(body).onComplete(ar -> {
+    grouped.create(body).onComplete(ar -> {
       if (ar.succeeded()) {
         CreateReply reply = ar.result();
         json(ctx, "created".equals(reply.status()) ? 201 : 200, reply.toJson());
       } else {
         fail(ctx, ar.cause());
       }
+    });
+  }
+
+  /** A JSON array of create bodies in, a JSON array of per-item results out, same order. */
+  void createBatch(RoutingContext ctx) {
+    Object body = jsonValue(ctx, "a JSON array of create requests");
+    if (!(body instanceof JsonArray creates)) {
+      throw ApiError.badRequest("body", "body: must be a JSON array of create requests");
+    }
+    intake.createAll(creates).onComplete(ar -> {
+      if (ar.failed()) {
+        fail(ctx, ar.cause());
+        return;
+      }
+      JsonArray items = new JsonArray();
+      ar.result().forEach(item -> items.add(item.toJson()));
+      ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(items.encode());
     });
   }
 
@@ -121,27 +141,35 @@ final class DeliveriesApi {
    * not declared as JSON is 415; one that does not parse as an object is 400.
    */
   static JsonObject jsonBody(RoutingContext ctx, boolean required) {
-    String text = strictUtf8(ctx);
-    boolean empty = text == null || text.isBlank();
-    if (empty && !required) {
+    if (!required && isBlank(strictUtf8(ctx))) {
       return null;
     }
+    Object parsed = jsonValue(ctx, "a JSON object");
+    if (parsed instanceof JsonObject object) {
+      return object;
+    }
+    throw ApiError.badRequest("body", "body: must be a JSON object");
+  }
+
+  /** The parsed JSON body; a body not declared as JSON is 415, an empty or malformed one 400. */
+  private static Object jsonValue(RoutingContext ctx, String expected) {
+    String text = strictUtf8(ctx);
     String contentType = ctx.request().getHeader("Content-Type");
     if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
       throw new ApiError(415, "Content-Type", "Content-Type must be application/json");
     }
-    if (empty) {
-      throw ApiError.badRequest("body", "body: a JSON object is required");
+    if (isBlank(text)) {
+      throw ApiError.badRequest("body", "body: " + expected + " is required");
     }
     try {
-      Object parsed = Json.decodeValue(text);
-      if (parsed instanceof JsonObject object) {
-        return object;
-      }
+      return Json.decodeValue(text);
     } catch (DecodeException e) {
       throw ApiError.badRequest("body", "body: not valid JSON");
     }
-    throw ApiError.badRequest("body", "body: must be a JSON object");
+  }
+
+  private static boolean isBlank(String text) {
+    return text == null || text.isBlank();
   }
 
   /** Decodes the body refusing malformed UTF-8, which a lenient decode would silently replace. */

@@ -11,6 +11,8 @@ import dev.hookline.store.Credential;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.DeliveryStatus;
+import dev.hookline.store.GroupCommit;
+import dev.hookline.store.OutcomeWrite;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
@@ -24,12 +26,16 @@ import org.slf4j.LoggerFactory;
 /**
  * Runs one claimed attempt end to end: credential, send, classify, fenced record, re-queue.
  * The returned future always succeeds; failures are logged and left to the lease and the sweeper.
+ * Outcomes of attempts that finish together are recorded by one statement. One runner serves
+ * one delivery verticle instance and is used only from its event loop.
  */
 public final class AttemptRunner {
   private static final Logger LOG = LoggerFactory.getLogger(AttemptRunner.class);
   private static final int LOGGED_BODY_CHARS = 200;
   private static final long WRITE_RETRY_START_MILLIS = 200;
   private static final long WRITE_RETRY_MAX_MILLIS = 5_000;
+  private static final int OUTCOME_BATCH = 512;
+  private static final int OUTCOME_FLUSHES = 1;
 
   private final CredentialStore credentials;
   private final DestinationGuard guard;
@@ -42,6 +48,7 @@ public final class AttemptRunner {
   private final Vertx vertx;
   private final long stepTimeoutMillis;
   private final long leaseMillis;
+  private final GroupCommit<OutcomeWrite, Optional<Instant>> outcomes;
 
   /**
    * {@code stepTimeout} bounds the credential look-up and the DNS resolution (the send has its own
@@ -61,6 +68,7 @@ public final class AttemptRunner {
     this.policy = policy;
     this.repository = repository;
     this.queue = queue;
+    this.outcomes = new GroupCommit<>(repository::recordOutcomes, OUTCOME_BATCH, OUTCOME_FLUSHES);
   }
 
   public Future<Void> run(ClaimedDelivery delivery) {
@@ -121,7 +129,7 @@ public final class AttemptRunner {
    */
   private Future<Optional<Instant>> write(ClaimedDelivery delivery, AttemptOutcome outcome, AttemptLog log,
                                           long leaseEnds, long backoffMillis) {
-    return repository.recordOutcome(delivery.id(), delivery.attempt(), outcome, log).recover(error -> {
+    return outcomes.submit(new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, log)).recover(error -> {
       boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
       long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis + stepTimeoutMillis);
       if (!delivered || System.nanoTime() + marginNanos > leaseEnds) {

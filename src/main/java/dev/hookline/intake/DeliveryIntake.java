@@ -3,19 +3,31 @@ package dev.hookline.intake;
 import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.store.CreateOutcome;
 import dev.hookline.store.CreateResult;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.DueRef;
+import dev.hookline.store.GroupCommit;
 import dev.hookline.store.NewDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonArray;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Validates, renders and stores one create request, then queues it. The row is committed before
- * the id is queued; if queueing fails the row is still durable and the sweeper queues it.
+ * Validates, renders and stores create requests, then queues them. Rows are committed before their
+ * ids are queued; if queueing fails the rows are still durable and the sweeper queues them. However
+ * many creates arrive together, they are stored by one transaction and queued by one Redis batch.
  */
 public final class DeliveryIntake {
+  /** The most creates one batch may carry. */
+  public static final int MAX_BATCH = 1_000;
+  /** How many grouped flushes one event loop runs at once; more waiters make bigger groups instead. */
+  private static final int GROUP_FLUSHES = 1;
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryIntake.class);
 
   private final Vertx vertx;
@@ -39,39 +51,147 @@ public final class DeliveryIntake {
 
   /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
   public Future<CreateReply> create(Object body) {
-    return attempt(body).onSuccess(reply -> metrics.created(reply.status()));
+    return createAll(Arrays.asList(body)).compose(DeliveryIntake::single);
   }
 
-  private Future<CreateReply> attempt(Object body) {
-    CreateRequest request;
-    NewDelivery delivery;
-    HeaderFilter.Filtered headers;
-    try {
-      request = parser.parse(body);
-      if (!request.enabled()) {
-        return Future.succeededFuture(CreateReply.skipped("disabled"));
-      }
-      headers = HeaderFilter.filter(request.customHeaders());
-      String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
-      delivery = new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
-          request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
-          request.credentialUuid(), maxAttempts);
-    } catch (InvalidRequestException e) {
-      return Future.failedFuture(e);
+  /**
+   * Creates each body as {@link #create} would, answering one item per body in the same order. A
+   * bad item fails only itself; a storage failure fails the whole batch and writes nothing.
+   */
+  public Future<List<CreateItem>> createAll(List<?> bodies) {
+    if (bodies.size() > MAX_BATCH) {
+      return Future.failedFuture(new InvalidRequestException("batch", "holds " + bodies.size()
+          + " creates; at most " + MAX_BATCH + " are accepted at once"));
     }
-    return repository.getOrCreate(delivery).compose(result -> {
-      CreateReply reply = new CreateReply(result.created() ? "created" : "existing", result.id(),
-          result.deliveryUuid(), headers.dropped(), null);
-      return result.created() ? queue(result).map(reply) : Future.succeededFuture(reply);
+    CreateItem[] items = new CreateItem[bodies.size()];
+    List<Prepared> valid = new ArrayList<>(bodies.size());
+    List<Integer> positions = new ArrayList<>(bodies.size());
+    for (int i = 0; i < bodies.size(); i++) {
+      try {
+        Prepared prepared = prepare(bodies.get(i));
+        if (prepared == null) {
+          items[i] = CreateItem.of(CreateReply.skipped("disabled"));
+        } else {
+          valid.add(prepared);
+          positions.add(i);
+        }
+      } catch (InvalidRequestException e) {
+        items[i] = CreateItem.failed(e);
+      }
+    }
+    return store(valid).map(stored -> {
+      for (int i = 0; i < stored.size(); i++) {
+        items[positions.get(i)] = stored.get(i);
+      }
+      for (CreateItem item : items) {
+        if (item.reply() != null) {
+          metrics.created(item.reply().status());
+        }
+      }
+      return Arrays.asList(items);
     });
   }
 
-  private Future<Void> queue(CreateResult result) {
-    return queue.enqueue(result.id(), result.scheduledFor().toEpochMilli())
-        .onSuccess(queued -> DeliveryVerticle.wake(vertx))
+  /** As {@link #createAll(List)}, with nested maps seen as JSON objects, as a single create would see them. */
+  public Future<List<CreateItem>> createAll(JsonArray creates) {
+    List<Object> bodies = new ArrayList<>(creates.size());
+    for (int i = 0; i < creates.size(); i++) {
+      bodies.add(creates.getValue(i));
+    }
+    return createAll(bodies);
+  }
+
+  /**
+   * A create front for one event loop that groups concurrent single creates into shared
+   * transactions. Use it only from the event loop that made it.
+   */
+  public Grouped grouped() {
+    return new Grouped();
+  }
+
+  /** See {@link #grouped()}. */
+  public final class Grouped {
+    private final GroupCommit<Prepared, CreateItem> commits = new GroupCommit<>(DeliveryIntake.this::store, MAX_BATCH,
+        GROUP_FLUSHES);
+
+    /** As {@link DeliveryIntake#create}. */
+    public Future<CreateReply> create(Object body) {
+      Prepared prepared;
+      try {
+        prepared = prepare(body);
+      } catch (InvalidRequestException e) {
+        return Future.failedFuture(e);
+      }
+      if (prepared == null) {
+        metrics.created("skipped");
+        return Future.succeededFuture(CreateReply.skipped("disabled"));
+      }
+      return commits.submit(prepared).compose(DeliveryIntake::single)
+          .onSuccess(reply -> metrics.created(reply.status()));
+    }
+  }
+
+  private static Future<CreateReply> single(CreateItem item) {
+    return item.error() != null ? Future.failedFuture(item.error()) : Future.succeededFuture(item.reply());
+  }
+
+  private static Future<CreateReply> single(List<CreateItem> items) {
+    return single(items.get(0));
+  }
+
+  /** Null when the webhook is disabled (nothing to store). */
+  private Prepared prepare(Object body) {
+    CreateRequest request = parser.parse(body);
+    if (!request.enabled()) {
+      return null;
+    }
+    HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
+    String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
+    return new Prepared(new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
+        request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
+        request.credentialUuid(), maxAttempts), headers.dropped());
+  }
+
+  private Future<List<CreateItem>> store(List<Prepared> prepared) {
+    if (prepared.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    return repository.createAll(prepared.stream().map(Prepared::delivery).toList()).compose(outcomes -> {
+      List<CreateItem> items = new ArrayList<>(outcomes.size());
+      List<DueRef> fresh = new ArrayList<>(outcomes.size());
+      for (int i = 0; i < outcomes.size(); i++) {
+        CreateOutcome outcome = outcomes.get(i);
+        CreateResult result = outcome.result();
+        if (outcome.refused() != null) {
+          items.add(CreateItem.failed(outcome.refused()));
+          continue;
+        }
+        items.add(CreateItem.of(new CreateReply(result.created() ? "created" : "existing", result.id(),
+            result.deliveryUuid(), prepared.get(i).droppedHeaders(), null)));
+        if (result.created()) {
+          fresh.add(new DueRef(result.id(), result.scheduledFor().toEpochMilli()));
+        }
+      }
+      return queue(fresh).map(items);
+    });
+  }
+
+  private Future<Void> queue(List<DueRef> fresh) {
+    if (fresh.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return queue.enqueueAll(fresh)
+        .<Void>map(added -> {
+          DeliveryVerticle.wake(vertx);
+          return null;
+        })
         .recover(error -> {
-          LOG.warn("delivery={} stored but not queued ({}); the sweeper will queue it", result.id(), error.getMessage());
+          LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
+              error.getMessage());
           return Future.succeededFuture();
         });
+  }
+
+  private record Prepared(NewDelivery delivery, List<String> droppedHeaders) {
   }
 }

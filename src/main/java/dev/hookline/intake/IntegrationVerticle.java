@@ -1,21 +1,28 @@
 package dev.hookline.intake;
 
-import dev.hookline.store.StorageFailures;
-import dev.hookline.store.TenantMismatchException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
+import io.vertx.core.json.JsonArray;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** The event-bus face of intake: {@code hookline.delivery.create}, request/reply. */
+/**
+ * The event-bus face of intake: {@code hookline.delivery.create} (one create, request/reply) and
+ * {@code hookline.delivery.create-batch} (a JSON array of creates, answered by an array of
+ * per-item results in the same order).
+ */
 public final class IntegrationVerticle extends VerticleBase {
   public static final String CREATE_ADDRESS = "hookline.delivery.create";
+  public static final String CREATE_BATCH_ADDRESS = "hookline.delivery.create-batch";
   private static final Logger LOG = LoggerFactory.getLogger(IntegrationVerticle.class);
 
   private final DeliveryIntake intake;
-  private MessageConsumer<Object> consumer;
+  private DeliveryIntake.Grouped grouped;
+  private MessageConsumer<Object> single;
+  private MessageConsumer<Object> batch;
 
   public IntegrationVerticle(DeliveryIntake intake) {
     this.intake = intake;
@@ -23,39 +30,54 @@ public final class IntegrationVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    consumer = vertx.eventBus().consumer(CREATE_ADDRESS, this::handle);
-    return consumer.completion();
+    grouped = intake.grouped();
+    single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> reply(message, guarded(() ->
+        grouped.create(message.body()).map(CreateReply::toJson))));
+    batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> reply(message, guarded(() -> {
+      if (!(message.body() instanceof JsonArray creates)) {
+        return Future.failedFuture(new InvalidRequestException("body", "must be a JSON array of create requests"));
+      }
+      return intake.createAll(creates).map(items -> {
+        JsonArray replies = new JsonArray();
+        items.forEach(item -> replies.add(item.toJson()));
+        return replies;
+      });
+    })));
+    return Future.all(single.completion(), batch.completion());
   }
 
-  private void handle(Message<Object> message) {
-    Future<CreateReply> reply;
+  private static <T> Future<T> guarded(Supplier<Future<T>> action) {
     try {
-      reply = intake.create(message.body());
+      return action.get();
     } catch (RuntimeException e) {
-      reply = Future.failedFuture(e);
+      return Future.failedFuture(e);
     }
+  }
+
+  private static void reply(Message<Object> message, Future<?> reply) {
     reply.onComplete(ar -> {
       if (ar.succeeded()) {
-        message.reply(ar.result().toJson());
+        message.reply(ar.result());
         return;
       }
       Throwable error = ar.cause();
-      if (error instanceof InvalidRequestException) {
-        message.fail(400, error.getMessage());
-      } else if (error instanceof TenantMismatchException) {
-        message.fail(409, error.getMessage());
-      } else if (StorageFailures.isStorageFailure(error)) {
-        LOG.error("create failed: storage unavailable ({})", error.toString());
-        message.fail(503, "storage unavailable: " + error.getClass().getSimpleName());
-      } else {
-        LOG.error("create failed unexpectedly", error);
-        message.fail(500, "internal error: " + error.getClass().getSimpleName());
+      int code = CreateErrors.code(error);
+      switch (code) {
+        case 400, 409 -> message.fail(code, error.getMessage());
+        case 503 -> {
+          LOG.error("create failed: storage unavailable ({})", error.toString());
+          message.fail(503, "storage unavailable: " + error.getClass().getSimpleName());
+        }
+        default -> {
+          LOG.error("create failed unexpectedly", error);
+          message.fail(500, "internal error: " + error.getClass().getSimpleName());
+        }
       }
     });
   }
 
   @Override
   public Future<?> stop() {
-    return consumer.unregister();
+    return Future.all(single.unregister(), batch.unregister());
   }
 }

@@ -8,9 +8,12 @@ import io.vertx.sqlclient.SqlConnection;
 import io.vertx.sqlclient.Tuple;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 
@@ -21,17 +24,25 @@ public final class DeliveryRepository {
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
       + " http_method, payload, custom_headers, credential_uuid, attempt_count, max_attempts, scheduled_for";
 
-  // Serializes creates for one run so the tenant check and the insert see the same truth.
-  private static final String LOCK_RUN = "SELECT 1 FROM pg_advisory_xact_lock($1)";
+  /*
+   * Serializes creates for the same run so the tenant check and the insert see the same truth.
+   * The run ids arrive sorted, and unnest keeps their order, so two batches always take their
+   * locks in the same order and cannot deadlock each other.
+   */
+  private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";
 
-  private static final String SELECT_RUN = "SELECT id, delivery_uuid, organization_id, webhook_node_id, scheduled_for"
-      + " FROM webhook_deliveries WHERE workflow_run_id = $1";
+  private static final String SELECT_RUNS = "SELECT id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
+      + " scheduled_for FROM webhook_deliveries WHERE workflow_run_id = ANY($1)";
 
-  private static final String INSERT = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
-      + " webhook_node_id, webhook_name, endpoint_url, http_method, payload, custom_headers, credential_uuid, max_attempts)"
-      + " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)"
+  // One statement for the whole batch: the text never changes with the batch size, so it is prepared once.
+  private static final String INSERT_ALL = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
+      + " workflow_run_id, webhook_node_id, webhook_name, endpoint_url, http_method, payload, custom_headers,"
+      + " credential_uuid, max_attempts)"
+      + " SELECT u, o, r, n, w, e, m, p, h::jsonb, c, a FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
+      + " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::int[])"
+      + " AS i(u, o, r, n, w, e, m, p, h, c, a)"
       + " ON CONFLICT (workflow_run_id, webhook_node_id) DO NOTHING"
-      + " RETURNING id, scheduled_for";
+      + " RETURNING id, delivery_uuid, scheduled_for";
 
   /*
    * One statement per batch. The attempt is counted here, at claim time, so a worker that dies
@@ -52,20 +63,26 @@ public final class DeliveryRepository {
 
   /*
    * Fenced: only the worker holding this attempt of a still-pending row can record its outcome.
-   * The attempt-log row rides in the same statement, so logging costs no extra round trip and a
-   * fenced-out (stale) attempt leaves no log row either.
+   * One statement records a whole batch of outcomes, and the attempt-log rows ride in it, so
+   * logging costs no extra round trip and a fenced-out (stale) attempt leaves no log row either.
    */
-  private static final String RECORD_OUTCOME = "WITH updated AS ("
-      + " UPDATE webhook_deliveries"
-      + " SET status = $3, last_status_code = $4, last_error = $5,"
-      + " scheduled_for = CASE WHEN $3 = 'pending' THEN now() + make_interval(secs => $6) ELSE scheduled_for END,"
+  private static final String RECORD_OUTCOMES = "WITH input AS ("
+      + " SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[],"
+      + " $7::timestamptz[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])"
+      + " AS i(id, attempt, status, status_code, error, delay, started_at, duration_ms, outcome, error_class,"
+      + " error_message, body, content_type, retry_after)),"
+      + " updated AS (UPDATE webhook_deliveries d"
+      + " SET status = i.status, last_status_code = i.status_code, last_error = i.error,"
+      + " scheduled_for = CASE WHEN i.status = 'pending' THEN now() + make_interval(secs => i.delay) ELSE d.scheduled_for END,"
       + " updated_at = now()"
-      + " WHERE id = $1 AND attempt_count = $2 AND status = 'pending'"
-      + " RETURNING id, scheduled_for),"
+      + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d.status = 'pending'"
+      + " RETURNING d.id, d.attempt_count, d.scheduled_for),"
       + " logged AS (INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome,"
       + " status_code, error_class, error_message, response_body, response_content_type, response_retry_after)"
-      + " SELECT id, $2, $7, $8, $9, $4, $10, $11, $12, $13, $14 FROM updated)"
-      + " SELECT scheduled_for FROM updated";
+      + " SELECT i.id, i.attempt, i.started_at, i.duration_ms, i.outcome, i.status_code, i.error_class, i.error_message,"
+      + " i.body, i.content_type, i.retry_after FROM input i"
+      + " JOIN updated u ON u.id = i.id AND u.attempt_count = i.attempt)"
+      + " SELECT id, scheduled_for FROM updated";
 
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
       + " WHERE status = 'pending' AND scheduled_for <= now() AND attempt_count < max_attempts AND id > $1"
@@ -89,44 +106,89 @@ public final class DeliveryRepository {
 
   /** Idempotent on (run, node); fails with {@link TenantMismatchException} when the run is another organization's. */
   public Future<CreateResult> getOrCreate(NewDelivery delivery) {
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_RUN).execute(Tuple.of(delivery.workflowRunId()))
-        .compose(locked -> conn.preparedQuery(SELECT_RUN).execute(Tuple.of(delivery.workflowRunId())))
-        .compose(run -> {
-          for (Row row : run) {
-            long owner = row.getLong("organization_id");
-            if (owner != delivery.organizationId()) {
-              return Future.failedFuture(
-                  new TenantMismatchException(delivery.workflowRunId(), owner, delivery.organizationId()));
-            }
-          }
-          for (Row row : run) {
-            if (row.getString("webhook_node_id").equals(delivery.webhookNodeId())) {
-              return Future.succeededFuture(new CreateResult(false, row.getLong("id"), row.getUUID("delivery_uuid"),
-                  row.getOffsetDateTime("scheduled_for").toInstant()));
-            }
-          }
-          return insert(conn, delivery);
-        }));
+    return createAll(List.of(delivery)).compose(outcomes -> {
+      CreateOutcome outcome = outcomes.get(0);
+      return outcome.refused() != null ? Future.failedFuture(outcome.refused()) : Future.succeededFuture(outcome.result());
+    });
   }
 
-  private static Future<CreateResult> insert(SqlConnection conn, NewDelivery d) {
-    UUID uuid = UUID.randomUUID();
+  /**
+   * Get-or-create for many deliveries in one transaction of three statements, whatever their number.
+   * Answers one outcome per item, in order. Items are taken in order, so within a batch the first
+   * item for a (run, node) creates it and later ones see it as existing, and the first item of a
+   * new run decides its organization. A refused item writes nothing; the others still commit.
+   */
+  public Future<List<CreateOutcome>> createAll(List<NewDelivery> deliveries) {
+    if (deliveries.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    Long[] runs = deliveries.stream().map(NewDelivery::workflowRunId).distinct().sorted().toArray(Long[]::new);
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_RUNS).execute(Tuple.of(runs))
+        .compose(locked -> conn.preparedQuery(SELECT_RUNS).execute(Tuple.of(runs)))
+        .compose(existing -> insertNew(conn, deliveries, new CreatePlan(deliveries, existing))));
+  }
+
+  private static Future<List<CreateOutcome>> insertNew(SqlConnection conn, List<NewDelivery> deliveries,
+                                                       CreatePlan plan) {
+    List<NewDelivery> fresh = plan.toInsert();
+    if (fresh.isEmpty()) {
+      return Future.succeededFuture(plan.outcomes(List.of()));
+    }
+    int n = fresh.size();
+    UUID[] uuids = new UUID[n];
+    Long[] orgs = new Long[n];
+    Long[] runs = new Long[n];
+    String[] nodes = new String[n];
+    String[] names = new String[n];
+    String[] urls = new String[n];
+    String[] methods = new String[n];
+    String[] payloads = new String[n];
+    String[] headers = new String[n];
+    UUID[] credentials = new UUID[n];
+    Integer[] maxAttempts = new Integer[n];
+    for (int i = 0; i < n; i++) {
+      NewDelivery d = fresh.get(i);
+      uuids[i] = UUID.randomUUID();
+      orgs[i] = d.organizationId();
+      runs[i] = d.workflowRunId();
+      nodes[i] = d.webhookNodeId();
+      names[i] = d.webhookName();
+      urls[i] = d.endpointUrl();
+      methods[i] = d.httpMethod();
+      payloads[i] = d.payload();
+      headers[i] = CustomHeader.toJson(d.customHeaders()).encode();
+      credentials[i] = d.credentialUuid();
+      maxAttempts[i] = d.maxAttempts();
+    }
     Tuple params = Tuple.tuple()
-        .addUUID(uuid)
-        .addLong(d.organizationId())
-        .addLong(d.workflowRunId())
-        .addString(d.webhookNodeId())
-        .addString(d.webhookName())
-        .addString(d.endpointUrl())
-        .addString(d.httpMethod())
-        .addString(d.payload())
-        .addValue(CustomHeader.toJson(d.customHeaders()))
-        .addUUID(d.credentialUuid())
-        .addInteger(d.maxAttempts());
-    return conn.preparedQuery(INSERT).execute(params).map(rows -> {
-      // The run lock makes a conflict impossible here; the ON CONFLICT clause is a second line of defence.
-      Row row = rows.iterator().next();
-      return new CreateResult(true, row.getLong("id"), uuid, row.getOffsetDateTime("scheduled_for").toInstant());
+        .addArrayOfUUID(uuids)
+        .addArrayOfLong(orgs)
+        .addArrayOfLong(runs)
+        .addArrayOfString(nodes)
+        .addArrayOfString(names)
+        .addArrayOfString(urls)
+        .addArrayOfString(methods)
+        .addArrayOfString(payloads)
+        .addArrayOfString(headers)
+        .addArrayOfUUID(credentials)
+        .addArrayOfInteger(maxAttempts);
+    return conn.preparedQuery(INSERT_ALL).execute(params).compose(rows -> {
+      Map<UUID, CreateResult> inserted = new HashMap<>(rows.size() * 2);
+      for (Row row : rows) {
+        UUID uuid = row.getUUID("delivery_uuid");
+        inserted.put(uuid, new CreateResult(true, row.getLong("id"), uuid,
+            row.getOffsetDateTime("scheduled_for").toInstant()));
+      }
+      List<CreateResult> created = new ArrayList<>(n);
+      for (UUID uuid : uuids) {
+        CreateResult result = inserted.get(uuid);
+        if (result == null) {
+          // The run locks make a conflict impossible; if one happens anyway, roll the batch back.
+          return Future.failedFuture(new IllegalStateException("a delivery conflicted despite its run lock"));
+        }
+        created.add(result);
+      }
+      return Future.succeededFuture(plan.outcomes(created));
     });
   }
 
@@ -147,24 +209,74 @@ public final class DeliveryRepository {
 
   /** Returns the new due time when the row was updated, empty when the fence did not match. */
   public Future<Optional<Instant>> recordOutcome(long id, int attempt, AttemptOutcome outcome, AttemptLog log) {
+    return recordOutcomes(List.of(new OutcomeWrite(id, attempt, outcome, log))).map(results -> results.get(0));
+  }
+
+  /** Records many fenced outcomes in one statement; one answer per write, in order, as {@link #recordOutcome}. */
+  public Future<List<Optional<Instant>>> recordOutcomes(List<OutcomeWrite> writes) {
+    if (writes.isEmpty()) {
+      return Future.succeededFuture(List.of());
+    }
+    int n = writes.size();
+    Long[] ids = new Long[n];
+    Integer[] attempts = new Integer[n];
+    String[] statuses = new String[n];
+    Integer[] codes = new Integer[n];
+    String[] errors = new String[n];
+    Double[] delays = new Double[n];
+    OffsetDateTime[] started = new OffsetDateTime[n];
+    Integer[] durations = new Integer[n];
+    String[] outcomes = new String[n];
+    String[] errorClasses = new String[n];
+    String[] errorMessages = new String[n];
+    String[] bodies = new String[n];
+    String[] contentTypes = new String[n];
+    String[] retryAfters = new String[n];
+    for (int i = 0; i < n; i++) {
+      OutcomeWrite write = writes.get(i);
+      AttemptOutcome outcome = write.outcome();
+      AttemptLog log = write.log();
+      ids[i] = write.deliveryId();
+      attempts[i] = write.attempt();
+      statuses[i] = outcome.status().column();
+      codes[i] = outcome.statusCode();
+      errors[i] = text(truncate(outcome.error()));
+      delays[i] = outcome.retryDelay() == null ? 0d : seconds(outcome.retryDelay());
+      started[i] = log.startedAt().atOffset(ZoneOffset.UTC);
+      durations[i] = log.durationMillis();
+      outcomes[i] = outcome.logName();
+      errorClasses[i] = log.errorClass();
+      errorMessages[i] = text(truncate(log.errorMessage()));
+      bodies[i] = text(log.responseBody());
+      contentTypes[i] = text(log.contentType());
+      retryAfters[i] = text(log.retryAfter());
+    }
     Tuple params = Tuple.tuple()
-        .addLong(id)
-        .addInteger(attempt)
-        .addString(outcome.status().column())
-        .addInteger(outcome.statusCode())
-        .addString(truncate(outcome.error()))
-        .addDouble(outcome.retryDelay() == null ? 0d : seconds(outcome.retryDelay()))
-        .addOffsetDateTime(log.startedAt().atOffset(ZoneOffset.UTC))
-        .addInteger(log.durationMillis())
-        .addString(outcome.logName())
-        .addString(log.errorClass())
-        .addString(text(truncate(log.errorMessage())))
-        .addString(text(log.responseBody()))
-        .addString(text(log.contentType()))
-        .addString(text(log.retryAfter()));
-    return pool.preparedQuery(RECORD_OUTCOME).execute(params).map(rows -> rows.size() == 0
-        ? Optional.<Instant>empty()
-        : Optional.of(rows.iterator().next().getOffsetDateTime("scheduled_for").toInstant()));
+        .addArrayOfLong(ids)
+        .addArrayOfInteger(attempts)
+        .addArrayOfString(statuses)
+        .addArrayOfInteger(codes)
+        .addArrayOfString(errors)
+        .addArrayOfDouble(delays)
+        .addArrayOfOffsetDateTime(started)
+        .addArrayOfInteger(durations)
+        .addArrayOfString(outcomes)
+        .addArrayOfString(errorClasses)
+        .addArrayOfString(errorMessages)
+        .addArrayOfString(bodies)
+        .addArrayOfString(contentTypes)
+        .addArrayOfString(retryAfters);
+    return pool.preparedQuery(RECORD_OUTCOMES).execute(params).map(rows -> {
+      Map<Long, Instant> updated = new HashMap<>(rows.size() * 2);
+      for (Row row : rows) {
+        updated.put(row.getLong("id"), row.getOffsetDateTime("scheduled_for").toInstant());
+      }
+      List<Optional<Instant>> results = new ArrayList<>(n);
+      for (OutcomeWrite write : writes) {
+        results.add(Optional.ofNullable(updated.get(write.deliveryId())));
+      }
+      return results;
+    });
   }
 
   public Future<List<DueRef>> overduePage(long afterId, int limit) {

@@ -71,7 +71,7 @@ class ApiTest {
 
   @ParameterizedTest(name = "{0} {1}")
   @CsvSource({
-      "POST, /v1/deliveries", "GET, /v1/deliveries", "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000",
+      "POST, /v1/deliveries", "POST, /v1/deliveries/batch", "GET, /v1/deliveries", "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000",
       "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000/attempts",
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/retry",
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/cancel", "POST, /v1/deliveries/retry",
@@ -326,5 +326,45 @@ class ApiTest {
     assertThat(doc.getJsonObject("paths").fieldNames()).contains("/v1/deliveries", "/v1/deliveries/{uuid}",
         "/v1/deliveries/{uuid}/attempts", "/v1/deliveries/{uuid}/retry", "/v1/deliveries/{uuid}/cancel",
         "/v1/deliveries/retry", "/health/live", "/health/ready", "/metrics");
+  }
+
+  @Test
+  void batchCreateAnswersEveryItemInOrderAndDeliversTheGoodOnes() {
+    String hook = fixture.receiver.url("/hook");
+    JsonArray creates = new JsonArray()
+        .add(Messages.create(7, 501, "node-1", hook))
+        .add(Messages.create(7, 502, "node-1", "http://[::1"))
+        .add(Messages.create(7, 501, "node-1", hook))
+        .add(Messages.create(8, 501, "node-2", hook))
+        .add(Messages.create(7, 503, "node-1", hook));
+
+    HttpResponse<Buffer> response = api.request(HttpMethod.POST, "/v1/deliveries/batch").sendJson(creates).await();
+
+    assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+    assertThat(response.getHeader("Content-Type")).startsWith("application/json");
+    JsonArray items = response.bodyAsJsonArray();
+    assertThat(items).extracting(o -> ((JsonObject) o).getString("status"))
+        .containsExactly("created", "failed", "existing", "failed", "created");
+    assertThat(items.getJsonObject(1).getInteger("code")).isEqualTo(400);
+    assertThat(items.getJsonObject(1).getString("field")).isEqualTo("webhook.endpointUrl");
+    assertThat(items.getJsonObject(2).getString("deliveryUuid")).isEqualTo(items.getJsonObject(0).getString("deliveryUuid"));
+    assertThat(items.getJsonObject(3).getInteger("code")).isEqualTo(409);
+    Await.until("both delivered", WAIT, () -> infra.count("status = 'succeeded'") == 2);
+    assertThat(fixture.receiver.requestsTo("/hook")).extracting(r -> r.header("X-Dograh-Workflow-Run-Id"))
+        .containsExactlyInAnyOrder("501", "503");
+  }
+
+  @Test
+  void batchCreateRefusesABodyThatIsNotAJsonArray() {
+    ApiClient.assertError(api.post("/v1/deliveries/batch", Messages.create(7, 1, "node-1", fixture.receiver.url("/hook"))),
+        400, "body");
+    ApiClient.assertError(api.request(HttpMethod.POST, "/v1/deliveries/batch").putHeader("Content-Type", "text/plain")
+        .sendBuffer(Buffer.buffer("[]")).await(), 415, "Content-Type");
+    JsonArray tooMany = new JsonArray();
+    for (int i = 0; i < 1_001; i++) {
+      tooMany.add(new JsonObject());
+    }
+    ApiClient.assertError(api.request(HttpMethod.POST, "/v1/deliveries/batch").sendJson(tooMany).await(), 400, "batch");
+    assertThat(infra.count("true")).isZero();
   }
 }

@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -145,5 +146,34 @@ class FencingTest {
     assertThat(second).hasSize(3);
     assertThat(third).hasSize(1);
     assertThat(third.get(0).id()).isGreaterThan(second.get(2).id());
+  }
+
+  @Test
+  void oneStatementRecordsABatchOfOutcomesEachFencedOnItsOwnAttempt() {
+    long a = newDeliveryFor(1);
+    long b = newDeliveryFor(2);
+    long c = newDeliveryFor(3);
+    repository.claim(List.of(a, b, c), LEASE).await();
+    expireLease(c);
+    repository.claim(List.of(c), LEASE).await(); // c is now on attempt 2: attempt 1's outcome is stale
+
+    List<Optional<Instant>> results = repository.recordOutcomes(List.of(
+        new OutcomeWrite(a, 1, AttemptOutcome.succeeded(200), LOG),
+        new OutcomeWrite(b, 1, AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(30)), LOG),
+        new OutcomeWrite(c, 1, AttemptOutcome.deadLetter(404, "HTTP 404"), LOG))).await();
+
+    assertThat(results.get(0)).isPresent();
+    assertThat(results.get(1)).hasValueSatisfying(due ->
+        assertThat(Duration.between(Instant.now(), due).toSeconds()).isBetween(25L, 31L));
+    assertThat(results.get(2)).as("fenced out").isEmpty();
+    assertThat(infra.sql("SELECT id, status, attempt_count FROM webhook_deliveries ORDER BY id")).containsExactly(
+        List.of(a, "succeeded", 1), List.of(b, "pending", 1), List.of(c, "pending", 2));
+    assertThat(infra.sql("SELECT delivery_id, attempt, outcome FROM webhook_delivery_attempts ORDER BY delivery_id"))
+        .containsExactly(List.of(a, 1, "succeeded"), List.of(b, 1, "retry"));
+  }
+
+  private long newDeliveryFor(long run) {
+    return repository.getOrCreate(new NewDelivery(7, run, "node-1", "hook", "https://r.example.com/", "POST", "{}",
+        List.of(), null, 5)).await().id();
   }
 }

@@ -1,0 +1,13 @@
+package dev.hookline.store;
+
+/** One item of a multi-row create: either a stored (or already existing) row, or a tenant refusal. */
+public record CreateOutcome(CreateResult result, TenantMismatchException refused) {
+
+  static CreateOutcome of(CreateResult result) {
+    return new CreateOutcome(result, null);
+  }
+
+  static CreateOutcome refused(TenantMismatchException refused) {
+    return new CreateOutcome(null, refused);
+  }
+}

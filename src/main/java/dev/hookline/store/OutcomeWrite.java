@@ -1,0 +1,5 @@
+package dev.hookline.store;
+
+/** One fenced outcome to record: the attempt that was claimed, what happened, and its log row. */
+public record OutcomeWrite(long deliveryId, int attempt, AttemptOutcome outcome, AttemptLog log) {
+}
