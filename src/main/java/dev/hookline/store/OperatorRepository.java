@@ -5,7 +5,6 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
-import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -45,8 +44,11 @@ public final class OperatorRepository {
 
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
       + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled') AND created_at < now() - make_interval(days => $1)"
-      + " ORDER BY id LIMIT $2)"
-      + " DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id";
+      + " ORDER BY id LIMIT $2),"
+      + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING d.id),"
+      // The attempt log has no foreign key (it would cost every outcome write a row lock): its rows go here.
+      + " logs AS (DELETE FROM webhook_delivery_attempts a USING gone WHERE a.delivery_id = gone.id)"
+      + " SELECT count(*)::int AS n FROM gone";
 
   private static final String COUNT_BY_STATUS = "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status";
 
@@ -149,7 +151,8 @@ public final class OperatorRepository {
 
   /** Deletes one bounded batch of final rows (and, by cascade, their attempts); returns how many. */
   public Future<Integer> deleteExpired(int days, int batchSize) {
-    return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize)).map(RowSet::rowCount);
+    return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize))
+        .map(rows -> rows.iterator().next().getInteger("n"));
   }
 
   /** Row counts per status, every status present (zero when none). */

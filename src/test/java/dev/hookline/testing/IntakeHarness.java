@@ -43,7 +43,7 @@ public final class IntakeHarness implements AutoCloseable {
 
   /** Empties the tables and the schedule, then deploys intake on {@code vertx} with the default destination policy. */
   public static IntakeHarness start(Vertx vertx, TestInfra infra) {
-    infra.sql("TRUNCATE webhook_deliveries, webhook_credentials CASCADE");
+    infra.sql("TRUNCATE webhook_deliveries, webhook_delivery_attempts, webhook_credentials");
     infra.flushRedis(vertx);
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
