@@ -1,6 +1,7 @@
 package dev.hookline;
 
 import dev.hookline.cli.HooklineCli;
+import dev.hookline.cli.Logging;
 import java.io.PrintWriter;
 
 /**
@@ -15,6 +16,7 @@ public final class Main {
     int code = HooklineCli.execute(args, System.getenv(), new PrintWriter(System.out, true),
         new PrintWriter(System.err, true));
     if (code != HooklineCli.RUNNING) {
+      Logging.flush();
       System.exit(code);
     }
   }

@@ -63,8 +63,10 @@ final class RunCommand implements Callable<Integer> {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("shutdown did not finish cleanly: {}", e.toString());
+      Logging.flush();
       Runtime.getRuntime().halt(1);
     }
+    Logging.flush();
     Runtime.getRuntime().halt(0);
   }
 }

@@ -22,7 +22,7 @@ public final class VertxFactory {
   }
 
   public static Future<Vertx> create(HooklineConfig.Cluster cluster, PrometheusMeterRegistry registry) {
-    VertxOptions options = new VertxOptions().setMetricsOptions(new MicrometerMetricsOptions()
+    VertxOptions options = new VertxOptions().setPreferNativeTransport(true).setMetricsOptions(new MicrometerMetricsOptions()
         .setEnabled(true)
         .setJvmMetricsEnabled(true));
     if (cluster.enabled()) {
