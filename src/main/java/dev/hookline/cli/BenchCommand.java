@@ -2,30 +2,32 @@ package dev.hookline.cli;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.hookline.Hookline;
-import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.Migrations;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.prometheus.PrometheusConfig;
+import io.micrometer.prometheus.PrometheusMeterRegistry;
 import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
+import java.io.IOException;
 import java.io.PrintWriter;
 import java.lang.management.ManagementFactory;
 import java.lang.management.MemoryPoolMXBean;
 import java.lang.management.MemoryType;
 import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.Callable;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -50,7 +52,7 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--deliveries", required = true, paramLabel = "N", description = "How many deliveries to create")
   int deliveries;
 
-  @Option(names = "--concurrency", paramLabel = "C", defaultValue = "256",
+  @Option(names = "--concurrency", paramLabel = "C", defaultValue = "512",
       description = "Creates awaiting their reply at once (default: ${DEFAULT-VALUE})")
   int concurrency;
 
@@ -60,9 +62,18 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--receiver", paramLabel = "URL", description = "Receiver URL (default: an embedded Vert.x receiver answering 200)")
   String receiverUrl;
 
-  @Option(names = "--batch", paramLabel = "B", defaultValue = "64",
-      description = "Creates sent per round before waiting for room (default: ${DEFAULT-VALUE})")
+  @Option(names = "--batch", paramLabel = "B", defaultValue = "1",
+      description = "Creates per hookline.delivery.create-batch message; 1 sends single creates (default: ${DEFAULT-VALUE})")
   int batch;
+
+  @Option(names = "--warmup", paramLabel = "W", defaultValue = "0",
+      description = "Deliver W deliveries first, unpaced and unmeasured, so the JIT has compiled the hot path"
+          + " (default: ${DEFAULT-VALUE})")
+  int warmup;
+
+  @Option(names = "--max-pending", paramLabel = "P",
+      description = "Never have more than P created deliveries not yet final: ingest then runs at delivery speed")
+  Integer maxPending;
 
   @Option(names = "--keep", description = "Keep the bench database and Redis keys afterwards")
   boolean keep;
@@ -79,7 +90,9 @@ final class BenchCommand implements Callable<Integer> {
     String database = "hookline_bench_" + suffix;
     String keyPrefix = loaded.config().redis().keyPrefix() + "-bench-" + suffix;
 
-    Vertx vertx = Vertx.vertx();
+    // The same Vert.x as `run` (native transport, metrics on), so the product is what gets measured.
+    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+    Vertx vertx = VertxFactory.create(loaded.config().cluster().disabled(), registry).await();
     HttpServer embedded = null;
     Hookline hookline = null;
     try {
@@ -96,18 +109,46 @@ final class BenchCommand implements Callable<Integer> {
       if (isLoopback(target)) {
         json.getJsonObject("security").put("allowedNetworks", new JsonArray().add("127.0.0.0/8").add("::1/128"));
       }
-      hookline = Hookline.start(vertx, json).await();
+      hookline = Hookline.start(vertx, json, registry).await();
+
+      Counter succeeded = registry.counter("hookline.delivery.attempts", "outcome", "succeeded");
+      Counter deadLetters = registry.counter("hookline.delivery.attempts", "outcome", "dead_letter");
+      BenchLoad load = new BenchLoad(vertx, target, concurrency, batch, rate, maxPending,
+          () -> (long) (succeeded.count() + deadLetters.count()), out);
+      if (warmup > 0) {
+        out.printf("warm-up: %d deliveries as fast as they go, not measured%n", warmup);
+        new BenchLoad(vertx, target, concurrency, batch, null, null, load.finalCount(), out).create(-warmup - 1L, warmup);
+        waitUntilFinal(base, database, out, System.nanoTime(), warmup);
+        // A fresh database has no statistics yet, so the plans cached during the warm-up were made
+        // for an empty table. Autovacuum's first analyze would fix them within a minute or so;
+        // the bench does it now so the measured run sees the plans a running system has.
+        execute(base, database, "ANALYZE webhook_deliveries, webhook_delivery_attempts");
+      }
+      long afterId = single(base, database, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
 
       long xactBefore = transactions(base, database);
       long cpuBefore = cpuNanos();
+      double machineBefore = machineCpuSeconds();
+      Instant startedAt = Instant.now();
       long started = System.nanoTime();
-      long ingestNanos = create(vertx, target, out, started);
-      waitUntilFinal(base, database, out, started);
+      long ingestNanos = load.create(0, deliveries);
+      waitUntilFinal(base, database, out, started, deliveries);
       long elapsed = System.nanoTime() - started;
+      long cpu = cpuNanos() - cpuBefore;
+      double machine = machineCpuSeconds() - machineBefore;
+      // Let the last statistics reach pg_stat_database before reading it.
       Thread.sleep(700);
       long xacts = transactions(base, database) - xactBefore;
 
-      JsonObject result = summary(base, database, elapsed, ingestNanos, xacts, cpuNanos() - cpuBefore, target);
+      BenchReport report = new BenchReport(base, database, afterId);
+      JsonObject result = summary(report, elapsed, ingestNanos, xacts, cpu, target);
+      result.put("windows", report.windows(startedAt, Math.max(1, Math.min(100_000, deliveries / 10))));
+      result.put("warmup", warmup);
+      result.put("nativeTransport", vertx.isNativeTransportEnabled());
+      if (machineBefore >= 0) {
+        // Everything the box spent, Postgres, Redis and an external receiver included (Linux only).
+        result.put("machineCpuSeconds", round(machine));
+      }
       out.println(result.encode());
       out.flush();
       return 0;
@@ -126,111 +167,68 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  /** Sends the creates with at most {@code concurrency} awaiting replies; returns the ingest time. */
-  private long create(Vertx vertx, String target, PrintWriter out, long started) throws InterruptedException {
-    Semaphore room = new Semaphore(concurrency);
-    AtomicLong failed = new AtomicLong();
-    long nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-    DeliveryOptions options = new DeliveryOptions().setSendTimeout(60_000);
-    for (int sent = 0; sent < deliveries; ) {
-      int round = Math.min(batch, deliveries - sent);
-      for (int i = 0; i < round; i++, sent++) {
-        if (rate != null) {
-          long due = started + (long) (sent * 1_000_000_000d / rate);
-          long wait = due - System.nanoTime();
-          if (wait > 0) {
-            TimeUnit.NANOSECONDS.sleep(wait);
-          }
-        }
-        room.acquire();
-        vertx.eventBus().request(IntegrationVerticle.CREATE_ADDRESS, message(sent, target), options)
-            .onComplete(reply -> {
-              if (reply.failed()) {
-                failed.incrementAndGet();
-              }
-              room.release();
-            });
-      }
-      if (System.nanoTime() > nextProgress) {
-        out.printf("progress: %d/%d created, %.1f s%n", sent, deliveries, (System.nanoTime() - started) / 1e9);
-        out.flush();
-        nextProgress = System.nanoTime() + TimeUnit.SECONDS.toNanos(1);
-      }
-    }
-    room.acquire(concurrency);
-    if (failed.get() > 0) {
-      throw new IllegalStateException(failed.get() + " creates failed");
-    }
-    return System.nanoTime() - started;
-  }
-
-  private static JsonObject message(int n, String target) {
-    return new JsonObject()
-        .put("organizationId", 1)
-        .put("workflowRunId", 1_000_000L + n)
-        .put("webhookNodeId", "bench")
-        .put("webhook", new JsonObject()
-            .put("name", "bench")
-            .put("endpointUrl", target)
-            .put("payloadTemplate", new JsonObject().put("event", "bench").put("run", "{{workflow_run_id}}")))
-        .put("renderContext", new JsonObject().put("workflow_run_id", 1_000_000L + n));
-  }
-
-  private void waitUntilFinal(PgConnectOptions base, String database, PrintWriter out, long started)
+  private static void waitUntilFinal(PgConnectOptions base, String database, PrintWriter out, long started, int total)
       throws SQLException, InterruptedException {
     while (true) {
       long pending = single(base, database, "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'");
       if (pending == 0) {
         return;
       }
-      out.printf("progress: %d/%d final, %.1f s%n", deliveries - pending, deliveries, (System.nanoTime() - started) / 1e9);
+      out.printf("progress: %d pending of %d, %.1f s%n", pending, total, (System.nanoTime() - started) / 1e9);
       out.flush();
       Thread.sleep(1_000);
     }
   }
 
-  private JsonObject summary(PgConnectOptions base, String database, long elapsed, long ingest, long xacts, long cpu,
-                             String target) throws SQLException {
-    // Latency is create (row's created_at) to the receiver's answer (attempt start + duration), from the database clock.
-    String latency = "SELECT percentile_cont(ARRAY[0.5, 0.95, 0.99]) WITHIN GROUP (ORDER BY ms), max(ms) FROM ("
-        + " SELECT extract(epoch FROM a.started_at - d.created_at) * 1000 + a.duration_ms AS ms"
-        + " FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
-        + " WHERE a.outcome = 'succeeded') t";
-    JsonObject latencyMs = new JsonObject();
-    try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement();
-         ResultSet rs = statement.executeQuery(latency)) {
-      rs.next();
-      Double[] p = (Double[]) rs.getArray(1).getArray();
-      latencyMs.put("p50", round(p[0])).put("p95", round(p[1])).put("p99", round(p[2])).put("max", round(rs.getDouble(2)));
-    }
-    long attempts = single(base, database, "SELECT coalesce(sum(attempt_count), 0) FROM webhook_deliveries");
-    long failures = single(base, database, "SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded'");
+  private JsonObject summary(BenchReport report, long elapsed, long ingest, long xacts, long cpu, String target)
+      throws SQLException {
+    long attempts = report.single("SELECT coalesce(sum(attempt_count), 0) FROM webhook_deliveries WHERE id > ?");
+    long failures = report.single("SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded' AND id > ?");
     double seconds = elapsed / 1e9;
     return new JsonObject()
         .put("deliveries", deliveries)
         .put("seconds", round(seconds))
         .put("deliveriesPerSecond", round(deliveries / seconds))
         .put("ingestPerSecond", round(deliveries / (ingest / 1e9)))
-        .put("latencyMs", latencyMs)
+        .put("latencyMs", report.latencyMs())
         .put("attempts", attempts)
         .put("failures", failures)
         .put("postgresTransactions", xacts)
         .put("postgresTransactionsPerDelivery", round((double) xacts / deliveries))
         .put("cpuSeconds", round(cpu / 1e9))
         .put("peakHeapMb", round(peakHeapBytes() / 1_048_576d))
+        .put("maxHeapMb", round(Runtime.getRuntime().maxMemory() / 1_048_576d))
         .put("concurrency", concurrency)
+        .put("batch", batch)
         .put("rate", rate)
+        .put("maxPending", maxPending)
         .put("receiver", receiverUrl == null ? "embedded" : target)
-        .put("database", database)
+        .put("database", report.database())
         .put("kept", keep);
   }
 
   private static double round(double value) {
-    return Math.round(value * 100) / 100d;
+    return BenchReport.round(value);
   }
 
   private static long cpuNanos() {
     return ((OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime();
+  }
+
+  /** Busy CPU seconds of the whole machine from /proc/stat, or -1 where there is none. */
+  private static double machineCpuSeconds() {
+    try {
+      String[] cpu = Files.readAllLines(Path.of("/proc/stat")).get(0).trim().split("\\s+");
+      long busy = 0;
+      for (int i = 1; i <= 8 && i < cpu.length; i++) {
+        if (i != 4 && i != 5) { // not idle or iowait; guest time is already inside user
+          busy += Long.parseLong(cpu[i]);
+        }
+      }
+      return busy / 100d; // USER_HZ
+    } catch (IOException | RuntimeException e) {
+      return -1;
+    }
   }
 
   private static long peakHeapBytes() {
@@ -256,7 +254,11 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static void admin(PgConnectOptions base, String sql) throws SQLException {
-    try (Connection conn = Migrations.connect(base, "postgres"); Statement statement = conn.createStatement()) {
+    execute(base, "postgres", sql);
+  }
+
+  private static void execute(PgConnectOptions base, String database, String sql) throws SQLException {
+    try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement()) {
       statement.execute(sql);
     }
   }

@@ -123,6 +123,10 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
   /** Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members. */
   public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
+    /** The same settings with clustering off (tools that must stay private to this process). */
+    public Cluster disabled() {
+      return new Cluster(false, name, host, port, members);
+    }
   }
 
   /** Validates a complete config tree (defaults already merged in). */

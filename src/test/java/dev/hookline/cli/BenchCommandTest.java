@@ -23,7 +23,28 @@ class BenchCommandTest {
   Path dir;
 
   @Test
-  void aSmallRunDeliversEverythingAndPrintsACompleteResult() throws IOException, SQLException {
+  void aBatchedRunWithWarmUpDeliversEverythingAndPrintsACompleteResult() throws IOException, SQLException {
+    JsonObject result = bench("--deliveries", "3000", "--batch", "100", "--concurrency", "1000", "--warmup", "500",
+        "--max-pending", "1500");
+
+    assertComplete(result, 3000);
+    assertThat(result.getInteger("batch")).isEqualTo(100);
+    assertThat(result.getInteger("warmup")).isEqualTo(500);
+    assertThat(result.getInteger("maxPending")).isEqualTo(1500);
+    // Batched creates, claims and outcome writes: far fewer transactions than deliveries.
+    assertThat(result.getDouble("postgresTransactionsPerDelivery")).isLessThan(1.0);
+  }
+
+  @Test
+  void aSingleCreateRunAtAFixedRateDeliversEverything() throws IOException, SQLException {
+    JsonObject result = bench("--deliveries", "1000", "--rate", "1000", "--concurrency", "64");
+
+    assertComplete(result, 1000);
+    assertThat(result.getInteger("batch")).isEqualTo(1);
+    assertThat(result.getInteger("rate")).isEqualTo(1000);
+  }
+
+  private JsonObject bench(String... options) throws IOException {
     Path conf = dir.resolve("bench.json");
     Files.writeString(conf, new JsonObject()
         .put("postgres", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:5432/postgres"))
@@ -31,24 +52,40 @@ class BenchCommandTest {
         .encode());
     StringWriter out = new StringWriter();
     StringWriter err = new StringWriter();
+    String[] args = new String[options.length + 3];
+    args[0] = "bench";
+    System.arraycopy(options, 0, args, 1, options.length);
+    args[options.length + 1] = "-conf";
+    args[options.length + 2] = conf.toString();
 
-    int exit = HooklineCli.execute(new String[] {"bench", "--deliveries", "600", "--concurrency", "64", "-conf",
-        conf.toString()}, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
+    int exit = HooklineCli.execute(args, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
 
     assertThat(exit).as(err.toString()).isZero();
     String[] lines = out.toString().strip().split("\\R");
-    JsonObject result = new JsonObject(lines[lines.length - 1]);
-    assertThat(result.getInteger("deliveries")).isEqualTo(600);
+    return new JsonObject(lines[lines.length - 1]);
+  }
+
+  private static void assertComplete(JsonObject result, int deliveries) throws SQLException {
+    assertThat(result.getInteger("deliveries")).isEqualTo(deliveries);
     assertThat(result.getLong("failures")).isZero();
-    assertThat(result.getLong("attempts")).isEqualTo(600);
+    assertThat(result.getLong("attempts")).as("measured rows only, warm-up excluded").isEqualTo(deliveries);
     assertThat(result.getDouble("deliveriesPerSecond")).isPositive();
     assertThat(result.getDouble("ingestPerSecond")).isPositive();
-    assertThat(result.getJsonObject("latencyMs").fieldNames()).containsExactlyInAnyOrder("p50", "p95", "p99", "max");
-    assertThat(result.getJsonObject("latencyMs").getDouble("max"))
-        .isGreaterThanOrEqualTo(result.getJsonObject("latencyMs").getDouble("p50"));
+    JsonObject latency = result.getJsonObject("latencyMs");
+    assertThat(latency.fieldNames()).containsExactlyInAnyOrder("p50", "p95", "p99", "max");
+    assertThat(latency.getDouble("p50")).isPositive();
+    assertThat(latency.getDouble("max")).isGreaterThanOrEqualTo(latency.getDouble("p99"));
+    assertThat(latency.getDouble("p99")).isGreaterThanOrEqualTo(latency.getDouble("p50"));
     assertThat(result.getLong("postgresTransactions")).isPositive();
+    assertThat(result.getDouble("postgresTransactionsPerDelivery")).isPositive();
     assertThat(result.getDouble("cpuSeconds")).isPositive();
     assertThat(result.getDouble("peakHeapMb")).isPositive();
+    assertThat(result.getDouble("machineCpuSeconds")).isGreaterThanOrEqualTo(result.getDouble("cpuSeconds") * 0.5);
+    JsonObject windows = result.getJsonObject("windows");
+    assertThat(windows.getInteger("size")).isEqualTo(deliveries / 10);
+    assertThat(windows.getDouble("firstPerSecond")).isPositive();
+    assertThat(windows.getDouble("lastPerSecond")).isPositive();
+    assertThat(result.containsKey("nativeTransport")).isTrue();
     assertThat(databaseExists(result.getString("database"))).as("the bench database is dropped afterwards").isFalse();
   }
 
