@@ -1,0 +1,24 @@
+package dev.hookline.store;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** The Postgres ceiling in BENCHMARKS.md is only meaningful while pgbench runs the worker's own claim. */
+class ClaimStatementScriptTest {
+  @Test
+  void thePgbenchScriptRunsTheClaimStatementTheWorkerRuns() throws IOException {
+    List<String> lines = Files.readAllLines(Path.of("bench", "pgbench-claim.sql"));
+    String script = lines.get(lines.size() - 1);
+
+    String asPrepared = script
+        .replace("ARRAY(SELECT generate_series(:first, :first + 99))::bigint[]", "$1")
+        .replace("make_interval(secs => 0)", "make_interval(secs => $2)");
+
+    assertThat(asPrepared).isEqualTo(DeliveryRepository.CLAIM + ";");
+  }
+}
