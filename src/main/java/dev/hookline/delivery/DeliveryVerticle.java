@@ -14,6 +14,7 @@ public final class DeliveryVerticle extends VerticleBase {
   /** Local-only address published to whenever a delivery is queued for now. */
   public static final String WAKE_ADDRESS = "hookline.internal.wake";
   private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
+  private static final int ONE_POP = 64;
 
   private final DueQueue queue;
   private final DeliveryRepository repository;
@@ -39,6 +40,19 @@ public final class DeliveryVerticle extends VerticleBase {
   /** Tells this process's delivery verticles that something is due now; never crosses the cluster. */
   public static void wake(Vertx vertx) {
     vertx.eventBus().publish(WAKE_ADDRESS, null, LOCAL);
+  }
+
+  /**
+   * Tells one of them (round robin) that {@code queued} ids are due now. A few ids are one pop's
+   * work: waking every verticle for them only splits them into smaller claims and more round
+   * trips. A batch wakes them all.
+   */
+  public static void wake(Vertx vertx, int queued) {
+    if (queued >= ONE_POP) {
+      wake(vertx);
+    } else {
+      vertx.eventBus().send(WAKE_ADDRESS, null, LOCAL);
+    }
   }
 
   @Override

@@ -182,7 +182,7 @@ public final class DeliveryIntake {
     }
     return queue.enqueueAll(fresh)
         .<Void>map(added -> {
-          DeliveryVerticle.wake(vertx);
+          DeliveryVerticle.wake(vertx, fresh.size());
           return null;
         })
         .recover(error -> {
