@@ -172,10 +172,12 @@ public final class Hookline {
         .compose(v -> deploy(() -> new GaugeVerticle(new GaugeRefresher(queue, operator, metrics),
             config.metrics().refresh()), 1))
         // Intake goes last: no message or request is accepted before something can deliver it.
-        // One intake instance: single creates then meet in one group, so they share transactions
-        // (two instances halved every group and doubled the statements at moderate load). One event
-        // loop parses and renders well over 10,000 creates a second, more than delivery can send.
-        .compose(v -> deploy(() -> new IntegrationVerticle(intake), 1))
+        // Single creates on one instance, where concurrent ones meet in one group and share
+        // transactions (two halved every group and doubled the statements at moderate load);
+        // batches, already grouped, on as many instances as delivery.
+        .compose(v -> deploy(() -> new IntegrationVerticle(intake, true), 1))
+        .compose(v -> d.instances() > 1
+            ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
         .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), httpPort), 1));
   }

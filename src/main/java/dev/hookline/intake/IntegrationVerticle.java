@@ -20,19 +20,32 @@ public final class IntegrationVerticle extends VerticleBase {
   private static final Logger LOG = LoggerFactory.getLogger(IntegrationVerticle.class);
 
   private final DeliveryIntake intake;
+  private final boolean singles;
   private DeliveryIntake.Grouped grouped;
   private MessageConsumer<Object> single;
   private MessageConsumer<Object> batch;
 
   public IntegrationVerticle(DeliveryIntake intake) {
+    this(intake, true);
+  }
+
+  /**
+   * {@code singles} false consumes batches only. Single creates belong on one instance, where
+   * concurrent ones meet in one group and share transactions; batches are groups already and can
+   * spread over several event loops.
+   */
+  public IntegrationVerticle(DeliveryIntake intake, boolean singles) {
     this.intake = intake;
+    this.singles = singles;
   }
 
   @Override
   public Future<?> start() {
     grouped = intake.grouped();
-    single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> reply(message, guarded(() ->
-        grouped.create(message.body()).map(CreateReply::toJson))));
+    if (singles) {
+      single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> reply(message, guarded(() ->
+          grouped.create(message.body()).map(CreateReply::toJson))));
+    }
     batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> reply(message, guarded(() -> {
       if (!(message.body() instanceof JsonArray creates)) {
         return Future.failedFuture(new InvalidRequestException("body", "must be a JSON array of create requests"));
@@ -43,7 +56,7 @@ public final class IntegrationVerticle extends VerticleBase {
         return replies;
       });
     })));
-    return Future.all(single.completion(), batch.completion());
+    return single == null ? batch.completion() : Future.all(single.completion(), batch.completion());
   }
 
   private static <T> Future<T> guarded(Supplier<Future<T>> action) {
@@ -78,6 +91,6 @@ public final class IntegrationVerticle extends VerticleBase {
 
   @Override
   public Future<?> stop() {
-    return Future.all(single.unregister(), batch.unregister());
+    return single == null ? batch.unregister() : Future.all(single.unregister(), batch.unregister());
   }
 }
