@@ -90,13 +90,13 @@ public final class AttemptRunner {
     return guard.vet(delivery.endpointUrl())
         .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
         .compose(target -> sender.send(requests.build(delivery, credential), target))
-        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result)))
+        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result, Instant.now())))
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
           // A refused destination will not become acceptable by retrying it.
           AttemptOutcome outcome = error instanceof BlockedDestinationException
               ? AttemptOutcome.deadLetter(null, error.getMessage())
-              : policy.decide(delivery.attempt(), delivery.maxAttempts(), failed);
+              : policy.decide(delivery.attempt(), delivery.maxAttempts(), failed, Instant.now());
           return Future.succeededFuture(new Attempt(failed, outcome));
         });
   }

@@ -2,6 +2,8 @@ package dev.hookline.delivery;
 
 import dev.hookline.store.AttemptOutcome;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
 
 /** Capped exponential backoff and the attempt budget. Pure rules, unit-tested without I/O. */
 public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay) {
@@ -17,17 +19,32 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
     return nanos >= maxDelay.toNanos() ? maxDelay : Duration.ofNanos((long) nanos);
   }
 
-  /** Turns one attempt's result into the row's next state. */
-  public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result) {
+  /**
+   * Turns one attempt's result, received at {@code now}, into the row's next state. A 429 or 503
+   * with a valid Retry-After waits what the receiver asked instead of the backoff, never longer
+   * than {@code maxDelay}.
+   */
+  public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result, Instant now) {
     Verdict verdict = OutcomeClassifier.classify(result);
     String description = OutcomeClassifier.describe(result);
     return switch (verdict) {
       case SUCCESS -> AttemptOutcome.succeeded(result.statusCode());
       case TRANSIENT -> attempt >= attemptsAllowed
           ? AttemptOutcome.deadLetter(result.statusCode(), description + " (attempts exhausted)")
-          : AttemptOutcome.retry(result.statusCode(), description, delayAfter(attemptOfBudget(attempt, attemptsAllowed)));
+          : AttemptOutcome.retry(result.statusCode(), description, retryDelay(attempt, attemptsAllowed, result, now));
       case PERMANENT -> AttemptOutcome.deadLetter(result.statusCode(), description);
     };
+  }
+
+  private Duration retryDelay(int attempt, int attemptsAllowed, SendResult result, Instant now) {
+    Integer status = result.statusCode();
+    if (status != null && (status == 429 || status == 503)) {
+      Optional<Duration> asked = RetryAfter.parse(result.retryAfter(), now);
+      if (asked.isPresent()) {
+        return asked.get().compareTo(maxDelay) > 0 ? maxDelay : asked.get();
+      }
+    }
+    return delayAfter(attemptOfBudget(attempt, attemptsAllowed));
   }
 
   /**

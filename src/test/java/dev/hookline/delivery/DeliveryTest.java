@@ -21,7 +21,11 @@ import java.io.IOException;
 import java.net.ServerSocket;
 import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.format.DateTimeFormatter;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
@@ -128,6 +132,29 @@ class DeliveryTest {
     Await.until("the first attempt to be recorded", WAIT, () -> row(id).get(2) != null);
     assertRetryAfterBackoff(id, Duration.ofSeconds(30), "HTTP 503");
     assertThat(row(id).get(2)).isEqualTo(503);
+  }
+
+  @Test
+  void aRetryAfterInSecondsOnA503IsHonouredInsteadOfTheBackoff(Vertx vertx) {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 600));
+    receiver.behave(r -> new Reply(503, 0, false, Map.of("Retry-After", "7"), "busy"));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/busy")));
+
+    Await.until("the first attempt to be recorded", WAIT, () -> row(id).get(2) != null);
+    assertRetryAfterBackoff(id, Duration.ofSeconds(7), "HTTP 503");
+  }
+
+  @Test
+  void aRetryAfterDateOnA429IsHonouredButNeverBeyondTheMaximumDelay(Vertx vertx) {
+    start(vertx, new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 120));
+    String inAnHour = DateTimeFormatter.RFC_1123_DATE_TIME.format(ZonedDateTime.now(ZoneOffset.UTC).plusHours(1));
+    receiver.behave(r -> new Reply(429, 0, false, Map.of("Retry-After", inAnHour), "slow down"));
+
+    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/busy")));
+
+    Await.until("the first attempt to be recorded", WAIT, () -> row(id).get(2) != null);
+    assertRetryAfterBackoff(id, Duration.ofSeconds(120), "HTTP 429");
   }
 
   private void assertRetryAfterBackoff(long id, Duration backoff, String errorStart) {

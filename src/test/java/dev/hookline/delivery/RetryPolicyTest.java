@@ -6,6 +6,7 @@ import dev.hookline.store.AttemptOutcome;
 import dev.hookline.store.DeliveryStatus;
 import java.net.ConnectException;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -14,6 +15,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 class RetryPolicyTest {
 
+  private static final Instant NOW = Instant.parse("2026-11-29T14:00:00Z");
   private final RetryPolicy defaults = new RetryPolicy(5, Duration.ofSeconds(30), Duration.ofSeconds(600));
 
   @ParameterizedTest(name = "attempt {0} -> {1} s")
@@ -38,7 +40,7 @@ class RetryPolicyTest {
 
   @Test
   void successfulStatusSucceedsWithThatStatus() {
-    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(204, "", 3));
+    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(204, "", 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.SUCCEEDED);
     assertThat(outcome.statusCode()).isEqualTo(204);
@@ -47,7 +49,7 @@ class RetryPolicyTest {
 
   @Test
   void transientStatusBeforeTheLastAttemptIsRetriedAfterTheBackoff() {
-    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(503, "busy", 3));
+    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(503, "busy", 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
     assertThat(outcome.statusCode()).isEqualTo(503);
@@ -57,14 +59,14 @@ class RetryPolicyTest {
 
   @Test
   void retryDelayFollowsTheAttemptNumber() {
-    AttemptOutcome outcome = defaults.decide(3, 5, SendResult.response(500, "", 3));
+    AttemptOutcome outcome = defaults.decide(3, 5, SendResult.response(500, "", 3), NOW);
 
     assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(120));
   }
 
   @Test
   void transientStatusOnTheLastAttemptIsDeadLettered() {
-    AttemptOutcome outcome = defaults.decide(5, 5, SendResult.response(503, "busy", 3));
+    AttemptOutcome outcome = defaults.decide(5, 5, SendResult.response(503, "busy", 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
     assertThat(outcome.statusCode()).isEqualTo(503);
@@ -74,7 +76,7 @@ class RetryPolicyTest {
 
   @Test
   void permanentStatusIsDeadLetteredOnTheFirstAttempt() {
-    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(401, "no", 3));
+    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.response(401, "no", 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
     assertThat(outcome.statusCode()).isEqualTo(401);
@@ -84,7 +86,7 @@ class RetryPolicyTest {
 
   @Test
   void connectionErrorIsRetried() {
-    AttemptOutcome outcome = defaults.decide(2, 5, SendResult.failure(new ConnectException("Connection refused"), 3));
+    AttemptOutcome outcome = defaults.decide(2, 5, SendResult.failure(new ConnectException("Connection refused"), 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
     assertThat(outcome.statusCode()).isNull();
@@ -94,7 +96,7 @@ class RetryPolicyTest {
 
   @Test
   void timeoutIsRetried() {
-    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.failure(new TimeoutException("30000 ms"), 30_000));
+    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.failure(new TimeoutException("30000 ms"), 30_000), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
     assertThat(outcome.error()).startsWith("timeout");
@@ -103,7 +105,7 @@ class RetryPolicyTest {
 
   @Test
   void connectionErrorOnTheLastAttemptIsDeadLettered() {
-    AttemptOutcome outcome = defaults.decide(5, 5, SendResult.failure(new ConnectException("refused"), 3));
+    AttemptOutcome outcome = defaults.decide(5, 5, SendResult.failure(new ConnectException("refused"), 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
     assertThat(outcome.retryDelay()).isNull();
@@ -111,7 +113,7 @@ class RetryPolicyTest {
 
   @Test
   void unexpectedErrorIsDeadLetteredAtOnce() {
-    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.failure(new IllegalStateException("bug"), 3));
+    AttemptOutcome outcome = defaults.decide(1, 5, SendResult.failure(new IllegalStateException("bug"), 3), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
     assertThat(outcome.statusCode()).isNull();
@@ -144,10 +146,48 @@ class RetryPolicyTest {
     RetryPolicy replayable = new RetryPolicy(5, Duration.ofSeconds(30), Duration.ofSeconds(600));
 
     // Five attempts used, then replayed with a fresh budget of five: attempt 6 is the first of the new budget.
-    var outcome = replayable.decide(6, 10, SendResult.response(503, "", 3));
+    var outcome = replayable.decide(6, 10, SendResult.response(503, "", 3), NOW);
 
     assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(replayable.decide(7, 10, SendResult.response(503, "", 3)).retryDelay())
+    assertThat(replayable.decide(7, 10, SendResult.response(503, "", 3), NOW).retryDelay())
         .isEqualTo(Duration.ofSeconds(60));
+  }
+
+  private static SendResult answer(int status, String retryAfter) {
+    return SendResult.response(NOW, 3, status, "", null, retryAfter);
+  }
+
+  @ParameterizedTest(name = "{0} with Retry-After {1} -> {2} s")
+  @CsvSource({
+      "503, 5, 5",                                  // shorter than the 30 s backoff: honoured
+      "429, 120, 120",
+      "503, 0, 0",
+      "429, 99999, 600",                            // never beyond maxDelay
+      "503, 99999999999999999999, 600",
+      "503, 'Sun, 29 Nov 2026 14:01:30 GMT', 90",   // an HTTP-date, counted from now
+      "429, 'Sun, 29 Nov 2026 13:00:00 GMT', 0",    // already past
+  })
+  void retryAfterOn429And503ReplacesTheBackoffUpToTheCap(int status, String retryAfter, long expectedSeconds) {
+    AttemptOutcome outcome = defaults.decide(1, 5, answer(status, retryAfter), NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
+  @ParameterizedTest(name = "{0} with Retry-After ''{1}'' -> the backoff")
+  @CsvSource({
+      "503, ''", "503, soon", "503, -5", "503, 1.5", "429, '29 Nov 2026 14:01:30'",
+      "500, 5", "502, 5", "504, 5", "408, 5"})
+  void anUnusableOrIrrelevantRetryAfterKeepsTheBackoff(int status, String retryAfter) {
+    AttemptOutcome outcome = defaults.decide(2, 5, answer(status, retryAfter), NOW);
+
+    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(60));
+  }
+
+  @Test
+  void retryAfterDoesNotExtendTheAttemptBudget() {
+    AttemptOutcome outcome = defaults.decide(5, 5, answer(503, "5"), NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
   }
 }
