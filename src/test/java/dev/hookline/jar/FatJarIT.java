@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
+import dev.hookline.Hookline;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
@@ -13,7 +14,11 @@ import io.vertx.core.VertxOptions;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBusOptions;
 import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
+import io.vertx.ext.web.client.WebClient;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
 import java.io.BufferedReader;
@@ -27,8 +32,10 @@ import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
@@ -91,6 +98,94 @@ class FatJarIT {
     assertThat(process.exitValue()).isEqualTo(2);
     String all = String.join("\n", output);
     assertThat(all).contains("delivery.maxAttempts").contains("delivery.leaseSeconds").contains("delivery.timeoutSeconds");
+  }
+
+  /**
+   * SIGTERM while hundreds of attempts are on the wire and thousands are queued, with a grace
+   * shorter than the receiver's answers: the process still exits 0 within its deadline, the
+   * attempts it abandoned stay under their lease, and a fresh worker delivers every delivery,
+   * re-sending no more than were in flight.
+   */
+  @Test
+  void sigtermUnderLoadExitsZeroInTimeAndLosesNothing() throws Exception {
+    int apiPort = freePort();
+    int total = 3_000;
+    Vertx local = Vertx.vertx();
+    try {
+      Receiver receiver = Receiver.start(local).behave(r -> Receiver.Reply.delayed(200, 1_500));
+      List<String> output = launch(Map.ofEntries(
+          Map.entry("HOOKLINE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/" + database),
+          Map.entry("HOOKLINE_REDIS_URL", TestInfra.REDIS_URL),
+          Map.entry("HOOKLINE_REDIS_KEY_PREFIX", keyPrefix),
+          Map.entry("HOOKLINE_HTTP_PORT", Integer.toString(apiPort)),
+          Map.entry("HOOKLINE_DELIVERY_TIMEOUT_SECONDS", "5"),
+          Map.entry("HOOKLINE_DELIVERY_LEASE_SECONDS", "8"),
+          Map.entry("HOOKLINE_DELIVERY_SHUTDOWN_GRACE_SECONDS", "0.5"),
+          Map.entry("HOOKLINE_SECURITY_ALLOWED_NETWORKS", "127.0.0.0/8")));
+      Await.until("the started line", Duration.ofSeconds(60),
+          () -> output.stream().anyMatch(l -> l.contains("Hookline started")), () -> String.join("\n", output));
+
+      WebClient client = WebClient.create(local);
+      for (int first = 0; first < total; first += 500) {
+        JsonArray batch = new JsonArray();
+        for (int run = first; run < first + 500; run++) {
+          batch.add(Messages.create(7, 100_000 + run, "node-1", receiver.url("/load")));
+        }
+        HttpResponse<Buffer> created = client.post(apiPort, "127.0.0.1", "/v1/deliveries/batch").sendJson(batch).await();
+        assertThat(created.statusCode()).as(created.bodyAsString()).isEqualTo(200);
+      }
+      Await.until("sending under way", Duration.ofSeconds(30), () -> receiver.requests().size() >= 300);
+
+      long signalled = System.nanoTime();
+      assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
+      assertThat(process.waitFor(30, TimeUnit.SECONDS)).as("exited").isTrue();
+      Duration stopping = Duration.ofNanos(System.nanoTime() - signalled);
+      assertThat(process.exitValue()).as(String.join("\n", output)).isZero();
+      // The grace (0.5 s) plus closing the clients: well inside the 10 s the process allows itself.
+      assertThat(stopping).isLessThan(Duration.ofSeconds(10));
+      long sentBeforeStop = receiver.requests().size();
+      assertThat(sentBeforeStop).as("the stop left work behind").isLessThan(total);
+
+      JsonObject drain = new JsonObject()
+          .put("postgres", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:5432/" + database))
+          .put("redis", new JsonObject().put("url", TestInfra.REDIS_URL).put("keyPrefix", keyPrefix))
+          .put("delivery", new JsonObject().put("timeoutSeconds", 5).put("leaseSeconds", 8))
+          .put("sweep", new JsonObject().put("intervalSeconds", 0.5))
+          .put("http", new JsonObject().put("port", 0))
+          .put("security", new JsonObject().put("allowedNetworks", new JsonArray().add("127.0.0.0/8")));
+      Hookline worker = Hookline.start(local, drain).await();
+      try {
+        Await.until("every delivery to succeed", Duration.ofSeconds(90),
+            () -> count("SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'") == total,
+            () -> "succeeded: " + count("SELECT count(*) FROM webhook_deliveries WHERE status = 'succeeded'"));
+      } finally {
+        worker.stop().await();
+      }
+      Set<String> reached = new HashSet<>();
+      receiver.requests().forEach(r -> reached.add(r.header("X-Dograh-Delivery-Id")));
+      assertThat(reached).as("every delivery reached the receiver").hasSize(total);
+      long extraSends = receiver.requests().size() - total;
+      // Only attempts abandoned on the wire are sent again, and there were never more than
+      // 2 verticles x 256 of those.
+      System.out.printf("shutdown under load: %d sent before SIGTERM returned, stop took %d ms, %d sent again%n",
+          sentBeforeStop, stopping.toMillis(), extraSends);
+      assertThat(extraSends).isBetween(0L, 512L);
+      assertThat(count("SELECT count(*) FROM webhook_delivery_attempts WHERE outcome = 'succeeded'")).isEqualTo(total);
+      client.close();
+    } finally {
+      local.close().await();
+    }
+  }
+
+  private long count(String sql) {
+    try (Connection conn = DriverManager.getConnection("jdbc:postgresql://127.0.0.1:5432/" + database, "postgres", null);
+         Statement statement = conn.createStatement();
+         ResultSet rs = statement.executeQuery(sql)) {
+      rs.next();
+      return rs.getLong(1);
+    } catch (SQLException e) {
+      throw new IllegalStateException(e);
+    }
   }
 
   /**
