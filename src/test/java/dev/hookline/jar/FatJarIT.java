@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.hazelcast.config.Config;
 import com.hazelcast.config.JoinConfig;
 import dev.hookline.Hookline;
+import dev.hookline.queue.DueQueue;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
@@ -60,6 +61,13 @@ class FatJarIT {
       process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
     }
     admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    Vertx vertx = Vertx.vertx();
+    try {
+      // The schedule's shards (4 by default); ids left there by a sweep after the last pop.
+      new DueQueue(DueQueue.createClient(vertx, TestInfra.REDIS_URL, 1), keyPrefix, 4).clear().await();
+    } finally {
+      vertx.close().await();
+    }
   }
 
   @Test
