@@ -7,6 +7,7 @@ import com.hazelcast.config.JoinConfig;
 import dev.hookline.Hookline;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.JarProcess;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
@@ -22,11 +23,7 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.spi.cluster.hazelcast.ConfigUtil;
 import io.vertx.spi.cluster.hazelcast.HazelcastClusterManager;
-import java.io.BufferedReader;
 import java.io.IOException;
-import java.io.InputStreamReader;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -38,7 +35,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -48,7 +44,6 @@ import org.junit.jupiter.api.Test;
  * not exist yet, then SIGTERM, expecting a clean exit 0.
  */
 class FatJarIT {
-  private static final Path JAR = Path.of("target", "hookline.jar");
   private static final String PASSWORD = "s3cret-" + UUID.randomUUID().toString().substring(0, 8);
 
   private final String database = "hookline_jar_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
@@ -285,29 +280,9 @@ class FatJarIT {
   }
 
   private List<String> launch(List<String> args, Map<String, String> env) throws IOException {
-    assertThat(JAR).as("run `mvn package` first").exists();
-    String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    List<String> command = new java.util.ArrayList<>(List.of(java, "-Xmx256m", "-jar", JAR.toString()));
-    command.addAll(args);
-    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
-    builder.environment().keySet().removeIf(name -> name.startsWith("HOOKLINE_") || name.startsWith("WEBHOOK_DELIVERY_"));
-    builder.environment().putAll(env);
-    process = builder.start();
-    List<String> lines = new CopyOnWriteArrayList<>();
-    Thread reader = new Thread(() -> {
-      try (BufferedReader in = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
-        String line;
-        while ((line = in.readLine()) != null) {
-          lines.add(line);
-          System.out.println("[jar] " + line);
-        }
-      } catch (IOException ignored) {
-        // the process is gone
-      }
-    }, "jar-output");
-    reader.setDaemon(true);
-    reader.start();
-    return lines;
+    JarProcess jar = JarProcess.start("jar", args, env);
+    process = jar.process();
+    return jar.output();
   }
 
   private List<String> appliedMigrations() throws SQLException {
