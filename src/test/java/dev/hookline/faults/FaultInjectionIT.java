@@ -49,7 +49,7 @@ class FaultInjectionIT {
   private static final int MAX_ATTEMPTS = 8;
   private static final int IN_FLIGHT_PER_WORKER = 2 * 32;
   private static final double LEASE_SECONDS = 3;
-  private static final String PG_VERSION = "15";
+  private static final String PG_VERSION = installedPostgresVersion();
 
   private final String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 8);
   private final String cluster = "hlfault" + suffix;
@@ -370,6 +370,15 @@ class FaultInjectionIT {
     if (exit != 0) {
       throw new IllegalStateException(String.join(" ", command) + " exited " + exit + ": " + output);
     }
+  }
+
+  /** The newest server version Debian's postgresql-common knows of (a directory under /etc/postgresql). */
+  private static String installedPostgresVersion() {
+    String[] versions = new java.io.File("/etc/postgresql").list();
+    if (versions == null || versions.length == 0) {
+      throw new IllegalStateException("no PostgreSQL server under /etc/postgresql: install Debian's postgresql");
+    }
+    return java.util.Arrays.stream(versions).max(java.util.Comparator.comparingDouble(Double::parseDouble)).orElseThrow();
   }
 
   private static int freePort() throws IOException {
