@@ -42,7 +42,6 @@ public final class AttemptRunner {
   private final WebhookSender sender;
   private final OutboundRequests requests;
   private final RetryPolicy policy;
-  private final DeliveryRepository repository;
   private final DueQueue queue;
   private final HooklineMetrics metrics;
   private final Vertx vertx;
@@ -66,7 +65,6 @@ public final class AttemptRunner {
     this.sender = sender;
     this.requests = requests;
     this.policy = policy;
-    this.repository = repository;
     this.queue = queue;
     this.outcomes = new GroupCommit<>(repository::recordOutcomes, OUTCOME_BATCH, OUTCOME_FLUSHES);
   }

@@ -49,14 +49,10 @@ public final class DeliveryIntake {
     this.maxAttempts = maxAttempts;
   }
 
-  /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
-  public Future<CreateReply> create(Object body) {
-    return createAll(Arrays.asList(body)).compose(DeliveryIntake::single);
-  }
-
   /**
-   * Creates each body as {@link #create} would, answering one item per body in the same order. A
-   * bad item fails only itself; a storage failure fails the whole batch and writes nothing.
+   * Creates each body, answering one item per body in the same order. A bad item fails only
+   * itself (invalid input, 400; a run of another organization, 409); a storage failure fails the
+   * whole batch and writes nothing.
    */
   public Future<List<CreateItem>> createAll(List<?> bodies) {
     if (bodies.size() > MAX_BATCH) {
@@ -114,7 +110,7 @@ public final class DeliveryIntake {
     private final GroupCommit<Prepared, CreateItem> commits = new GroupCommit<>(DeliveryIntake.this::store, MAX_BATCH,
         GROUP_FLUSHES);
 
-    /** As {@link DeliveryIntake#create}. */
+    /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
     public Future<CreateReply> create(Object body) {
       Prepared prepared;
       try {
@@ -133,10 +129,6 @@ public final class DeliveryIntake {
 
   private static Future<CreateReply> single(CreateItem item) {
     return item.error() != null ? Future.failedFuture(item.error()) : Future.succeededFuture(item.reply());
-  }
-
-  private static Future<CreateReply> single(List<CreateItem> items) {
-    return single(items.get(0));
   }
 
   /** Null when the webhook is disabled (nothing to store). */

@@ -115,16 +115,10 @@ public final class DeliveryRepository {
     this.pool = pool;
   }
 
-  /** Idempotent on (run, node); fails with {@link TenantMismatchException} when the run is another organization's. */
-  public Future<CreateResult> getOrCreate(NewDelivery delivery) {
-    return createAll(List.of(delivery)).compose(outcomes -> {
-      CreateOutcome outcome = outcomes.get(0);
-      return outcome.refused() != null ? Future.failedFuture(outcome.refused()) : Future.succeededFuture(outcome.result());
-    });
-  }
-
   /**
-   * Get-or-create for many deliveries in one transaction of three statements, whatever their number.
+   * Get-or-create, idempotent on (run, node), for many deliveries in one transaction of three
+   * statements, whatever their number. An item whose run is another organization's is refused
+   * with a {@link TenantMismatchException} in its outcome.
    * Answers one outcome per item, in order. Items are taken in order, so within a batch the first
    * item for a (run, node) creates it and later ones see it as existing, and the first item of a
    * new run decides its organization. A refused item writes nothing; the others still commit.
@@ -218,12 +212,10 @@ public final class DeliveryRepository {
     });
   }
 
-  /** Returns the new due time when the row was updated, empty when the fence did not match. */
-  public Future<Optional<Instant>> recordOutcome(long id, int attempt, AttemptOutcome outcome, AttemptLog log) {
-    return recordOutcomes(List.of(new OutcomeWrite(id, attempt, outcome, log))).map(results -> results.get(0));
-  }
-
-  /** Records many fenced outcomes in one statement; one answer per write, in order, as {@link #recordOutcome}. */
+  /**
+   * Records many fenced outcomes in one statement. One answer per write, in order: the new due
+   * time when the row was updated, empty when the fence did not match.
+   */
   public Future<List<Optional<Instant>>> recordOutcomes(List<OutcomeWrite> writes) {
     if (writes.isEmpty()) {
       return Future.succeededFuture(List.of());

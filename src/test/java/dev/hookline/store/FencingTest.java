@@ -43,8 +43,20 @@ class FencingTest {
   }
 
   private long newDelivery() {
-    return repository.getOrCreate(new NewDelivery(7, 9, "node-1", "hook", "https://r.example.com/", "POST", "{}",
-        List.of(), null, 5)).await().id();
+    return newDeliveryFor(9);
+  }
+
+  private long newDeliveryFor(long run) {
+    return create(new NewDelivery(7, run, "node-1", "hook", "https://r.example.com/", "POST", "{}", List.of(), null, 5));
+  }
+
+  private long create(NewDelivery delivery) {
+    return repository.createAll(List.of(delivery)).await().get(0).result().id();
+  }
+
+  /** One fenced outcome write: the new due time, or empty when the fence did not match. */
+  private Optional<Instant> record(long id, int attempt, AttemptOutcome outcome) {
+    return repository.recordOutcomes(List.of(new OutcomeWrite(id, attempt, outcome, LOG))).await().get(0);
   }
 
   private void expireLease(long id) {
@@ -74,11 +86,11 @@ class FencingTest {
     ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
     assertThat(fresh.attempt()).isEqualTo(2);
 
-    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.succeeded(200), LOG).await()).isPresent();
-    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.deadLetter(500, "HTTP 500"), LOG).await())
+    assertThat(record(id, fresh.attempt(), AttemptOutcome.succeeded(200))).isPresent();
+    assertThat(record(id, stale.attempt(), AttemptOutcome.deadLetter(500, "HTTP 500")))
         .isEmpty();
-    assertThat(repository.recordOutcome(id, stale.attempt(),
-        AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(1)), LOG).await()).isEmpty();
+    assertThat(record(id, stale.attempt(),
+        AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(1)))).isEmpty();
 
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code, last_error FROM webhook_deliveries").get(0))
         .containsExactly("succeeded", 2, 200, null);
@@ -93,9 +105,9 @@ class FencingTest {
     expireLease(id);
     ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
 
-    assertThat(repository.recordOutcome(id, stale.attempt(), AttemptOutcome.succeeded(200), LOG).await()).isEmpty();
+    assertThat(record(id, stale.attempt(), AttemptOutcome.succeeded(200))).isEmpty();
     assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("pending");
-    assertThat(repository.recordOutcome(id, fresh.attempt(), AttemptOutcome.deadLetter(404, "HTTP 404"), LOG).await())
+    assertThat(record(id, fresh.attempt(), AttemptOutcome.deadLetter(404, "HTTP 404")))
         .isPresent();
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code FROM webhook_deliveries").get(0))
         .containsExactly("dead_letter", 2, 404);
@@ -105,14 +117,14 @@ class FencingTest {
   void aFinalRowIsNeverClaimedOrRewritten() {
     long id = newDelivery();
     ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
-    repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.succeeded(201), LOG).await();
+    record(id, claimed.attempt(), AttemptOutcome.succeeded(201));
     infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 hour'");
 
     ClaimResult again = repository.claim(List.of(id), LEASE).await();
 
     assertThat(again.claimed()).isEmpty();
     assertThat(again.stillPending()).isEmpty();
-    assertThat(repository.recordOutcome(id, claimed.attempt(), AttemptOutcome.deadLetter(500, "x"), LOG).await()).isEmpty();
+    assertThat(record(id, claimed.attempt(), AttemptOutcome.deadLetter(500, "x"))).isEmpty();
     assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries").get(0)).containsExactly("succeeded", 1);
   }
 
@@ -135,8 +147,7 @@ class FencingTest {
   @Test
   void overduePagesWalkTheWholeBacklogInIdOrder() {
     for (int i = 0; i < 7; i++) {
-      repository.getOrCreate(new NewDelivery(7, 100 + i, "n", null, "https://r.example.com/", "POST", "{}", List.of(),
-          UUID.randomUUID(), 5)).await();
+      create(new NewDelivery(7, 100 + i, "n", null, "https://r.example.com/", "POST", "{}", List.of(), UUID.randomUUID(), 5));
     }
     List<DueRef> first = repository.overduePage(0, 3).await();
     List<DueRef> second = repository.overduePage(first.get(2).id(), 3).await();
@@ -170,10 +181,5 @@ class FencingTest {
         List.of(a, "succeeded", 1), List.of(b, "pending", 1), List.of(c, "pending", 2));
     assertThat(infra.sql("SELECT delivery_id, attempt, outcome FROM webhook_delivery_attempts ORDER BY delivery_id"))
         .containsExactly(List.of(a, 1, "succeeded"), List.of(b, 1, "retry"));
-  }
-
-  private long newDeliveryFor(long run) {
-    return repository.getOrCreate(new NewDelivery(7, run, "node-1", "hook", "https://r.example.com/", "POST", "{}",
-        List.of(), null, 5)).await().id();
   }
 }
