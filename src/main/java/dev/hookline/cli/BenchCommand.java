@@ -22,12 +22,12 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Instant;
 import java.util.UUID;
 import java.util.concurrent.Callable;
+import java.util.function.LongSupplier;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -113,26 +113,28 @@ final class BenchCommand implements Callable<Integer> {
 
       Counter succeeded = registry.counter("hookline.delivery.attempts", "outcome", "succeeded");
       Counter deadLetters = registry.counter("hookline.delivery.attempts", "outcome", "dead_letter");
-      BenchLoad load = new BenchLoad(vertx, target, concurrency, batch, rate, maxPending,
-          () -> (long) (succeeded.count() + deadLetters.count()), out);
+      LongSupplier finalCount = () -> (long) (succeeded.count() + deadLetters.count());
+      BenchLoad load = new BenchLoad(vertx, target, concurrency, batch, rate, maxPending, finalCount, out);
       if (warmup > 0) {
         out.printf("warm-up: %d deliveries as fast as they go, not measured%n", warmup);
-        new BenchLoad(vertx, target, concurrency, batch, null, null, load.finalCount(), out).create(-warmup - 1L, warmup);
-        waitUntilFinal(base, database, out, System.nanoTime(), warmup);
+        long finalBefore = finalCount.getAsLong();
+        new BenchLoad(vertx, target, concurrency, batch, null, null, finalCount, out).create(-warmup - 1L, warmup);
+        waitUntilFinal(base, database, out, finalCount, finalBefore, warmup);
         // A fresh database has no statistics yet, so the plans cached during the warm-up were made
         // for an empty table. Autovacuum's first analyze would fix them within a minute or so;
         // the bench does it now so the measured run sees the plans a running system has.
         execute(base, database, "ANALYZE webhook_deliveries, webhook_delivery_attempts");
       }
-      long afterId = single(base, database, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
+      long afterId = BenchReport.single(base, database, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
 
       long xactBefore = transactions(base, database);
       long cpuBefore = cpuNanos();
       double machineBefore = machineCpuSeconds();
       Instant startedAt = Instant.now();
       long started = System.nanoTime();
+      long finalBefore = finalCount.getAsLong();
       long ingestNanos = load.create(0, deliveries);
-      waitUntilFinal(base, database, out, started, deliveries);
+      waitUntilFinal(base, database, out, finalCount, finalBefore, deliveries);
       long elapsed = System.nanoTime() - started;
       long cpu = cpuNanos() - cpuBefore;
       double machine = machineCpuSeconds() - machineBefore;
@@ -167,29 +169,38 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void waitUntilFinal(PgConnectOptions base, String database, PrintWriter out, long started, int total)
-      throws SQLException, InterruptedException {
-    long nextProgress = 0;
+  /**
+   * Waits until {@code total} more deliveries are final. The in-process outcome counters say when
+   * that should be, so the measured database is asked only then and once a second (a delivery
+   * dead-lettered for a vanished worker is final without counting).
+   */
+  private static void waitUntilFinal(PgConnectOptions base, String database, PrintWriter out, LongSupplier finalCount,
+                                     long finalBefore, int total) throws SQLException, InterruptedException {
+    long started = System.nanoTime();
+    long nextCheck = started + 1_000_000_000L;
     while (true) {
-      long pending = single(base, database, "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'");
-      if (pending == 0) {
-        return;
-      }
-      if (System.nanoTime() >= nextProgress) {
-        out.printf("progress: %d pending of %d, %.1f s%n", pending, total, (System.nanoTime() - started) / 1e9);
+      long done = finalCount.getAsLong() - finalBefore;
+      if (done >= total || System.nanoTime() >= nextCheck) {
+        long pending = BenchReport.single(base, database,
+            "SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'");
+        if (pending == 0) {
+          return;
+        }
+        out.printf("progress: %d of %d final, %d pending, %.1f s%n", done, total, pending,
+            (System.nanoTime() - started) / 1e9);
         out.flush();
-        nextProgress = System.nanoTime() + 1_000_000_000L;
+        nextCheck = System.nanoTime() + 1_000_000_000L;
       }
-      // Polled often so the end of the run is seen within 0.1 s, not a second late.
-      Thread.sleep(100);
+      Thread.sleep(10);
     }
   }
 
 
+
   private JsonObject summary(BenchReport report, long elapsed, long ingest, long xacts, long cpu, String target)
       throws SQLException {
-    long attempts = report.single("SELECT coalesce(sum(attempt_count), 0) FROM webhook_deliveries WHERE id > ?");
-    long failures = report.single("SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded' AND id > ?");
+    long attempts = report.measured("SELECT coalesce(sum(attempt_count), 0) FROM webhook_deliveries WHERE id > ?");
+    long failures = report.measured("SELECT count(*) FROM webhook_deliveries WHERE status <> 'succeeded' AND id > ?");
     double seconds = elapsed / 1e9;
     return new JsonObject()
         .put("deliveries", deliveries)
@@ -248,15 +259,8 @@ final class BenchCommand implements Callable<Integer> {
   }
 
   private static long transactions(PgConnectOptions base, String database) throws SQLException {
-    return single(base, "postgres", "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = '"
-        + database + "'");
-  }
-
-  private static long single(PgConnectOptions base, String database, String sql) throws SQLException {
-    try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement();
-         ResultSet rs = statement.executeQuery(sql)) {
-      return rs.next() ? rs.getLong(1) : 0;
-    }
+    return BenchReport.single(base, "postgres",
+        "SELECT xact_commit + xact_rollback FROM pg_stat_database WHERE datname = ?", database);
   }
 
   private static void admin(PgConnectOptions base, String sql) throws SQLException {

@@ -79,10 +79,16 @@ final class BenchReport {
     }
   }
 
-  long single(String sql) throws SQLException {
+  /** A count or sum over the measured rows: {@code sql} takes the warm-up's last id as its one parameter. */
+  long measured(String sql) throws SQLException {
+    return single(base, database, sql, afterId);
+  }
+
+  /** The first column of the first row of {@code sql} on {@code database}, 0 when there is none. */
+  static long single(PgConnectOptions base, String database, String sql, Object... params) throws SQLException {
     try (Connection conn = Migrations.connect(base, database); PreparedStatement statement = conn.prepareStatement(sql)) {
-      if (sql.contains("?")) {
-        statement.setLong(1, afterId);
+      for (int i = 0; i < params.length; i++) {
+        statement.setObject(i + 1, params[i]);
       }
       try (ResultSet rs = statement.executeQuery()) {
         return rs.next() ? rs.getLong(1) : 0;
