@@ -2,18 +2,16 @@ package dev.hookline.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.testing.CliRun;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.json.JsonObject;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,18 +48,16 @@ class BenchCommandTest {
         .put("postgres", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:5432/postgres"))
         .put("redis", new JsonObject().put("url", TestInfra.REDIS_URL).put("keyPrefix", "hltest-bench"))
         .encode());
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
     String[] args = new String[options.length + 3];
     args[0] = "bench";
     System.arraycopy(options, 0, args, 1, options.length);
     args[options.length + 1] = "-conf";
     args[options.length + 2] = conf.toString();
 
-    int exit = HooklineCli.execute(args, Map.of(), new PrintWriter(out, true), new PrintWriter(err, true));
+    CliRun run = CliRun.of(args);
 
-    assertThat(exit).as(err.toString()).isZero();
-    String[] lines = out.toString().strip().split("\\R");
+    assertThat(run.exit()).as("%s", run).isZero();
+    String[] lines = run.out().strip().split("\\R");
     return new JsonObject(lines[lines.length - 1]);
   }
 

@@ -3,6 +3,7 @@ package dev.hookline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.queue.DueQueue;
+import dev.hookline.testing.CliRun;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -10,8 +11,6 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Redis;
 import java.io.IOException;
-import java.io.PrintWriter;
-import java.io.StringWriter;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -63,34 +62,16 @@ class CliTest {
     infra.close();
   }
 
-  /** One CLI invocation: exit code and everything written to out and err. */
-  private record Result(int exit, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n--- out ---\n" + out + "--- err ---\n" + err;
-    }
-  }
-
-  private static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    PrintWriter outWriter = new PrintWriter(out, true);
-    PrintWriter errWriter = new PrintWriter(err, true);
-    int exit = HooklineCli.execute(args, Map.of(), outWriter, errWriter);
-    outWriter.flush();
-    errWriter.flush();
-    return new Result(exit, out.toString(), err.toString());
-  }
 
   /** The command followed by {@code -conf <the test config>} and then {@code more}. */
-  private Result withConf(String command, String... more) {
+  private CliRun withConf(String command, String... more) {
     List<String> args = new ArrayList<>(List.of(command, "-conf", conf.toString()));
     args.addAll(List.of(more));
-    return cli(args.toArray(String[]::new));
+    return CliRun.of(args.toArray(String[]::new));
   }
 
   private void migrate() {
-    Result result = withConf("migrate");
+    CliRun result = withConf("migrate");
     assertThat(result.exit()).as("%s", result).isZero();
   }
 
@@ -112,7 +93,7 @@ class CliTest {
 
   @Test
   void rootHelpListsTheCommands() {
-    Result result = cli("--help");
+    CliRun result = CliRun.of("--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline").contains("run").contains("migrate").contains("stats")
@@ -121,7 +102,7 @@ class CliTest {
 
   @Test
   void runHelpNamesTheCommandAndItsOptions() {
-    Result result = cli("run", "--help");
+    CliRun result = CliRun.of("run", "--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline run").contains("-conf").contains("--cluster").contains("--help");
@@ -129,7 +110,7 @@ class CliTest {
 
   @Test
   void migrateHelpNamesTheCommandAndItsOptions() {
-    Result result = cli("migrate", "--help");
+    CliRun result = CliRun.of("migrate", "--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline migrate").contains("-conf").contains("--help");
@@ -137,7 +118,7 @@ class CliTest {
 
   @Test
   void statsHelpNamesTheCommandAndItsOptions() {
-    Result result = cli("stats", "--help");
+    CliRun result = CliRun.of("stats", "--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline stats").contains("-conf").contains("--json").contains("--help");
@@ -145,7 +126,7 @@ class CliTest {
 
   @Test
   void retryHelpNamesTheCommandAndItsOptions() {
-    Result result = cli("retry", "--help");
+    CliRun result = CliRun.of("retry", "--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline retry").contains("-conf").contains("--status")
@@ -156,7 +137,7 @@ class CliTest {
 
   @Test
   void migrateBringsAFreshDatabaseToTheLatestVersionAndIsIdempotent() {
-    Result first = withConf("migrate");
+    CliRun first = withConf("migrate");
 
     assertThat(first.exit()).as("%s", first).isZero();
     assertThat(first.out()).contains("is at version 5").contains(infra.database);
@@ -164,7 +145,7 @@ class CliTest {
         .stream().map(row -> row.get(0)).toList();
     assertThat(versions).containsExactly("1", "2", "3", "4", "5");
 
-    Result second = withConf("migrate");
+    CliRun second = withConf("migrate");
 
     assertThat(second.exit()).as("%s", second).isZero();
     assertThat(second.out()).isEqualTo(first.out());
@@ -195,7 +176,7 @@ class CliTest {
       redis.close().await();
     }
 
-    Result json = withConf("stats", "--json");
+    CliRun json = withConf("stats", "--json");
 
     assertThat(json.exit()).as("%s", json).isZero();
     List<String> lines = json.out().lines().filter(line -> !line.isBlank()).toList();
@@ -210,7 +191,7 @@ class CliTest {
     assertThat(shards.stream().mapToLong(n -> ((Number) n).longValue()).sum()).isEqualTo(2L);
     assertThat(stats.getDouble("oldestPendingAgeSeconds")).isBetween(119.0, 200.0);
 
-    Result table = withConf("stats");
+    CliRun table = withConf("stats");
 
     assertThat(table.exit()).as("%s", table).isZero();
     assertThat(table.out()).contains("dead_letter").contains("4").contains("queue depth").contains("oldest pending");
@@ -230,7 +211,7 @@ class CliTest {
     long succeeded = insert(7, "succeeded", 60);
     infra.sql("UPDATE webhook_deliveries SET attempt_count = 5, scheduled_for = now() - interval '1 hour'");
 
-    Result result = withConf("retry", "--status", "dead_letter", "--org", "7", "--since", "2d");
+    CliRun result = withConf("retry", "--status", "dead_letter", "--org", "7", "--since", "2d");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("retried 2 dead letters");
@@ -252,7 +233,7 @@ class CliTest {
       assertThat(queue.scoreOf(tenDaysOld).await()).isNull();
       assertThat(queue.scoreOf(otherOrg).await()).isNull();
 
-      Result all = withConf("retry", "--status", "dead_letter");
+      CliRun all = withConf("retry", "--status", "dead_letter");
 
       assertThat(all.exit()).as("%s", all).isZero();
       assertThat(all.out()).contains("retried 2 dead letters");
@@ -273,7 +254,7 @@ class CliTest {
     long old = insert(7, "dead_letter", 3 * 86_400);
     String since = Instant.now().minus(1, ChronoUnit.DAYS).truncatedTo(ChronoUnit.SECONDS).toString();
 
-    Result result = withConf("retry", "--status", "dead_letter", "--since", since);
+    CliRun result = withConf("retry", "--status", "dead_letter", "--since", since);
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("retried 1 dead letters");
@@ -287,7 +268,7 @@ class CliTest {
     long recent = insert(7, "dead_letter", 60);
     long beforeTheDate = insert(7, "dead_letter", 3 * 86_400 + 3_600);
 
-    Result fixedDate = withConf("retry", "--status", "dead_letter", "--since", "2026-01-01");
+    CliRun fixedDate = withConf("retry", "--status", "dead_letter", "--since", "2026-01-01");
 
     assertThat(fixedDate.exit()).as("%s", fixedDate).isZero();
     assertThat(fixedDate.out()).matches("(?s)retried \\d+ dead letters\\s*");
@@ -296,7 +277,7 @@ class CliTest {
     infra.sql("UPDATE webhook_deliveries SET status = 'dead_letter'");
     String twoDaysAgo = Instant.now().minus(2, ChronoUnit.DAYS).toString().substring(0, 10);
 
-    Result result = withConf("retry", "--status", "dead_letter", "--since", twoDaysAgo);
+    CliRun result = withConf("retry", "--status", "dead_letter", "--since", twoDaysAgo);
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("retried 1 dead letters");
@@ -309,7 +290,7 @@ class CliTest {
     migrate();
     long pending = insert(7, "pending", 60);
 
-    Result result = withConf("retry", "--status", "pending");
+    CliRun result = withConf("retry", "--status", "pending");
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains("only dead_letter");
@@ -318,7 +299,7 @@ class CliTest {
 
   @Test
   void retryWithoutStatusIsAUsageError() {
-    Result result = withConf("retry");
+    CliRun result = withConf("retry");
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains("--status");
@@ -329,7 +310,7 @@ class CliTest {
     migrate();
     long deadLetter = insert(7, "dead_letter", 60);
 
-    Result result = withConf("retry", "--status", "dead_letter", "--since", "yesterday");
+    CliRun result = withConf("retry", "--status", "dead_letter", "--since", "yesterday");
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains("--since").contains("yesterday");
@@ -342,7 +323,7 @@ class CliTest {
   void aMissingConfigFileIsAUsageErrorNamingTheFile() {
     Path missing = dir.resolve("no-such-config.json");
 
-    Result result = cli("stats", "-conf", missing.toString());
+    CliRun result = CliRun.of("stats", "-conf", missing.toString());
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains(missing.toString());
@@ -354,7 +335,7 @@ class CliTest {
     Files.writeString(bad, "{\"delivery\":{\"maxAttempts\":0}}");
 
     for (String command : List.of("migrate", "stats")) {
-      Result result = cli(command, "-conf", bad.toString());
+      CliRun result = CliRun.of(command, "-conf", bad.toString());
 
       assertThat(result.exit()).as("%s: %s", command, result).isEqualTo(HooklineCli.USAGE);
       assertThat(result.err()).as(command).contains("delivery.maxAttempts");
@@ -363,7 +344,7 @@ class CliTest {
 
   @Test
   void anUnknownOptionGoesToRunAndIsAUsageError() {
-    Result result = cli("--bogus");
+    CliRun result = CliRun.of("--bogus");
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains("--bogus");
@@ -374,8 +355,8 @@ class CliTest {
     migrate();
     Stream.of("pending", "succeeded", "succeeded", "cancelled").forEach(status -> insert(7, status, 0));
 
-    Result json = withConf("stats", "--json");
-    Result table = withConf("stats");
+    CliRun json = withConf("stats", "--json");
+    CliRun table = withConf("stats");
 
     assertThat(json.exit()).as("%s", json).isZero();
     assertThat(table.exit()).as("%s", table).isZero();

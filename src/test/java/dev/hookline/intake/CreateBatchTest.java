@@ -187,11 +187,6 @@ class CreateBatchTest extends IntakeTestBase {
   }
 
   private static ReplyException failure(Vertx vertx, Object body) {
-    try {
-      Object reply = vertx.eventBus().request(IntegrationVerticle.CREATE_BATCH_ADDRESS, body).await().body();
-      throw new AssertionError("expected a failure reply, got " + reply);
-    } catch (ReplyException e) {
-      return e;
-    }
+    return Messages.requestExpectingFailure(vertx, IntegrationVerticle.CREATE_BATCH_ADDRESS, body);
   }
 }

@@ -10,6 +10,7 @@ import dev.hookline.store.Credential;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.PostgresPool;
+import dev.hookline.testing.CliRun;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -81,23 +82,6 @@ class KeyRotationTest {
     return new CredentialStore(pool, KeyRing.parse(List.of(entries)));
   }
 
-  private record Result(int exit, String out, String err) {
-    @Override
-    public String toString() {
-      return "exit " + exit + "\n--- out ---\n" + out + "--- err ---\n" + err;
-    }
-  }
-
-  private static Result cli(String... args) {
-    StringWriter out = new StringWriter();
-    StringWriter err = new StringWriter();
-    PrintWriter outWriter = new PrintWriter(out, true);
-    PrintWriter errWriter = new PrintWriter(err, true);
-    int exit = HooklineCli.execute(args, Map.of(), outWriter, errWriter);
-    outWriter.flush();
-    errWriter.flush();
-    return new Result(exit, out.toString(), err.toString());
-  }
 
   /** A config file naming this test's database and key prefix, with {@code secretKeys} when not null. */
   private Path confWith(List<String> secretKeys) throws IOException {
@@ -112,8 +96,8 @@ class KeyRotationTest {
     return file;
   }
 
-  private Result rotateKeys(Path conf) {
-    return cli("rotate-keys", "-conf", conf.toString());
+  private CliRun rotateKeys(Path conf) {
+    return CliRun.of("rotate-keys", "-conf", conf.toString());
   }
 
   /** A uuid whose first byte is {@code firstByte}, the rest random. */
@@ -152,7 +136,7 @@ class KeyRotationTest {
     return infra.sql("SELECT key_id FROM webhook_credentials ORDER BY uuid").stream().map(row -> row.get(0)).toList();
   }
 
-  private void assertRotated(Map<UUID, AuthHeader> before, Result first) throws IOException {
+  private void assertRotated(Map<UUID, AuthHeader> before, CliRun first) throws IOException {
     assertThat(first.exit()).as("%s", first).isZero();
     assertThat(first.out()).contains("re-encrypted " + before.size() + " credentials under key new");
     assertThat(first.out() + first.err()).doesNotContain(k1).doesNotContain(k2);
@@ -181,10 +165,10 @@ class KeyRotationTest {
     sealed.keySet().forEach(uuid -> before.put(uuid, headerOf(old, uuid)));
     Path conf = confWith(List.of("new:" + k2, "old:" + k1));
 
-    Result first = rotateKeys(conf);
+    CliRun first = rotateKeys(conf);
 
     assertRotated(before, first);
-    Result again = rotateKeys(conf);
+    CliRun again = rotateKeys(conf);
     assertThat(again.exit()).as("%s", again).isZero();
     assertThat(again.out()).contains("re-encrypted 0 credentials under key new");
   }
@@ -205,7 +189,7 @@ class KeyRotationTest {
     before.put(legacy, new AuthHeader("Authorization", "Bearer legacy-plaintext"));
     assertThat(headerOf(store("old:" + k1), legacy)).isEqualTo(before.get(legacy));
 
-    Result first = rotateKeys(confWith(List.of("new:" + k2, "old:" + k1)));
+    CliRun first = rotateKeys(confWith(List.of("new:" + k2, "old:" + k1)));
 
     assertRotated(before, first);
     assertThat(infra.sql("SELECT count(*) FROM webhook_credentials WHERE data IS NOT NULL"
@@ -226,11 +210,11 @@ class KeyRotationTest {
         .containsExactly("Authorization", "X-Partner-Key", "Authorization", "X-Tenant-Auth");
     Path conf = confWith(List.of("new:" + k2, "old:" + k1));
 
-    Result first = rotateKeys(conf);
+    CliRun first = rotateKeys(conf);
 
     assertRotated(before, first);
 
-    Result again = rotateKeys(conf);
+    CliRun again = rotateKeys(conf);
 
     assertThat(again.exit()).as("%s", again).isZero();
     assertThat(again.out()).contains("re-encrypted 0 credentials under key new");
@@ -239,7 +223,7 @@ class KeyRotationTest {
 
   @Test
   void rotateKeysHelpNamesTheCommandAndItsOptions() {
-    Result result = cli("rotate-keys", "--help");
+    CliRun result = CliRun.of("rotate-keys", "--help");
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline rotate-keys").contains("-conf").contains("--help");
@@ -250,7 +234,7 @@ class KeyRotationTest {
     UUID uuid = uuidStartingWith(0xaa);
     store("old:" + k1).put(7, uuid, "bearer_token", new JsonObject().put("token", "untouched")).await();
 
-    Result result = rotateKeys(confWith(null));
+    CliRun result = rotateKeys(confWith(null));
 
     assertThat(result.exit()).as("%s", result).isNotZero();
     assertThat(result.err()).contains("no encryption key");

@@ -36,9 +36,14 @@ public final class Messages {
 
   /** Sends and expects a failure reply; returns it. */
   public static ReplyException sendExpectingFailure(Vertx vertx, Object message) {
+    return requestExpectingFailure(vertx, IntegrationVerticle.CREATE_ADDRESS, message);
+  }
+
+  /** Sends {@code body} to {@code address} and expects a failure reply; returns it. */
+  public static ReplyException requestExpectingFailure(Vertx vertx, String address, Object body) {
     try {
-      Object body = vertx.eventBus().request(IntegrationVerticle.CREATE_ADDRESS, message).await().body();
-      throw new AssertionError("expected a failure reply, got " + body);
+      Object reply = vertx.eventBus().request(address, body).await().body();
+      throw new AssertionError("expected a failure reply, got " + reply);
     } catch (ReplyException e) {
       return e;
     }
