@@ -4,6 +4,8 @@ import dev.hookline.config.ConfigException;
 import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.delivery.AttemptRunner;
+import dev.hookline.delivery.CircuitBreaker;
+import dev.hookline.delivery.CircuitRefreshVerticle;
 import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.RetryPolicy;
@@ -24,6 +26,7 @@ import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.ops.Replay;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
+import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
@@ -48,6 +51,7 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -62,6 +66,9 @@ import org.slf4j.LoggerFactory;
 public final class Hookline {
   private static final Logger LOG = LoggerFactory.getLogger(Hookline.class);
   private static final int RESPONSE_EXCERPT_BYTES = 4_096;
+  /** How often each worker reads the shared circuit states (its own transitions apply at once). */
+  private static final Duration CIRCUIT_REFRESH = Duration.ofSeconds(1);
+  private static final Duration PROBE_MARGIN = Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final HooklineConfig config;
@@ -148,10 +155,13 @@ public final class Hookline {
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), d.baseDelay(), d.maxDelay());
+    // A granted probe keeps other workers from probing for as long as the probe itself may take.
+    CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
+        d.timeout().plus(PROBE_MARGIN), metrics);
     // One runner per delivery verticle: each groups the outcome writes of its own event loop.
     Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
-        retryPolicy, repository, queue, metrics, d.timeout(), d.lease());
+        retryPolicy, repository, queue, circuits, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
         new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
@@ -164,8 +174,13 @@ public final class Hookline {
 
     // Refuse to run rather than send deliveries without the credentials they reference.
     return credentials.verifyKeys()
-        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), d.maxInFlight(), d.lease(), d.idlePoll(),
-            d.shutdownGrace()), d.instances()))
+        // The circuit view is loaded before the first claim, so a restart does not hammer an origin
+        // whose circuit other workers hold open.
+        .compose(v -> d.circuit().enabled() ? circuits.refresh() : Future.succeededFuture())
+        .compose(v -> d.circuit().enabled()
+            ? deploy(() -> new CircuitRefreshVerticle(circuits, CIRCUIT_REFRESH), 1) : Future.succeededFuture())
+        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), circuits, metrics,
+            d.maxInFlight(), d.maxInFlightPerOrigin(), d.lease(), d.idlePoll(), d.shutdownGrace()), d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
             retention.days(), retention.interval()), 1))
@@ -190,9 +205,12 @@ public final class Hookline {
 
   private void logStarted() {
     HooklineConfig.Delivery d = config.delivery();
-    LOG.info("Hookline started: {} delivery verticles x {} in flight, sweep every {}s, event-bus address {},"
+    LOG.info("Hookline started: {} delivery verticles x {} in flight ({} per origin), circuit breaker {},"
+            + " sweep every {}s, event-bus address {},"
             + " HTTP API on {}:{}; Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(),
-        d.maxInFlight(), config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().host(),
+        d.maxInFlight(), d.maxInFlightPerOrigin(), d.circuit().enabled()
+            ? "after " + d.circuit().failureThreshold() + " transient failures" : "off",
+        config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().host(),
         httpPort.get(), config.postgres().redactedUrl(), schemaVersion, config.redis().redactedUrl(),
         config.redis().keyPrefix(), config.redis().shards());
   }

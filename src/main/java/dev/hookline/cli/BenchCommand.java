@@ -41,7 +41,8 @@ import picocli.CommandLine.Spec;
  * the product's own path: no part of it is mocked.
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
-    description = "Measure end-to-end delivery throughput and latency on this machine.")
+    description = {"Measure end-to-end delivery throughput and latency on this machine.",
+        "Every delivery goes to one receiver, so delivery.maxInFlightPerOrigin is set to delivery.maxInFlight."})
 final class BenchCommand implements Callable<Integer> {
   @ParentCommand
   HooklineCli parent;
@@ -106,6 +107,9 @@ final class BenchCommand implements Callable<Integer> {
       json.getJsonObject("postgres").put("url", withDatabase(loaded.config().postgres().url(), database));
       json.getJsonObject("redis").put("keyPrefix", keyPrefix);
       json.getJsonObject("http").put("port", 0);
+      // Every bench delivery goes to one receiver: the per-origin cap, meant to keep one slow
+      // receiver from taking every slot, would only measure itself here.
+      json.getJsonObject("delivery").put("maxInFlightPerOrigin", loaded.config().delivery().maxInFlight());
       if (isLoopback(target)) {
         json.getJsonObject("security").put("allowedNetworks", new JsonArray().add("127.0.0.0/8").add("::1/128"));
       }

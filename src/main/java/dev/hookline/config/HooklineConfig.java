@@ -39,7 +39,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   public record Delivery(int maxAttempts, double baseDelaySeconds, double maxDelaySeconds,
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
-                         double shutdownGraceSeconds) {
+                         double shutdownGraceSeconds, int maxInFlightPerOrigin, Circuit circuit) {
     public Duration baseDelay() {
       return seconds(baseDelaySeconds);
     }
@@ -62,6 +62,25 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
     public Duration shutdownGrace() {
       return seconds(shutdownGraceSeconds);
+    }
+  }
+
+  /**
+   * The per-origin circuit breaker: {@code failureThreshold} consecutive transient failures open
+   * it (0 turns it off); the first cool-down is {@code cooldownSeconds}, doubled after each failed
+   * probe up to {@code maxCooldownSeconds}.
+   */
+  public record Circuit(int failureThreshold, double cooldownSeconds, double maxCooldownSeconds) {
+    public boolean enabled() {
+      return failureThreshold > 0;
+    }
+
+    public Duration cooldown() {
+      return seconds(cooldownSeconds);
+    }
+
+    public Duration maxCooldown() {
+      return seconds(maxCooldownSeconds);
     }
   }
 
@@ -146,7 +165,11 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.string("delivery.headerPrefix"),
         in.integer("delivery.maxPayloadBytes", 1, 64 * 1024 * 1024),
         in.seconds("delivery.idlePollSeconds", 0, 3_600),
-        in.seconds("delivery.shutdownGraceSeconds", 0, 3_600));
+        in.seconds("delivery.shutdownGraceSeconds", 0, 3_600),
+        in.integer("delivery.maxInFlightPerOrigin", 1, 100_000),
+        new Circuit(in.integer("delivery.circuitFailureThreshold", 0, 10_000),
+            in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
+            in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"), in.stringList("http.apiTokens"),
         in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024));
@@ -171,6 +194,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(delivery.maxDelaySeconds() >= delivery.baseDelaySeconds(),
         "delivery.maxDelaySeconds (" + delivery.maxDelaySeconds() + ") must not be below delivery.baseDelaySeconds ("
             + delivery.baseDelaySeconds() + ")");
+    in.require(delivery.circuit().maxCooldownSeconds() >= delivery.circuit().cooldownSeconds(),
+        "delivery.circuitMaxCooldownSeconds (" + delivery.circuit().maxCooldownSeconds()
+            + ") must not be below delivery.circuitCooldownSeconds (" + delivery.circuit().cooldownSeconds() + ")");
     // A lease that can run out while the request is still legitimately in flight lets a second
     // worker claim and send the same attempt: the lease must outlast the request timeout.
     in.require(delivery.leaseSeconds() > delivery.timeoutSeconds(),

@@ -24,7 +24,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs one claimed attempt end to end: credential, send, classify, fenced record, re-queue.
+ * Runs one claimed attempt end to end: circuit check, credential, send, classify, fenced record,
+ * re-queue. A claim whose origin's circuit has opened meanwhile is not sent but given back, with
+ * its attempt, until the cool-down ends; the one probe of a cooled-down circuit goes out here.
  * The returned future always succeeds; failures are logged and left to the lease and the sweeper.
  * Outcomes of attempts that finish together are recorded by one statement. One runner serves
  * one delivery verticle instance and is used only from its event loop.
@@ -44,6 +46,8 @@ public final class AttemptRunner {
   private final RetryPolicy policy;
   private final DueQueue queue;
   private final HooklineMetrics metrics;
+  private final CircuitBreaker circuits;
+  private final DeliveryRepository repository;
   private final Vertx vertx;
   private final long stepTimeoutMillis;
   private final long leaseMillis;
@@ -55,7 +59,9 @@ public final class AttemptRunner {
    */
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, DueQueue queue,
-                       HooklineMetrics metrics, Duration stepTimeout, Duration lease) {
+                       CircuitBreaker circuits, HooklineMetrics metrics, Duration stepTimeout, Duration lease) {
+    this.circuits = circuits;
+    this.repository = repository;
     this.vertx = vertx;
     this.stepTimeoutMillis = Math.max(1, stepTimeout.toMillis());
     this.leaseMillis = lease.toMillis();
@@ -70,6 +76,15 @@ public final class AttemptRunner {
   }
 
   public Future<Void> run(ClaimedDelivery delivery) {
+    return switch (circuits.gate(delivery.origin())) {
+      case CLOSED -> attempt(delivery, false);
+      case OPEN -> giveBack(delivery);
+      case PROBE -> circuits.tryProbe(delivery.origin())
+          .compose(granted -> granted ? attempt(delivery, true) : giveBack(delivery));
+    };
+  }
+
+  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe) {
     long leaseEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
     return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
         .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
@@ -77,8 +92,37 @@ public final class AttemptRunner {
             ? send(delivery, credential.result())
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
                 policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
-                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()))))
-        .compose(attempt -> record(delivery, attempt, leaseEnds))
+                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), false)))
+        .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
+        .otherwiseEmpty()
+        .mapEmpty();
+  }
+
+  /** Tells the circuit breaker what the origin did; results that say nothing about it are not counted. */
+  private Future<Void> judge(ClaimedDelivery delivery, Attempt attempt, boolean probe) {
+    if (!attempt.fromOrigin()) {
+      return Future.succeededFuture();
+    }
+    return OutcomeClassifier.classify(attempt.result()) == Verdict.TRANSIENT
+        ? circuits.failed(delivery.origin(), probe)
+        : circuits.answered(delivery.origin(), probe);
+  }
+
+  /**
+   * Not sent: the origin's circuit is open. The claim's attempt is returned and the row is due
+   * again when the circuit may have closed, so waiting out a broken receiver costs no attempt.
+   * If this write fails the row keeps its lease and the attempt is spent, as after a crash.
+   */
+  private Future<Void> giveBack(ClaimedDelivery delivery) {
+    return repository.release(delivery.id(), delivery.attempt(), circuits.retryDelay(delivery.origin()))
+        .compose(due -> {
+          metrics.deferred("circuit_open", 1);
+          LOG.debug("delivery={} attempt={} not sent: circuit open for origin={}", delivery.id(), delivery.attempt(),
+              delivery.origin());
+          return due.isPresent() ? queue.enqueue(delivery.id(), due.get().toEpochMilli()) : Future.succeededFuture();
+        })
+        .onFailure(e -> LOG.warn("delivery={} attempt={} deferred for an open circuit but not given back ({}); it is"
+            + " retried after its lease", delivery.id(), delivery.attempt(), e.getMessage()))
         .otherwiseEmpty()
         .mapEmpty();
   }
@@ -88,14 +132,16 @@ public final class AttemptRunner {
     return guard.vet(delivery.endpointUrl())
         .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
         .compose(target -> sender.send(requests.build(delivery, credential), target))
-        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result, Instant.now())))
+        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result,
+            Instant.now()), true))
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
           // A refused destination will not become acceptable by retrying it.
-          AttemptOutcome outcome = error instanceof BlockedDestinationException
+          boolean blocked = error instanceof BlockedDestinationException;
+          AttemptOutcome outcome = blocked
               ? AttemptOutcome.deadLetter(null, error.getMessage())
               : policy.decide(delivery.attempt(), delivery.maxAttempts(), failed, Instant.now());
-          return Future.succeededFuture(new Attempt(failed, outcome));
+          return Future.succeededFuture(new Attempt(failed, outcome, !blocked));
         });
   }
 
@@ -155,7 +201,7 @@ public final class AttemptRunner {
     SendResult result = attempt.result();
     String latency = result.latencyMillis() + "ms";
     String status = outcome.statusCode() != null ? String.valueOf(outcome.statusCode()) : "-";
-    String origin = Origins.of(delivery.endpointUrl());
+    String origin = delivery.origin();
     if (dueAt.isEmpty()) {
       LOG.warn("delivery={} attempt={}/{} outcome={} status={} latency={} origin={} discarded: the lease was lost"
               + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), delivery.maxAttempts(),
@@ -179,6 +225,7 @@ public final class AttemptRunner {
     return " body=\"" + (body.length() > LOGGED_BODY_CHARS ? body.substring(0, LOGGED_BODY_CHARS) + "…" : body) + "\"";
   }
 
-  private record Attempt(SendResult result, AttemptOutcome outcome) {
+  /** {@code fromOrigin}: the result says something about the origin's health (it was tried). */
+  private record Attempt(SendResult result, AttemptOutcome outcome, boolean fromOrigin) {
   }
 }

@@ -1,13 +1,17 @@
 package dev.hookline.delivery;
 
+import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.store.ClaimResult;
 import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.DueRef;
+import dev.hookline.store.HeldDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -16,6 +20,8 @@ import org.slf4j.LoggerFactory;
 /**
  * Keeps up to {@code maxInFlight} attempts running for one verticle instance: pop due ids (never
  * more than the free slots), claim them in one statement, run each, and pop again as slots free.
+ * The claim keeps each origin within its in-flight cap and leaves origins with an open circuit
+ * alone; what it holds back goes back on the schedule for later, unclaimed, so it uses no attempt.
  * When the schedule runs dry it sleeps until the next due score (bounded by the idle poll), or
  * until a wake signal says something new was queued. All state is confined to the verticle's
  * event loop, so no locking is needed.
@@ -28,6 +34,9 @@ final class DeliveryPump {
   private final DueQueue queue;
   private final DeliveryRepository repository;
   private final AttemptRunner runner;
+  private final OriginSlots slots;
+  private final CircuitBreaker circuits;
+  private final HooklineMetrics metrics;
   private final int maxInFlight;
   private final Duration lease;
   private final long idlePollMillis;
@@ -39,12 +48,16 @@ final class DeliveryPump {
   private long timerId = -1;
   private Promise<Void> drained;
 
-  DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner, int maxInFlight,
+  DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
+               CircuitBreaker circuits, HooklineMetrics metrics, int maxInFlight, int maxInFlightPerOrigin,
                Duration lease, Duration idlePoll) {
     this.vertx = vertx;
     this.queue = queue;
     this.repository = repository;
     this.runner = runner;
+    this.circuits = circuits;
+    this.metrics = metrics;
+    this.slots = new OriginSlots(maxInFlightPerOrigin);
     this.maxInFlight = maxInFlight;
     this.lease = lease;
     this.idlePollMillis = Math.max(1, idlePoll.toMillis());
@@ -102,16 +115,43 @@ final class DeliveryPump {
       return queue.enqueueAll(ids.stream().map(id -> new DueRef(id, redisNowMillis)).toList()).mapEmpty();
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
-    return repository.claim(ids, lease).timeout(lease.toMillis(), TimeUnit.MILLISECONDS).compose(result -> {
-      result.claimed().forEach(this::start);
-      return queue.enqueueAll(result.stillPending()).mapEmpty();
-    });
+    return repository.claim(ids, lease, slots.rooms(circuits.notClosed()))
+        .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
+        .compose(result -> {
+          result.claimed().forEach(this::start);
+          return queue.enqueueAll(backOnSchedule(result, redisNowMillis)).mapEmpty();
+        });
+  }
+
+  /** Unclaimable ids at their own due time; held ones when their origin should have room again. */
+  private List<DueRef> backOnSchedule(ClaimResult result, long redisNowMillis) {
+    if (result.held().isEmpty()) {
+      return result.stillPending();
+    }
+    List<DueRef> refs = new ArrayList<>(result.stillPending().size() + result.held().size());
+    refs.addAll(result.stillPending());
+    int busyOrigin = 0;
+    for (HeldDelivery held : result.held()) {
+      boolean circuitOpen = circuits.gate(held.origin()) != CircuitBreaker.Gate.CLOSED;
+      if (!circuitOpen) {
+        busyOrigin++;
+      }
+      refs.add(new DueRef(held.id(), circuitOpen
+          ? circuits.retryAtMillis(held.origin())
+          : slots.heldUntilMillis(held.origin(), redisNowMillis)));
+    }
+    metrics.deferred("origin_limit", busyOrigin);
+    metrics.deferred("circuit_open", result.held().size() - busyOrigin);
+    return refs;
   }
 
   private void start(ClaimedDelivery delivery) {
     inFlight++;
+    slots.acquire(delivery.origin());
+    long startedNanos = System.nanoTime();
     runner.run(delivery).onComplete(done -> {
       inFlight--;
+      slots.release(delivery.origin(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
       if (stopping) {
         completeDrainIfIdle();
         return;

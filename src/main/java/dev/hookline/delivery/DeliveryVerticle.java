@@ -1,5 +1,6 @@
 package dev.hookline.delivery;
 
+import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;
@@ -19,19 +20,26 @@ public final class DeliveryVerticle extends VerticleBase {
   private final DueQueue queue;
   private final DeliveryRepository repository;
   private final AttemptRunner runner;
+  private final CircuitBreaker circuits;
+  private final HooklineMetrics metrics;
   private final int maxInFlight;
+  private final int maxInFlightPerOrigin;
   private final Duration lease;
   private final Duration idlePoll;
   private final Duration shutdownGrace;
   private DeliveryPump pump;
   private MessageConsumer<Object> wakeConsumer;
 
-  public DeliveryVerticle(DueQueue queue, DeliveryRepository repository, AttemptRunner runner, int maxInFlight,
+  public DeliveryVerticle(DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
+                          CircuitBreaker circuits, HooklineMetrics metrics, int maxInFlight, int maxInFlightPerOrigin,
                           Duration lease, Duration idlePoll, Duration shutdownGrace) {
     this.queue = queue;
     this.repository = repository;
     this.runner = runner;
+    this.circuits = circuits;
+    this.metrics = metrics;
     this.maxInFlight = maxInFlight;
+    this.maxInFlightPerOrigin = maxInFlightPerOrigin;
     this.lease = lease;
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
@@ -57,7 +65,8 @@ public final class DeliveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pump = new DeliveryPump(vertx, queue, repository, runner, maxInFlight, lease, idlePoll);
+    pump = new DeliveryPump(vertx, queue, repository, runner, circuits, metrics, maxInFlight, maxInFlightPerOrigin,
+        lease, idlePoll);
     wakeConsumer = vertx.eventBus().localConsumer(WAKE_ADDRESS, message -> pump.wake());
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }

@@ -25,6 +25,8 @@ public final class HooklineMetrics implements AutoCloseable {
   private final JvmGcMetrics gcMetrics;
   private final Map<String, Counter> created = new ConcurrentHashMap<>();
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
+  private final Map<String, Counter> deferred = new ConcurrentHashMap<>();
+  private final AtomicLong openCircuits = new AtomicLong();
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
   private final Timer attemptDuration;
@@ -41,6 +43,9 @@ public final class HooklineMetrics implements AutoCloseable {
         .register(registry);
     this.sweepReinjected = Counter.builder("hookline.sweep.reinjected")
         .description("Overdue deliveries the sweeper found missing from the Redis schedule and re-added")
+        .register(registry);
+    Gauge.builder("hookline.circuits.open", openCircuits, AtomicLong::get)
+        .description("Receiver origins whose circuit breaker is open: their deliveries wait without using attempts")
         .register(registry);
     Gauge.builder("hookline.oldest.pending.age", oldestPendingMillis, v -> v.get() / 1_000d)
         .description("Seconds since the oldest pending delivery was created")
@@ -80,6 +85,24 @@ public final class HooklineMetrics implements AutoCloseable {
     attempts.computeIfAbsent(outcome, o -> Counter.builder("hookline.delivery.attempts")
         .description("Recorded delivery attempts by outcome").tag("outcome", o).register(registry)).increment();
     attemptDuration.record(Duration.ofMillis(durationMillis));
+  }
+
+  /**
+   * {@code reason}: origin_limit (held back while its origin was at its in-flight cap) or
+   * circuit_open (its origin's circuit was open, or another worker held the probe). Neither uses
+   * an attempt.
+   */
+  public void deferred(String reason, int count) {
+    if (count > 0) {
+      deferred.computeIfAbsent(reason, r -> Counter.builder("hookline.deliveries.deferred")
+          .description("Due deliveries put back without an attempt, by reason").tag("reason", r).register(registry))
+          .increment(count);
+    }
+  }
+
+  /** How many origins this worker currently sees with an open (or probing) circuit. */
+  public void openCircuits(int count) {
+    openCircuits.set(count);
   }
 
   public void sweepReinjected(long count) {

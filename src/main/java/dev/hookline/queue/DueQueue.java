@@ -8,12 +8,8 @@ import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.HexFormat;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -58,7 +54,7 @@ public final class DueQueue {
       end
       return {out, now, nextDue}
       """;
-  private static final String POP_SHA = sha1(POP_SCRIPT);
+  private static final String POP_SHA = Scripts.sha1(POP_SCRIPT);
 
   private final Redis redis;
   private final String keyPrefix;
@@ -89,21 +85,37 @@ public final class DueQueue {
     return (int) Math.floorMod(id, (long) shards);
   }
 
+  /**
+   * Adds only the ids the schedule lacks (ZADD NX), leaving queued ones at their score: an id a
+   * worker deferred on purpose (its origin busy, or its circuit open) keeps waiting. Returns how
+   * many were missing, which is what a sweep actually healed.
+   */
+  public Future<Long> restoreMissing(List<DueRef> refs) {
+    return zadd(refs, true);
+  }
+
   public Future<Void> enqueue(long id, long dueAtMillis) {
     return enqueueAll(List.of(new DueRef(id, dueAtMillis))).mapEmpty();
   }
 
   /**
-   * One ZADD per shard, sent as one pipelined batch. Re-adding a queued id only moves its score.
-   * Returns how many ids were not queued before, which is what a sweep actually healed.
+   * One ZADD per shard, sent as one pipelined batch. Re-adding a queued id moves its score.
+   * Returns how many ids were not queued before.
    */
   public Future<Long> enqueueAll(List<DueRef> refs) {
+    return zadd(refs, false);
+  }
+
+  private Future<Long> zadd(List<DueRef> refs, boolean onlyMissing) {
     if (refs.isEmpty()) {
       return Future.succeededFuture(0L);
     }
     Map<Integer, Request> byShard = new HashMap<>();
     for (DueRef ref : refs) {
-      byShard.computeIfAbsent(shardOf(ref.id()), shard -> Request.cmd(Command.ZADD).arg(key(shard)))
+      byShard.computeIfAbsent(shardOf(ref.id()), shard -> {
+            Request zadd = Request.cmd(Command.ZADD).arg(key(shard));
+            return onlyMissing ? zadd.arg("NX") : zadd;
+          })
           .arg(ref.dueAtMillis())
           .arg(ref.id());
     }
@@ -189,14 +201,6 @@ public final class DueQueue {
       ids.add(id.toLong());
     }
     return new Popped(ids, response.get(1).toLong(), response.get(2).toLong());
-  }
-
-  private static String sha1(String script) {
-    try {
-      return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-1").digest(script.getBytes(StandardCharsets.UTF_8)));
-    } catch (NoSuchAlgorithmException e) {
-      throw new IllegalStateException(e);
-    }
   }
 
   /** Ids taken off the schedule; {@code nextDueMillis} is -1 when nothing else is queued or the pop was full. */

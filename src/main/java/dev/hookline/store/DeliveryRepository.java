@@ -22,7 +22,7 @@ public final class DeliveryRepository {
   private static final int MAX_ERROR_LENGTH = 1_000;
 
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
-      + " http_method, payload, custom_headers, credential_uuid, attempt_count, max_attempts, scheduled_for";
+      + " http_method, payload, custom_headers, credential_uuid, attempt_count, max_attempts, scheduled_for, origin";
 
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN ('succeeded', 'dead_letter', 'cancelled')";
@@ -40,19 +40,25 @@ public final class DeliveryRepository {
   // One statement for the whole batch: the text never changes with the batch size, so it is prepared once.
   private static final String INSERT_ALL = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
       + " workflow_run_id, webhook_node_id, webhook_name, endpoint_url, http_method, payload, custom_headers,"
-      + " credential_uuid, max_attempts)"
-      + " SELECT u, o, r, n, w, e, m, p, h::jsonb, c, a FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
-      + " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::int[])"
-      + " AS i(u, o, r, n, w, e, m, p, h, c, a)"
+      + " credential_uuid, max_attempts, origin)"
+      + " SELECT u, o, r, n, w, e, m, p, h::jsonb, c, a, g FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
+      + " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::int[], $12::text[])"
+      + " AS i(u, o, r, n, w, e, m, p, h, c, a, g)"
       + " ON CONFLICT (workflow_run_id, webhook_node_id) DO NOTHING"
       + " RETURNING id, delivery_uuid, scheduled_for";
 
   /*
    * One statement per batch. The attempt is counted here, at claim time, so a worker that dies
-   * mid-send still uses up an attempt. The second half reports popped ids that are still pending
-   * but were not claimable (leased elsewhere, or not due by the database clock) so the caller can
-   * put them back on the schedule at their real due time. Package-visible: bench/pgbench-claim.sql
-   * must stay this statement (ClaimStatementScriptTest).
+   * mid-send still uses up an attempt. Package-visible: bench/pgbench-claim.sql must stay this
+   * statement (ClaimStatementScriptTest).
+   *
+   * Endpoint health: of the due rows, at most "room" per origin are claimed, lowest ids first.
+   * $3/$4 name the origins with a room of their own (busy ones, or ones whose circuit is open);
+   * any other origin may take $5. A due row left out for want of room comes back with held = true,
+   * unclaimed: its attempt count is untouched, so waiting for its origin costs no attempt.
+   * The rest of the second half are popped ids that are still pending but were not claimable
+   * (leased by another worker, or not due yet by the database clock), so the caller can put them
+   * back on the schedule at their real due time.
    *
    * "Still pending" is written as NOT_FINAL on purpose: it means status = 'pending' (the CHECK
    * constraint allows nothing else) but no pending-only partial index can be proven to serve it.
@@ -61,16 +67,33 @@ public final class DeliveryRepository {
    * read tens of thousands of them under load (seen: 112 M index tuples read for 150,000
    * deliveries). Here the only index that fits is the primary key: one probe per id.
    */
-  static final String CLAIM = "WITH claimed AS ("
+  static final String CLAIM = "WITH due AS ("
+      + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
+      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND attempt_count < max_attempts),"
+      + " picked AS (SELECT due.id FROM due LEFT JOIN unnest($3::text[], $4::int[]) AS r(origin, room)"
+      + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
+      + " claimed AS ("
       + " UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count + 1, scheduled_for = now() + make_interval(secs => $2), updated_at = now()"
-      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND attempt_count < max_attempts"
+      + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND scheduled_for <= now()"
+      + " AND attempt_count < max_attempts"
       + " RETURNING " + DELIVERY_COLUMNS + ")"
-      + " SELECT true AS won, " + DELIVERY_COLUMNS + " FROM claimed"
+      + " SELECT true AS won, false AS held, " + DELIVERY_COLUMNS + " FROM claimed"
       + " UNION ALL"
-      + " SELECT false AS won, " + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
+      + " SELECT false AS won, d.id IN (SELECT id FROM due) AND d.id NOT IN (SELECT id FROM picked) AS held, "
+      + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
       + " WHERE d.id = ANY($1) AND d." + NOT_FINAL + " AND d.attempt_count < d.max_attempts"
       + " AND NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = d.id)";
+
+  /*
+   * Gives back a claim that was never sent (its origin's circuit opened after the claim): the
+   * attempt it counted is returned, so a deferred delivery keeps its budget. Fenced on the
+   * attempt, so a claim that has meanwhile passed to another worker is left alone.
+   */
+  private static final String RELEASE = "UPDATE webhook_deliveries"
+      + " SET attempt_count = attempt_count - 1, scheduled_for = now() + make_interval(secs => $3), updated_at = now()"
+      + " WHERE id = $1 AND attempt_count = $2 AND " + NOT_FINAL
+      + " RETURNING scheduled_for";
 
   /*
    * Fenced: only the worker holding this attempt of a still-pending row can record its outcome.
@@ -151,6 +174,7 @@ public final class DeliveryRepository {
     String[] headers = new String[n];
     UUID[] credentials = new UUID[n];
     Integer[] maxAttempts = new Integer[n];
+    String[] origins = new String[n];
     for (int i = 0; i < n; i++) {
       NewDelivery d = fresh.get(i);
       uuids[i] = UUID.randomUUID();
@@ -164,6 +188,7 @@ public final class DeliveryRepository {
       headers[i] = CustomHeader.toJson(d.customHeaders()).encode();
       credentials[i] = d.credentialUuid();
       maxAttempts[i] = d.maxAttempts();
+      origins[i] = Origins.of(d.endpointUrl());
     }
     Tuple params = Tuple.tuple()
         .addArrayOfUUID(uuids)
@@ -176,7 +201,8 @@ public final class DeliveryRepository {
         .addArrayOfString(payloads)
         .addArrayOfString(headers)
         .addArrayOfUUID(credentials)
-        .addArrayOfInteger(maxAttempts);
+        .addArrayOfInteger(maxAttempts)
+        .addArrayOfString(origins);
     return conn.preparedQuery(INSERT_ALL).execute(params).compose(rows -> {
       Map<UUID, CreateResult> inserted = new HashMap<>(rows.size() * 2);
       for (Row row : rows) {
@@ -197,19 +223,37 @@ public final class DeliveryRepository {
     });
   }
 
-  public Future<ClaimResult> claim(List<Long> ids, Duration lease) {
-    return pool.preparedQuery(CLAIM).execute(Tuple.of(ids.toArray(new Long[0]), seconds(lease))).map(rows -> {
+  /** Claims the due ones of {@code ids}, keeping each origin within its room in {@code rooms}. */
+  public Future<ClaimResult> claim(List<Long> ids, Duration lease, OriginRooms rooms) {
+    Tuple params = Tuple.of(ids.toArray(new Long[0]), seconds(lease))
+        .addArrayOfString(rooms.limited().keySet().toArray(new String[0]))
+        .addArrayOfInteger(rooms.limited().values().toArray(new Integer[0]))
+        .addInteger(rooms.otherOrigins());
+    return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
       List<DueRef> stillPending = new ArrayList<>(0);
+      List<HeldDelivery> held = new ArrayList<>(0);
       for (Row row : rows) {
         if (row.getBoolean("won")) {
           claimed.add(toClaimed(row));
+        } else if (row.getBoolean("held")) {
+          held.add(new HeldDelivery(row.getLong("id"), originOf(row)));
         } else {
           stillPending.add(new DueRef(row.getLong("id"), epochMillis(row)));
         }
       }
-      return new ClaimResult(claimed, stillPending);
+      return new ClaimResult(claimed, stillPending, held);
     });
+  }
+
+  /**
+   * Returns an unsent claim's attempt and makes the row due after {@code delay}. Answers the new
+   * due time, or empty when the row has moved on (another attempt owns it, or it is final).
+   */
+  public Future<Optional<Instant>> release(long id, int attempt, Duration delay) {
+    return pool.preparedQuery(RELEASE).execute(Tuple.of(id, attempt, seconds(delay))).map(rows -> rows.size() == 0
+        ? Optional.empty()
+        : Optional.of(rows.iterator().next().getOffsetDateTime("scheduled_for").toInstant()));
   }
 
   /**
@@ -311,7 +355,14 @@ public final class DeliveryRepository {
         CustomHeader.fromJson(row.getJsonArray("custom_headers")),
         row.getUUID("credential_uuid"),
         row.getInteger("attempt_count"),
-        row.getInteger("max_attempts"));
+        row.getInteger("max_attempts"),
+        originOf(row));
+  }
+
+  /** Rows created before the origin column existed and already final have none; pending ones were filled. */
+  private static String originOf(Row row) {
+    String origin = row.getString("origin");
+    return origin != null ? origin : Origins.of(row.getString("endpoint_url"));
   }
 
   private static long epochMillis(Row row) {

@@ -29,11 +29,11 @@ public final class SweepVerticle extends PeriodicVerticle {
   private void report(Sweeper.SweepResult result) {
     metrics.sweepReinjected(result.restored());
     if (result.restored() > 0 || result.deadLettered() > 0) {
-      LOG.info("sweep re-added {} overdue deliveries ({} were missing from the schedule), dead-lettered {} whose"
+      LOG.info("sweep found {} overdue deliveries, re-added the {} missing from the schedule, dead-lettered {} whose"
           + " final attempt was never recorded", result.overdue(), result.restored(), result.deadLettered());
       DeliveryVerticle.wake(vertx);
     } else {
-      LOG.debug("sweep re-added {} overdue deliveries, none missing from the schedule", result.overdue());
+      LOG.debug("sweep found {} overdue deliveries, all still on the schedule", result.overdue());
     }
   }
 }

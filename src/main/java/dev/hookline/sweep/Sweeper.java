@@ -7,8 +7,9 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * One pass over the overdue pending rows, page by page in id order, re-adding each id to the
- * schedule. Heals ids lost to a Redis flush, a crashed worker or a failed ZADD.
+ * One pass over the overdue pending rows, page by page in id order, adding each id the schedule
+ * lacks. Heals ids lost to a Redis flush, a crashed worker or a failed ZADD; ids still queued keep
+ * their score, so a delivery deferred on purpose is not pulled forward.
  */
 public final class Sweeper {
   private final DeliveryRepository repository;
@@ -32,7 +33,7 @@ public final class Sweeper {
       if (page.isEmpty()) {
         return Future.succeededFuture(soFar);
       }
-      return queue.enqueueAll(page).compose(missing -> {
+      return queue.restoreMissing(page).compose(missing -> {
         SweepResult total = new SweepResult(soFar.overdue() + page.size(), soFar.restored() + missing,
             soFar.deadLettered());
         return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(lastId(page), total);
@@ -45,8 +46,8 @@ public final class Sweeper {
   }
 
   /**
-   * {@code overdue}: pending rows past due, all re-added; {@code restored}: those of them that were
-   * missing from the schedule; {@code deadLettered}: exhausted rows parked.
+   * {@code overdue}: pending rows past due; {@code restored}: those of them that were missing from
+   * the schedule and were added back; {@code deadLettered}: exhausted rows parked.
    */
   public record SweepResult(int overdue, long restored, int deadLettered) {
   }

@@ -17,7 +17,10 @@ class ClaimStatementScriptTest {
 
     String asPrepared = script
         .replace("ARRAY(SELECT generate_series(:first, :first + 99))::bigint[]", "$1")
-        .replace("make_interval(secs => 0)", "make_interval(secs => $2)");
+        .replace("make_interval(secs => 0)", "make_interval(secs => $2)")
+        .replace("ARRAY['http://127.0.0.1:8089']::text[]", "$3::text[]")
+        .replace("ARRAY[1000]::int[]", "$4::int[]")
+        .replace("coalesce(r.room, 1000)", "coalesce(r.room, $5)");
 
     assertThat(asPrepared).isEqualTo(DeliveryRepository.CLAIM + ";");
   }

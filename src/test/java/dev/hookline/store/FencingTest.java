@@ -10,6 +10,7 @@ import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -21,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class FencingTest {
   private static final Duration LEASE = Duration.ofSeconds(60);
+  private static final OriginRooms ANY_ROOM = OriginRooms.uniform(1_000);
   private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
   private TestInfra infra;
@@ -67,8 +69,8 @@ class FencingTest {
   void aClaimCountsTheAttemptAndLeasesTheRow() {
     long id = newDelivery();
 
-    ClaimResult first = repository.claim(List.of(id), LEASE).await();
-    ClaimResult second = repository.claim(List.of(id), LEASE).await();
+    ClaimResult first = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
+    ClaimResult second = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
 
     assertThat(first.claimed()).singleElement().satisfies(c -> assertThat(c.attempt()).isEqualTo(1));
     assertThat(second.claimed()).as("leased rows cannot be claimed again").isEmpty();
@@ -81,9 +83,9 @@ class FencingTest {
   @Test
   void aStaleWorkerCannotOverwriteTheNewerOutcome() {
     long id = newDelivery();
-    ClaimedDelivery stale = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
     expireLease(id);
-    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
     assertThat(fresh.attempt()).isEqualTo(2);
 
     assertThat(record(id, fresh.attempt(), AttemptOutcome.succeeded(200))).isPresent();
@@ -101,9 +103,9 @@ class FencingTest {
   @Test
   void aStaleWorkerFinishingFirstIsFencedOutTooAndTheNewerAttemptStillRecords() {
     long id = newDelivery();
-    ClaimedDelivery stale = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
     expireLease(id);
-    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
 
     assertThat(record(id, stale.attempt(), AttemptOutcome.succeeded(200))).isEmpty();
     assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("pending");
@@ -116,11 +118,11 @@ class FencingTest {
   @Test
   void aFinalRowIsNeverClaimedOrRewritten() {
     long id = newDelivery();
-    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
     record(id, claimed.attempt(), AttemptOutcome.succeeded(201));
     infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 hour'");
 
-    ClaimResult again = repository.claim(List.of(id), LEASE).await();
+    ClaimResult again = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
 
     assertThat(again.claimed()).isEmpty();
     assertThat(again.stillPending()).isEmpty();
@@ -132,11 +134,11 @@ class FencingTest {
   void anExhaustedRowWhoseWorkerVanishedIsDeadLetteredAfterItsLease() {
     long id = newDelivery();
     for (int attempt = 1; attempt <= 5; attempt++) {
-      ClaimedDelivery claimed = repository.claim(List.of(id), LEASE).await().claimed().get(0);
+      ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
       assertThat(claimed.attempt()).isEqualTo(attempt);
       expireLease(id);
     }
-    assertThat(repository.claim(List.of(id), LEASE).await().claimed()).as("no sixth attempt").isEmpty();
+    assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no sixth attempt").isEmpty();
     assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
 
     assertThat(repository.deadLetterExhausted().await()).isEqualTo(1);
@@ -164,9 +166,9 @@ class FencingTest {
     long a = newDeliveryFor(1);
     long b = newDeliveryFor(2);
     long c = newDeliveryFor(3);
-    repository.claim(List.of(a, b, c), LEASE).await();
+    repository.claim(List.of(a, b, c), LEASE, ANY_ROOM).await();
     expireLease(c);
-    repository.claim(List.of(c), LEASE).await(); // c is now on attempt 2: attempt 1's outcome is stale
+    repository.claim(List.of(c), LEASE, ANY_ROOM).await(); // c is now on attempt 2: attempt 1's outcome is stale
 
     List<Optional<Instant>> results = repository.recordOutcomes(List.of(
         new OutcomeWrite(a, 1, AttemptOutcome.succeeded(200), LOG),
@@ -181,5 +183,76 @@ class FencingTest {
         List.of(a, "succeeded", 1), List.of(b, "pending", 1), List.of(c, "pending", 2));
     assertThat(infra.sql("SELECT delivery_id, attempt, outcome FROM webhook_delivery_attempts ORDER BY delivery_id"))
         .containsExactly(List.of(a, 1, "succeeded"), List.of(b, 1, "retry"));
+  }
+
+  private long newDeliveryTo(long run, String url) {
+    return create(new NewDelivery(7, run, "node-1", "hook", url, "POST", "{}", List.of(), null, 5));
+  }
+
+  private int attemptCount(long id) {
+    return (Integer) infra.sql("SELECT attempt_count FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+  }
+
+  @Test
+  void theOriginIsStoredInOneSpellingPerReceiver() {
+    long id = newDeliveryTo(1, "HTTPS://R.Example.com:443/hooks?token=abc");
+
+    assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE id = ?", id).get(0))
+        .containsExactly("https://r.example.com");
+  }
+
+  @Test
+  void aClaimTakesNoMorePerOriginThanItsRoomAndHoldsTheRestBackUnclaimed() {
+    List<Long> busy = new java.util.ArrayList<>();
+    List<Long> other = new java.util.ArrayList<>();
+    for (int i = 0; i < 5; i++) {
+      busy.add(newDeliveryTo(100 + i, "https://busy.example.com/x"));
+      other.add(newDeliveryTo(200 + i, "https://other.example.com/y"));
+    }
+    List<Long> all = new java.util.ArrayList<>(busy);
+    all.addAll(other);
+
+    ClaimResult result = repository.claim(all, LEASE,
+        new OriginRooms(Map.of("https://busy.example.com", 2), 3)).await();
+
+    assertThat(result.claimed()).extracting(ClaimedDelivery::id)
+        .containsExactlyInAnyOrder(busy.get(0), busy.get(1), other.get(0), other.get(1), other.get(2));
+    assertThat(result.claimed()).extracting(ClaimedDelivery::origin)
+        .containsOnly("https://busy.example.com", "https://other.example.com");
+    assertThat(result.held()).containsExactlyInAnyOrder(
+        new HeldDelivery(busy.get(2), "https://busy.example.com"), new HeldDelivery(busy.get(3), "https://busy.example.com"),
+        new HeldDelivery(busy.get(4), "https://busy.example.com"), new HeldDelivery(other.get(3), "https://other.example.com"),
+        new HeldDelivery(other.get(4), "https://other.example.com"));
+    assertThat(result.stillPending()).isEmpty();
+    assertThat(attemptCount(busy.get(4))).as("held back: no attempt used").isZero();
+    assertThat(attemptCount(busy.get(0))).isEqualTo(1);
+  }
+
+  @Test
+  void anOriginWithNoRoomHasEveryDueRowHeldWhileItsLeasedRowsAreNotHeld() {
+    long leased = newDeliveryTo(1, "https://open.example.com/x");
+    repository.claim(List.of(leased), LEASE, ANY_ROOM).await();
+    long due = newDeliveryTo(2, "https://open.example.com/x");
+
+    ClaimResult result = repository.claim(List.of(leased, due), LEASE,
+        new OriginRooms(Map.of("https://open.example.com", 0), 10)).await();
+
+    assertThat(result.claimed()).isEmpty();
+    assertThat(result.held()).containsExactly(new HeldDelivery(due, "https://open.example.com"));
+    assertThat(result.stillPending()).extracting(DueRef::id).containsExactly(leased);
+  }
+
+  @Test
+  void releasingAnUnsentClaimGivesItsAttemptBackAndIsFencedOnTheAttempt() {
+    long id = newDelivery();
+    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+
+    assertThat(repository.release(id, claimed.attempt() + 1, Duration.ofSeconds(5)).await()).as("stale").isEmpty();
+    Optional<Instant> due = repository.release(id, claimed.attempt(), Duration.ofSeconds(5)).await();
+
+    assertThat(due).hasValueSatisfying(at ->
+        assertThat(Duration.between(Instant.now(), at).toMillis()).isBetween(3_000L, 5_100L));
+    assertThat(attemptCount(id)).isZero();
+    assertThat(repository.release(id, claimed.attempt(), Duration.ofSeconds(5)).await()).as("released once").isEmpty();
   }
 }

@@ -64,7 +64,9 @@ public final class TestInfra implements AutoCloseable {
             .put("instances", 2)
             .put("maxInFlight", 32)
             .put("idlePollSeconds", 0.2)
-            .put("shutdownGraceSeconds", 2))
+            .put("shutdownGraceSeconds", 2)
+            // Off unless a test is about it: many tests fail one receiver on purpose.
+            .put("circuitFailureThreshold", 0))
         .put("sweep", new JsonObject().put("intervalSeconds", 0.3).put("pageSize", 50))
         .put("http", new JsonObject().put("port", 0))
         .put("metrics", new JsonObject().put("refreshSeconds", 0.2))

@@ -1,4 +1,4 @@
-package dev.hookline.delivery;
+package dev.hookline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -14,8 +14,12 @@ class OriginsTest {
       "https://crm.example.com/hooks/calls?token=abc, https://crm.example.com",
       "http://127.0.0.1:8080/x, http://127.0.0.1:8080",
       "https://crm.example.com, https://crm.example.com",
-      "https://user:pa55@crm.example.com:8443/p#frag, https://crm.example.com:8443"})
-  void reducesUrlToSchemeHostAndPort(String url, String origin) {
+      "https://user:pa55@crm.example.com:8443/p#frag, https://crm.example.com:8443",
+      "HTTPS://CRM.Example.COM/Hooks, https://crm.example.com",
+      "https://crm.example.com:443/x, https://crm.example.com",
+      "http://crm.example.com:80/x, http://crm.example.com",
+      "http://crm.example.com:443/x, http://crm.example.com:443"})
+  void reducesUrlToOneSpellingOfSchemeHostAndPort(String url, String origin) {
     assertThat(Origins.of(url)).isEqualTo(origin);
   }
 

@@ -1,0 +1,178 @@
+package dev.hookline.delivery;
+
+import dev.hookline.config.HooklineConfig;
+import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.queue.CircuitState;
+import dev.hookline.queue.CircuitStore;
+import io.vertx.core.Future;
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Per-origin circuit breaking for one worker process. The state lives in Redis ({@link
+ * CircuitStore}) so every worker sees the same circuits; this keeps a local view of it, refreshed
+ * on a timer and updated at once by this process's own transitions, so the hot path (claims and
+ * sends to healthy origins) never waits on Redis. Shared by all delivery verticles of the process.
+ */
+public final class CircuitBreaker {
+  private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
+  /** A closed origin's failure count is forgotten after this long without another failure. */
+  static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+
+  /** What may happen with a due delivery to an origin. */
+  public enum Gate {
+    /** Send it. */
+    CLOSED,
+    /** Its cool-down is running: defer it without using an attempt. */
+    OPEN,
+    /** The cool-down is over: one worker may send one probe, the rest wait. */
+    PROBE
+  }
+
+  private final CircuitStore store;
+  private final HooklineConfig.Circuit config;
+  private final Duration probeLease;
+  private final HooklineMetrics metrics;
+  private final Map<String, CircuitState> known = new ConcurrentHashMap<>();
+  private volatile long redisClockOffsetMillis;
+
+  /** {@code probeLease}: how long a granted probe keeps others from probing (longer than a send may take). */
+  public CircuitBreaker(CircuitStore store, HooklineConfig.Circuit config, Duration probeLease, HooklineMetrics metrics) {
+    this.store = store;
+    this.config = config;
+    this.probeLease = probeLease;
+    this.metrics = metrics;
+  }
+
+  /** Pure rule: what a circuit in {@code state} allows at {@code redisNowMillis}. */
+  static Gate gate(CircuitState state, long redisNowMillis) {
+    if (state == null || !state.open()) {
+      return Gate.CLOSED;
+    }
+    return redisNowMillis < state.openUntilMillis() ? Gate.OPEN : Gate.PROBE;
+  }
+
+  public Gate gate(String origin) {
+    return config.enabled() ? gate(known.get(origin), redisNow()) : Gate.CLOSED;
+  }
+
+  /** The origins that are not closed, with what each allows now (for the claim's per-origin rooms). */
+  public Map<String, Gate> notClosed() {
+    if (known.isEmpty()) {
+      return Map.of();
+    }
+    long now = redisNow();
+    Map<String, Gate> gates = new java.util.HashMap<>();
+    known.forEach((origin, state) -> {
+      Gate gate = gate(state, now);
+      if (gate != Gate.CLOSED) {
+        gates.put(origin, gate);
+      }
+    });
+    return gates;
+  }
+
+  /**
+   * When, on the Redis clock, a delivery to {@code origin} that may not go now should be looked at
+   * again: at the end of the cool-down, or a first cool-down after now while a probe is out.
+   */
+  public long retryAtMillis(String origin) {
+    long now = redisNow();
+    CircuitState state = known.get(origin);
+    if (state != null && state.open() && state.openUntilMillis() > now) {
+      return state.openUntilMillis();
+    }
+    return now + config.cooldown().toMillis();
+  }
+
+  /** {@link #retryAtMillis} as a delay from now. */
+  public Duration retryDelay(String origin) {
+    return Duration.ofMillis(Math.max(0, retryAtMillis(origin) - redisNow()));
+  }
+
+  /** Asks Redis for the one probe of {@code origin}; a Redis failure lets the send go (fail open). */
+  public Future<Boolean> tryProbe(String origin) {
+    return store.tryProbe(origin, probeLease).map(grant -> {
+      if (!grant.granted()) {
+        // Someone else is probing, or the cool-down was extended: remember how long to stay off.
+        known.computeIfPresent(origin, (o, s) -> new CircuitState(s.failures(),
+            Math.max(s.openUntilMillis(), grant.untilMillis()), s.opens(), grant.untilMillis(), grant.redisNowMillis()));
+      }
+      return grant.granted();
+    }).recover(error -> {
+      LOG.warn("origin={} circuit probe could not be coordinated through Redis ({}); sending anyway", origin,
+          error.getMessage());
+      return Future.succeededFuture(true);
+    });
+  }
+
+  /** A transient failure from {@code origin}; {@code probe} when it answered this worker's probe. */
+  public Future<Void> failed(String origin, boolean probe) {
+    if (!config.enabled()) {
+      return Future.succeededFuture();
+    }
+    return store.failure(origin, config.failureThreshold(), config.cooldown(), config.maxCooldown(), probe)
+        .onSuccess(state -> {
+          CircuitState before = known.put(origin, state);
+          boolean opened = state.open() && (before == null || !before.open() || probe);
+          if (opened) {
+            LOG.warn("origin={} circuit open for {} ms ({}): its deliveries wait without using attempts", origin,
+                state.openUntilMillis() - state.redisNowMillis(),
+                probe ? "probe failed" : config.failureThreshold() + " transient failures in a row");
+          }
+          refreshGauge();
+        })
+        .<Void>mapEmpty()
+        .recover(error -> logStoreFailure(origin, error));
+  }
+
+  /**
+   * {@code origin} gave an answer that is not a transient failure: it closes the circuit and
+   * resets the count. Only origins with a record cost a Redis call.
+   */
+  public Future<Void> answered(String origin, boolean probe) {
+    if (!config.enabled() || (!probe && !known.containsKey(origin))) {
+      return Future.succeededFuture();
+    }
+    return store.success(origin)
+        .onSuccess(removed -> {
+          CircuitState before = known.remove(origin);
+          if (before != null && before.open()) {
+            LOG.info("origin={} circuit closed: it answered{}", origin, probe ? " the probe" : "");
+          }
+          refreshGauge();
+        })
+        .<Void>mapEmpty()
+        .recover(error -> logStoreFailure(origin, error));
+  }
+
+  /** Replaces the local view with Redis's; other workers' transitions reach this one here. */
+  public Future<Void> refresh() {
+    if (!config.enabled()) {
+      return Future.succeededFuture();
+    }
+    return store.snapshot(FORGET_AFTER).map(snapshot -> {
+      redisClockOffsetMillis = snapshot.redisNowMillis() - System.currentTimeMillis();
+      known.keySet().retainAll(snapshot.states().keySet());
+      known.putAll(snapshot.states());
+      refreshGauge();
+      return null;
+    });
+  }
+
+  private void refreshGauge() {
+    metrics.openCircuits((int) known.values().stream().filter(CircuitState::open).count());
+  }
+
+  private long redisNow() {
+    return System.currentTimeMillis() + redisClockOffsetMillis;
+  }
+
+  private static Future<Void> logStoreFailure(String origin, Throwable error) {
+    LOG.warn("origin={} circuit state could not be updated in Redis ({})", origin, error.getMessage());
+    return Future.succeededFuture();
+  }
+}

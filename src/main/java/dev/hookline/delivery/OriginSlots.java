@@ -1,0 +1,89 @@
+package dev.hookline.delivery;
+
+import dev.hookline.store.OriginRooms;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * In-flight attempts per origin for one delivery verticle, against {@code delivery.maxInFlightPerOrigin}.
+ * A slow receiver then holds at most that many of the verticle's slots, and the others keep
+ * serving every other origin. Confined to the verticle's event loop.
+ */
+final class OriginSlots {
+  static final long MIN_WAIT_MILLIS = 50;
+  static final long MAX_WAIT_MILLIS = 300_000;
+  /** Until an answer has been timed, a held delivery is looked at again after this long. */
+  static final long UNTIMED_WAIT_MILLIS = 500;
+
+  private final int perOrigin;
+  private final Map<String, Busy> busy = new HashMap<>();
+
+  OriginSlots(int perOrigin) {
+    this.perOrigin = perOrigin;
+  }
+
+  void acquire(String origin) {
+    busy.computeIfAbsent(origin, o -> new Busy()).inFlight++;
+  }
+
+  /** An attempt to {@code origin} ended after {@code latencyMillis}. */
+  void release(String origin, long latencyMillis) {
+    Busy b = busy.get(origin);
+    if (b == null) {
+      return;
+    }
+    b.observe(latencyMillis);
+    if (--b.inFlight <= 0) {
+      // Only busy origins are tracked, so the map stays as small as what is in flight.
+      busy.remove(origin);
+    }
+  }
+
+  int inFlight(String origin) {
+    Busy b = busy.get(origin);
+    return b == null ? 0 : b.inFlight;
+  }
+
+  /**
+   * What the next claim may take per origin: the free slots of every busy origin, none for an open
+   * circuit, at most one (the probe) for a circuit whose cool-down is over; any other origin may
+   * take a full {@code perOrigin}.
+   */
+  OriginRooms rooms(Map<String, CircuitBreaker.Gate> circuits) {
+    Map<String, Integer> limited = new HashMap<>();
+    busy.forEach((origin, b) -> limited.put(origin, Math.max(0, perOrigin - b.inFlight)));
+    circuits.forEach((origin, gate) -> {
+      int room = limited.getOrDefault(origin, perOrigin);
+      limited.put(origin, gate == CircuitBreaker.Gate.OPEN ? 0 : Math.min(room, 1));
+    });
+    return new OriginRooms(limited, perOrigin);
+  }
+
+  /**
+   * When (epoch ms, on the clock of {@code nowMillis}) a delivery held back for {@code origin}
+   * should be looked at again. Held deliveries are lined up one slot-interval apart (the origin's
+   * mean answer time over its cap), so they come back about as fast as slots free up instead of
+   * all at once. Bounded, so a guess that is off costs little.
+   */
+  long heldUntilMillis(String origin, long nowMillis) {
+    Busy b = busy.get(origin);
+    if (b == null) {
+      // Its attempts ended while the claim was out: room again, so look soon.
+      return nowMillis + MIN_WAIT_MILLIS;
+    }
+    long perAnswer = b.meanLatencyMillis < 0 ? UNTIMED_WAIT_MILLIS : b.meanLatencyMillis;
+    b.heldTailMillis = Math.max(b.heldTailMillis, nowMillis) + Math.max(1, perAnswer / Math.max(1, perOrigin));
+    return nowMillis + Math.max(MIN_WAIT_MILLIS, Math.min(MAX_WAIT_MILLIS, b.heldTailMillis - nowMillis));
+  }
+
+  private static final class Busy {
+    int inFlight;
+    long meanLatencyMillis = -1;
+    long heldTailMillis;
+
+    /** An exponentially weighted mean: recent answers count most. */
+    void observe(long latencyMillis) {
+      meanLatencyMillis = meanLatencyMillis < 0 ? latencyMillis : (meanLatencyMillis * 7 + latencyMillis) / 8;
+    }
+  }
+}

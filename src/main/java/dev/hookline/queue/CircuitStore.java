@@ -1,0 +1,173 @@
+package dev.hookline.queue;
+
+import io.vertx.core.Future;
+import io.vertx.redis.client.Command;
+import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+
+/**
+ * Per-origin circuit state shared by every worker through one Redis hash,
+ * {@code <prefix>:circuits}: field = origin, value = "failures,openUntil,opens,probeUntil,updatedAt"
+ * (epoch ms on the Redis clock). Each transition is one script, so workers racing on one origin
+ * cannot lose a failure, double a cool-down twice, or both win the probe.
+ */
+public final class CircuitStore {
+  private static final String PARSE = """
+      local function parse(v)
+        if not v then return 0, 0, 0, 0 end
+        local f, u, o, p = string.match(v, '^(%d+),(%d+),(%d+),(%d+)')
+        return tonumber(f), tonumber(u), tonumber(o), tonumber(p)
+      end
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      local function save(f, u, o, p)
+        redis.call('HSET', KEYS[1], ARGV[1], string.format('%d,%d,%d,%d,%d', f, u, o, p, now))
+      end
+      """;
+
+  /*
+   * A transient failure. Closed: count it, and open once the count reaches the threshold. Open:
+   * only the probe's failure matters (older sends that fail late say nothing new); it re-opens
+   * with the cool-down doubled, up to the cap. ARGV: origin, threshold, cooldown ms, cap ms, probe.
+   */
+  private static final Script FAILURE = new Script(PARSE + """
+      local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+      local base, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
+      if o == 0 then
+        f = f + 1
+        if f >= tonumber(ARGV[2]) then o, u, p = 1, now + base, 0 end
+        save(f, u, o, p)
+      elseif ARGV[5] == '1' then
+        o = o + 1
+        u = now + math.min(cap, base * 2 ^ math.min(o - 1, 40))
+        p = 0
+        save(f, u, o, p)
+      end
+      return {o, u, now, f}
+      """);
+
+  /* An answer that is not a transient failure: the origin is healthy, so its record goes. */
+  private static final Script SUCCESS = new Script("return redis.call('HDEL', KEYS[1], ARGV[1])");
+
+  /*
+   * Asks to send the one probe of an open circuit whose cool-down is over. Granted to one caller
+   * until ARGV[2] ms pass (then the probe is presumed lost and another may go). A closed circuit
+   * needs no probe: granted. Answers {granted, openUntil or probeUntil, now}.
+   */
+  private static final Script PROBE = new Script(PARSE + """
+      local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
+      if o == 0 then return {1, 0, now} end
+      if now < u then return {0, u, now} end
+      if p > now then return {0, p, now} end
+      p = now + tonumber(ARGV[2])
+      save(f, u, o, p)
+      return {1, u, now}
+      """);
+
+  /*
+   * Every origin with a record, for the workers' local view. Counts of a closed circuit that has
+   * seen no failure for ARGV[2] ms are dropped: an origin that failed a few times and then got no
+   * more traffic must not keep a record for ever. ARGV[1] is unused (the shared parser reads it).
+   */
+  private static final Script SNAPSHOT = new Script(PARSE + """
+      local all = redis.call('HGETALL', KEYS[1])
+      local out = {now}
+      for i = 1, #all, 2 do
+        local f, u, o, p = parse(all[i + 1])
+        local updated = tonumber(string.match(all[i + 1], '(%d+)$'))
+        if o == 0 and updated < now - tonumber(ARGV[2]) then
+          redis.call('HDEL', KEYS[1], all[i])
+        else
+          out[#out + 1] = all[i]
+          out[#out + 1] = all[i + 1]
+        end
+      end
+      return out
+      """);
+
+  private final Redis redis;
+  private final String key;
+
+  public CircuitStore(Redis redis, String keyPrefix) {
+    this.redis = redis;
+    this.key = keyPrefix + ":circuits";
+  }
+
+  public String key() {
+    return key;
+  }
+
+  /** Records a transient failure; {@code probe} when it was the answer to this worker's probe. */
+  public Future<CircuitState> failure(String origin, int threshold, Duration cooldown, Duration maxCooldown,
+                                      boolean probe) {
+    return FAILURE.run(redis, key, origin, String.valueOf(threshold), String.valueOf(cooldown.toMillis()),
+        String.valueOf(maxCooldown.toMillis()), probe ? "1" : "0").map(r -> {
+          int opens = r.get(0).toInteger();
+          return new CircuitState(r.get(3).toInteger(), opens == 0 ? 0 : r.get(1).toLong(), opens, 0, r.get(2).toLong());
+        });
+  }
+
+  /** Closes the origin's circuit and clears its failure count; true when there was a record. */
+  public Future<Boolean> success(String origin) {
+    return SUCCESS.run(redis, key, origin).map(r -> r.toLong() > 0);
+  }
+
+  /** Answers whether this caller may send the probe, holding it for {@code probeLease}. */
+  public Future<ProbeGrant> tryProbe(String origin, Duration probeLease) {
+    return PROBE.run(redis, key, origin, String.valueOf(probeLease.toMillis()))
+        .map(r -> new ProbeGrant(r.get(0).toInteger() == 1, r.get(1).toLong(), r.get(2).toLong()));
+  }
+
+  /** Every origin with a record, keyed by origin; closed ones quiet for {@code forgetAfter} are dropped. */
+  public Future<Snapshot> snapshot(Duration forgetAfter) {
+    return SNAPSHOT.run(redis, key, "", String.valueOf(forgetAfter.toMillis())).map(r -> {
+      long now = r.get(0).toLong();
+      Map<String, CircuitState> states = new HashMap<>();
+      for (int i = 1; i + 1 < r.size(); i += 2) {
+        states.put(r.get(i).toString(), CircuitState.parse(r.get(i + 1).toString(), now));
+      }
+      return new Snapshot(states, now);
+    });
+  }
+
+  /** Removes every record (tests and tools that made a throw-away prefix). */
+  public Future<Void> clear() {
+    return redis.send(Request.cmd(Command.DEL).arg(key)).mapEmpty();
+  }
+
+  /** {@code redisNowMillis} is when Redis read them. */
+  public record Snapshot(Map<String, CircuitState> states, long redisNowMillis) {
+  }
+
+  /** {@code untilMillis}: when the probe may go (or, when not granted, when to ask again at the earliest). */
+  public record ProbeGrant(boolean granted, long untilMillis, long redisNowMillis) {
+  }
+
+  /** One script, sent by its hash and loaded on the first NOSCRIPT. */
+  private record Script(String source, String sha) {
+    Script(String source) {
+      this(source, Scripts.sha1(source));
+    }
+
+    Future<Response> run(Redis redis, String key, String... args) {
+      return redis.send(request(Command.EVALSHA, sha, key, args)).recover(error -> {
+        if (error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")) {
+          return redis.send(request(Command.EVAL, source, key, args));
+        }
+        return Future.failedFuture(error);
+      });
+    }
+
+    private static Request request(Command command, String scriptOrSha, String key, String... args) {
+      Request request = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
+      for (String arg : args) {
+        request.arg(arg);
+      }
+      return request;
+    }
+  }
+}

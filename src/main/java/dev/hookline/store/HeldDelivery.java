@@ -1,0 +1,5 @@
+package dev.hookline.store;
+
+/** A due delivery a claim left unclaimed because its origin had no room. */
+public record HeldDelivery(long id, String origin) {
+}
