@@ -78,8 +78,8 @@ class FatJarIT {
     Await.until("the started line", Duration.ofSeconds(60), () -> output.stream().anyMatch(l -> l.contains("Hookline started")),
         () -> String.join("\n", output));
     String started = output.stream().filter(l -> l.contains("Hookline started")).findFirst().orElseThrow();
-    assertThat(started).contains("schema v5", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
-    assertThat(appliedMigrations()).containsExactly("1", "2", "3", "4", "5");
+    assertThat(started).contains("schema v6", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
+    assertThat(appliedMigrations()).containsExactly("1", "2", "3", "4", "5", "6");
 
     // Not Process.destroy(): it also closes our end of the child's stdout, losing the shutdown lines.
     assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();
@@ -124,6 +124,8 @@ class FatJarIT {
           Map.entry("HOOKLINE_DELIVERY_TIMEOUT_SECONDS", "5"),
           Map.entry("HOOKLINE_DELIVERY_LEASE_SECONDS", "8"),
           Map.entry("HOOKLINE_DELIVERY_SHUTDOWN_GRACE_SECONDS", "0.5"),
+          // One receiver: let it have every slot, so 512 sends are in flight when SIGTERM comes.
+          Map.entry("HOOKLINE_DELIVERY_MAX_IN_FLIGHT_PER_ORIGIN", "256"),
           Map.entry("HOOKLINE_SECURITY_ALLOWED_NETWORKS", "127.0.0.0/8")));
       Await.until("the started line", Duration.ofSeconds(60),
           () -> output.stream().anyMatch(l -> l.contains("Hookline started")), () -> String.join("\n", output));

@@ -1,0 +1,153 @@
+package dev.hookline.queue;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.hookline.testing.Await;
+import dev.hookline.testing.TestInfra;
+import io.vertx.core.Future;
+import io.vertx.core.Vertx;
+import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Redis;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.ExtendWith;
+
+/** The shared circuit state on a real Redis, seen by two workers each with its own connection. */
+@ExtendWith(VertxExtension.class)
+class CircuitStoreTest {
+  private static final String ORIGIN = "https://crm.example.com";
+  private static final Duration COOL = Duration.ofMillis(400);
+  private static final Duration CAP = Duration.ofMillis(1_000);
+  private static final Duration A_WHILE = Duration.ofMinutes(1);
+
+  private Redis redisA;
+  private Redis redisB;
+  private CircuitStore a;
+  private CircuitStore b;
+
+  @BeforeEach
+  void setUp(Vertx vertx) {
+    String prefix = "hltest-circuit-" + UUID.randomUUID();
+    redisA = Redis.createClient(vertx, TestInfra.REDIS_URL);
+    redisB = Redis.createClient(vertx, TestInfra.REDIS_URL);
+    a = new CircuitStore(redisA, prefix);
+    b = new CircuitStore(redisB, prefix);
+  }
+
+  @AfterEach
+  void tearDown() {
+    a.clear().await();
+    redisA.close();
+    redisB.close();
+  }
+
+  private CircuitState fail(CircuitStore store, boolean probe) {
+    return store.failure(ORIGIN, 3, COOL, CAP, probe).await();
+  }
+
+  private CircuitState seenBy(CircuitStore store) {
+    return store.snapshot(A_WHILE).await().states().get(ORIGIN);
+  }
+
+  @Test
+  void failuresFromAllWorkersCountTowardOneThreshold() {
+    assertThat(fail(a, false).open()).isFalse();
+    assertThat(fail(b, false).open()).isFalse();
+    CircuitState third = fail(a, false);
+
+    assertThat(third.open()).isTrue();
+    assertThat(third.openUntilMillis() - third.redisNowMillis()).isBetween(COOL.toMillis() - 5, COOL.toMillis());
+    assertThat(seenBy(b).open()).as("the other worker sees it open").isTrue();
+  }
+
+  @Test
+  void anAnswerInBetweenResetsTheCount() {
+    fail(a, false);
+    fail(b, false);
+    assertThat(b.success(ORIGIN).await()).isTrue();
+
+    assertThat(fail(a, false).open()).isFalse();
+    assertThat(seenBy(a).failures()).isEqualTo(1);
+  }
+
+  @Test
+  void lateFailuresOfSendsStartedBeforeItOpenedDoNotExtendIt() {
+    fail(a, false);
+    fail(a, false);
+    CircuitState opened = fail(a, false);
+
+    CircuitState late = fail(b, false);
+
+    assertThat(late.openUntilMillis()).isEqualTo(opened.openUntilMillis());
+    assertThat(late.opens()).isEqualTo(1);
+  }
+
+  @Test
+  void exactlyOneWorkerWinsTheProbeOnceTheCoolDownIsOver() {
+    for (int i = 0; i < 3; i++) {
+      fail(a, false);
+    }
+    assertThat(a.tryProbe(ORIGIN, A_WHILE).await().granted()).as("still cooling down").isFalse();
+    Await.sleep(COOL.toMillis() + 20);
+
+    List<Future<CircuitStore.ProbeGrant>> asks = new ArrayList<>();
+    for (int i = 0; i < 10; i++) {
+      asks.add((i % 2 == 0 ? a : b).tryProbe(ORIGIN, A_WHILE));
+    }
+    long granted = Future.all(asks).await().list().stream()
+        .filter(grant -> ((CircuitStore.ProbeGrant) grant).granted()).count();
+
+    assertThat(granted).isEqualTo(1);
+  }
+
+  @Test
+  void aLostProbeIsPresumedGoneAfterItsLease() {
+    for (int i = 0; i < 3; i++) {
+      fail(a, false);
+    }
+    Await.sleep(COOL.toMillis() + 20);
+    assertThat(a.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isTrue();
+    assertThat(b.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isFalse();
+
+    Await.sleep(150);
+    assertThat(b.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isTrue();
+  }
+
+  @Test
+  void eachFailedProbeDoublesTheCoolDownUpToTheCapAndASuccessClosesIt() {
+    for (int i = 0; i < 3; i++) {
+      fail(a, false);
+    }
+    CircuitState second = fail(a, true);
+    CircuitState third = fail(b, true);
+    CircuitState fourth = fail(a, true);
+
+    assertThat(second.opens()).isEqualTo(2);
+    assertThat(second.openUntilMillis() - second.redisNowMillis()).isBetween(795L, 800L);
+    assertThat(third.openUntilMillis() - third.redisNowMillis()).as("1.6 s capped").isBetween(995L, 1_000L);
+    assertThat(fourth.openUntilMillis() - fourth.redisNowMillis()).isBetween(995L, 1_000L);
+
+    assertThat(b.success(ORIGIN).await()).isTrue();
+    assertThat(seenBy(a)).as("closed").isNull();
+    assertThat(a.tryProbe(ORIGIN, A_WHILE).await().granted()).as("a closed circuit needs no probe").isTrue();
+  }
+
+  @Test
+  void aFewOldFailuresAreForgottenButAnOpenCircuitIsNot() {
+    fail(a, false);
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).containsKey(ORIGIN);
+    Await.sleep(80);
+
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).isEmpty();
+    for (int i = 0; i < 3; i++) {
+      fail(a, false);
+    }
+    Await.sleep(80);
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).containsKey(ORIGIN);
+  }
+}
