@@ -5,7 +5,6 @@ import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
-import dev.hookline.delivery.CircuitRefreshVerticle;
 import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.RetryPolicy;
@@ -20,9 +19,9 @@ import dev.hookline.intake.TemplateRenderer;
 import dev.hookline.api.ApiRouter;
 import dev.hookline.api.ApiVerticle;
 import dev.hookline.ops.GaugeRefresher;
-import dev.hookline.ops.GaugeVerticle;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.ops.PeriodicVerticle;
 import dev.hookline.ops.Replay;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
@@ -176,16 +175,22 @@ public final class Hookline {
     return credentials.verifyKeys()
         // The circuit view is loaded before the first claim, so a restart does not hammer an origin
         // whose circuit other workers hold open.
-        .compose(v -> d.circuit().enabled() ? circuits.refresh() : Future.succeededFuture())
+        .compose(v -> circuits.refresh().recover(error -> {
+          LOG.warn("circuit states could not be read from Redis ({}); starting with every circuit closed",
+              error.getMessage());
+          return Future.succeededFuture();
+        }))
         .compose(v -> d.circuit().enabled()
-            ? deploy(() -> new CircuitRefreshVerticle(circuits, CIRCUIT_REFRESH), 1) : Future.succeededFuture())
+            // Brings other workers' circuit transitions into this process's view.
+            ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH, circuits::refresh), 1)
+            : Future.succeededFuture())
         .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), circuits, metrics,
             d.maxInFlight(), d.maxInFlightPerOrigin(), d.lease(), d.idlePoll(), d.shutdownGrace()), d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
             retention.days(), retention.interval()), 1))
-        .compose(v -> deploy(() -> new GaugeVerticle(new GaugeRefresher(queue, operator, metrics),
-            config.metrics().refresh()), 1))
+        .compose(v -> deploy(() -> PeriodicVerticle.every("metrics refresh", config.metrics().refresh(),
+            new GaugeRefresher(queue, operator, metrics)::refresh), 1))
         // Intake goes last: no message or request is accepted before something can deliver it.
         // Single creates on one instance, where concurrent ones meet in one group and share
         // transactions (two halved every group and doubled the statements at moderate load);

@@ -76,12 +76,11 @@ public final class AttemptRunner {
   }
 
   public Future<Void> run(ClaimedDelivery delivery) {
-    return switch (circuits.gate(delivery.origin())) {
-      case CLOSED -> attempt(delivery, false);
-      case OPEN -> giveBack(delivery);
-      case PROBE -> circuits.tryProbe(delivery.origin())
-          .compose(granted -> granted ? attempt(delivery, true) : giveBack(delivery));
-    };
+    return circuits.admit(delivery.origin()).compose(admission -> switch (admission) {
+      case SEND -> attempt(delivery, false);
+      case PROBE -> attempt(delivery, true);
+      case WAIT -> giveBack(delivery);
+    });
   }
 
   private Future<Void> attempt(ClaimedDelivery delivery, boolean probe) {

@@ -8,6 +8,7 @@ import io.vertx.core.Future;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,6 +22,8 @@ public final class CircuitBreaker {
   private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
   /** A closed origin's failure count is forgotten after this long without another failure. */
   static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+  /** A Redis that does not answer must not hold a send or a start-up for longer than this. */
+  private static final long REDIS_TIMEOUT_MILLIS = 5_000;
 
   /** What may happen with a due delivery to an origin. */
   public enum Gate {
@@ -31,6 +34,19 @@ public final class CircuitBreaker {
     /** The cool-down is over: one worker may send one probe, the rest wait. */
     PROBE
   }
+
+  /** What to do with a claimed delivery. */
+  public enum Admission {
+    /** Send it as usual. */
+    SEND,
+    /** Send it as the circuit's one probe: its answer closes or re-opens the circuit. */
+    PROBE,
+    /** Do not send it now: give the claim back. */
+    WAIT
+  }
+
+  private static final Future<Admission> SEND = Future.succeededFuture(Admission.SEND);
+  private static final Future<Admission> WAIT = Future.succeededFuture(Admission.WAIT);
 
   private final CircuitStore store;
   private final HooklineConfig.Circuit config;
@@ -93,19 +109,35 @@ public final class CircuitBreaker {
     return Duration.ofMillis(Math.max(0, retryAtMillis(origin) - redisNow()));
   }
 
-  /** Asks Redis for the one probe of {@code origin}; a Redis failure lets the send go (fail open). */
-  public Future<Boolean> tryProbe(String origin) {
-    return store.tryProbe(origin, probeLease).map(grant -> {
+  /**
+   * Whether a claimed delivery to {@code origin} may go now. An origin this worker has never seen
+   * fail is let through without asking Redis; one that has failed lately, or whose cool-down is
+   * over, is checked in Redis, which knows if another worker opened the circuit meanwhile and hands
+   * out the one probe. A Redis failure lets the send go (fail open).
+   */
+  public Future<Admission> admit(String origin) {
+    if (!config.enabled()) {
+      return SEND;
+    }
+    CircuitState state = known.get(origin);
+    if (state == null) {
+      return SEND;
+    }
+    if (gate(state, redisNow()) == Gate.OPEN) {
+      return WAIT;
+    }
+    return store.tryProbe(origin, probeLease).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(grant -> {
       if (!grant.granted()) {
-        // Someone else is probing, or the cool-down was extended: remember how long to stay off.
-        known.computeIfPresent(origin, (o, s) -> new CircuitState(s.failures(),
-            Math.max(s.openUntilMillis(), grant.untilMillis()), s.opens(), grant.untilMillis(), grant.redisNowMillis()));
+        // Opened by another worker, or someone else holds the probe: stay off until it may be over.
+        known.compute(origin, (o, s) -> new CircuitState(s == null ? 0 : s.failures(), grant.untilMillis(),
+            s == null || !s.open() ? 1 : s.opens(), grant.untilMillis(), grant.redisNowMillis()));
+        return Admission.WAIT;
       }
-      return grant.granted();
+      return grant.asProbe() ? Admission.PROBE : Admission.SEND;
     }).recover(error -> {
-      LOG.warn("origin={} circuit probe could not be coordinated through Redis ({}); sending anyway", origin,
+      LOG.warn("origin={} circuit state could not be read from Redis ({}); sending anyway", origin,
           error.getMessage());
-      return Future.succeededFuture(true);
+      return SEND;
     });
   }
 
@@ -115,10 +147,11 @@ public final class CircuitBreaker {
       return Future.succeededFuture();
     }
     return store.failure(origin, config.failureThreshold(), config.cooldown(), config.maxCooldown(), probe)
-        .onSuccess(state -> {
-          CircuitState before = known.put(origin, state);
-          boolean opened = state.open() && (before == null || !before.open() || probe);
-          if (opened) {
+        .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .onSuccess(failure -> {
+          CircuitState state = failure.state();
+          known.put(origin, state);
+          if (failure.opened()) {
             LOG.warn("origin={} circuit open for {} ms ({}): its deliveries wait without using attempts", origin,
                 state.openUntilMillis() - state.redisNowMillis(),
                 probe ? "probe failed" : config.failureThreshold() + " transient failures in a row");
@@ -138,6 +171,7 @@ public final class CircuitBreaker {
       return Future.succeededFuture();
     }
     return store.success(origin)
+        .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .onSuccess(removed -> {
           CircuitState before = known.remove(origin);
           if (before != null && before.open()) {
@@ -154,7 +188,7 @@ public final class CircuitBreaker {
     if (!config.enabled()) {
       return Future.succeededFuture();
     }
-    return store.snapshot(FORGET_AFTER).map(snapshot -> {
+    return store.snapshot(FORGET_AFTER).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(snapshot -> {
       redisClockOffsetMillis = snapshot.redisNowMillis() - System.currentTimeMillis();
       known.keySet().retainAll(snapshot.states().keySet());
       known.putAll(snapshot.states());

@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
 import java.time.Duration;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,6 +29,16 @@ public abstract class PeriodicVerticle extends VerticleBase {
 
   /** One pass of the work. */
   protected abstract Future<?> runOnce();
+
+  /** A periodic verticle whose pass is just {@code pass}, for work that needs no state of its own. */
+  public static PeriodicVerticle every(String name, Duration interval, Supplier<Future<?>> pass) {
+    return new PeriodicVerticle(name, interval) {
+      @Override
+      protected Future<?> runOnce() {
+        return pass.get();
+      }
+    };
+  }
 
   @Override
   public Future<?> start() {

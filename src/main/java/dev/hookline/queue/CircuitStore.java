@@ -37,26 +37,28 @@ public final class CircuitStore {
   private static final Script FAILURE = new Script(PARSE + """
       local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
       local base, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
+      local opened = 0
       if o == 0 then
         f = f + 1
-        if f >= tonumber(ARGV[2]) then o, u, p = 1, now + base, 0 end
+        if f >= tonumber(ARGV[2]) then o, u, p, opened = 1, now + base, 0, 1 end
         save(f, u, o, p)
       elseif ARGV[5] == '1' then
         o = o + 1
         u = now + math.min(cap, base * 2 ^ math.min(o - 1, 40))
-        p = 0
+        p, opened = 0, 1
         save(f, u, o, p)
       end
-      return {o, u, now, f}
+      return {o, u, now, f, opened}
       """);
 
   /* An answer that is not a transient failure: the origin is healthy, so its record goes. */
   private static final Script SUCCESS = new Script("return redis.call('HDEL', KEYS[1], ARGV[1])");
 
   /*
-   * Asks to send the one probe of an open circuit whose cool-down is over. Granted to one caller
-   * until ARGV[2] ms pass (then the probe is presumed lost and another may go). A closed circuit
-   * needs no probe: granted. Answers {granted, openUntil or probeUntil, now}.
+   * Asks whether a delivery may go. A closed circuit: yes ({1, 0, now}). An open one still cooling
+   * down: no, until its end. One whose cool-down is over: yes to exactly one caller, as its probe
+   * ({1, openUntil, now}), held until ARGV[2] ms pass (then the probe is presumed lost and another
+   * may go); no to the rest until then.
    */
   private static final Script PROBE = new Script(PARSE + """
       local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
@@ -101,13 +103,18 @@ public final class CircuitStore {
     return key;
   }
 
-  /** Records a transient failure; {@code probe} when it was the answer to this worker's probe. */
-  public Future<CircuitState> failure(String origin, int threshold, Duration cooldown, Duration maxCooldown,
-                                      boolean probe) {
+  /**
+   * Records a transient failure; {@code probe} when it was the answer to this worker's probe.
+   * Answers the circuit after it, and whether this very failure opened (or re-opened) it.
+   */
+  public Future<Failure> failure(String origin, int threshold, Duration cooldown, Duration maxCooldown,
+                                 boolean probe) {
     return FAILURE.run(redis, key, origin, String.valueOf(threshold), String.valueOf(cooldown.toMillis()),
         String.valueOf(maxCooldown.toMillis()), probe ? "1" : "0").map(r -> {
           int opens = r.get(0).toInteger();
-          return new CircuitState(r.get(3).toInteger(), opens == 0 ? 0 : r.get(1).toLong(), opens, 0, r.get(2).toLong());
+          CircuitState state = new CircuitState(r.get(3).toInteger(), opens == 0 ? 0 : r.get(1).toLong(), opens, 0,
+              r.get(2).toLong());
+          return new Failure(state, r.get(4).toInteger() == 1);
         });
   }
 
@@ -116,7 +123,7 @@ public final class CircuitStore {
     return SUCCESS.run(redis, key, origin).map(r -> r.toLong() > 0);
   }
 
-  /** Answers whether this caller may send the probe, holding it for {@code probeLease}. */
+  /** Answers whether this caller may send now, and if so whether as the probe (held for {@code probeLease}). */
   public Future<ProbeGrant> tryProbe(String origin, Duration probeLease) {
     return PROBE.run(redis, key, origin, String.valueOf(probeLease.toMillis()))
         .map(r -> new ProbeGrant(r.get(0).toInteger() == 1, r.get(1).toLong(), r.get(2).toLong()));
@@ -139,12 +146,22 @@ public final class CircuitStore {
     return redis.send(Request.cmd(Command.DEL).arg(key)).mapEmpty();
   }
 
+  /** {@code opened}: this failure is the one that opened the circuit, or failed its probe. */
+  public record Failure(CircuitState state, boolean opened) {
+  }
+
   /** {@code redisNowMillis} is when Redis read them. */
   public record Snapshot(Map<String, CircuitState> states, long redisNowMillis) {
   }
 
-  /** {@code untilMillis}: when the probe may go (or, when not granted, when to ask again at the earliest). */
+  /**
+   * {@code untilMillis}: 0 when the circuit is closed; when granted, the end of the cool-down this
+   * probe follows; when not, when to ask again at the earliest.
+   */
   public record ProbeGrant(boolean granted, long untilMillis, long redisNowMillis) {
+    public boolean asProbe() {
+      return granted && untilMillis > 0;
+    }
   }
 
   /** One script, sent by its hash and loaded on the first NOSCRIPT. */

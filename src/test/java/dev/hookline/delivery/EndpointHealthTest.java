@@ -120,7 +120,7 @@ class EndpointHealthTest {
   @Test
   void aFailingOriginsCircuitOpensProbesAndClosesAndItsDeliveriesKeepTheirAttempts(Vertx vertx) {
     JsonObject delivery = new JsonObject()
-        .put("instances", 1).put("maxInFlight", 8).put("maxInFlightPerOrigin", 2).put("maxAttempts", 3)
+        .put("instances", 1).put("maxInFlight", 8).put("maxInFlightPerOrigin", 2).put("maxAttempts", 5)
         .put("circuitFailureThreshold", 3).put("circuitCooldownSeconds", 0.5).put("circuitMaxCooldownSeconds", 1);
     // Two workers sharing one Redis: the circuit one opens holds the other back too.
     Hookline first = fixture.start(vertx, delivery);

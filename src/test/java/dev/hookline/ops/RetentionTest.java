@@ -32,12 +32,15 @@ class RetentionTest {
   private static final int DAYS = 30;
   private static final long DAY = 86_400;
   private static final List<String> FINAL = List.of("succeeded", "dead_letter", "cancelled");
-  private static final String INSERT = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
-      + " webhook_node_id, endpoint_url, http_method, payload, status, max_attempts, created_at, scheduled_for)"
-      + " VALUES (gen_random_uuid(), 7, ?, 'n', 'https://r.example.com/', 'POST', '{}', ?, 5,"
-      + " now() - make_interval(secs => ?), now() + interval '1 day') RETURNING id";
-  private static final String ATTEMPT = "INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at,"
-      + " duration_ms, outcome) VALUES (?, ?, now(), 5, 'retry')";
+  // A delivery and its two attempt rows in one statement: a retention pass running in between
+  // must not see the delivery without its attempts.
+  private static final String INSERT = "WITH d AS (INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
+      + " workflow_run_id, webhook_node_id, endpoint_url, http_method, payload, status, max_attempts, created_at,"
+      + " scheduled_for) VALUES (gen_random_uuid(), 7, ?, 'n', 'https://r.example.com/', 'POST', '{}', ?, 5,"
+      + " now() - make_interval(secs => ?), now() + interval '1 day') RETURNING id),"
+      + " a AS (INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome)"
+      + " SELECT d.id, n, now(), 5, 'retry' FROM d, generate_series(1, 2) AS n)"
+      + " SELECT id FROM d";
 
   private TestInfra infra;
   private Pool pool;
@@ -71,10 +74,7 @@ class RetentionTest {
    * for tomorrow so a running Hookline never picks them up and changes their status.
    */
   private long insert(String status, long secondsAgo) {
-    long id = ((Number) infra.sql(INSERT, nextRun++, status, (double) secondsAgo).get(0).get(0)).longValue();
-    infra.sql(ATTEMPT, id, 1);
-    infra.sql(ATTEMPT, id, 2);
-    return id;
+    return ((Number) infra.sql(INSERT, nextRun++, status, (double) secondsAgo).get(0).get(0)).longValue();
   }
 
   private Set<Long> remainingIds() {

@@ -47,11 +47,19 @@ class CircuitStoreTest {
   }
 
   private CircuitState fail(CircuitStore store, boolean probe) {
-    return store.failure(ORIGIN, 3, COOL, CAP, probe).await();
+    return store.failure(ORIGIN, 3, COOL, CAP, probe).await().state();
   }
 
   private CircuitState seenBy(CircuitStore store) {
     return store.snapshot(A_WHILE).await().states().get(ORIGIN);
+  }
+
+  @Test
+  void onlyTheFailureThatOpensItAndAFailedProbeSayTheyOpenedIt() {
+    assertThat(a.failure(ORIGIN, 2, COOL, CAP, false).await().opened()).isFalse();
+    assertThat(b.failure(ORIGIN, 2, COOL, CAP, false).await().opened()).isTrue();
+    assertThat(a.failure(ORIGIN, 2, COOL, CAP, false).await().opened()).as("a late failure").isFalse();
+    assertThat(a.failure(ORIGIN, 2, COOL, CAP, true).await().opened()).as("a failed probe").isTrue();
   }
 
   @Test
@@ -99,10 +107,9 @@ class CircuitStoreTest {
     for (int i = 0; i < 10; i++) {
       asks.add((i % 2 == 0 ? a : b).tryProbe(ORIGIN, A_WHILE));
     }
-    long granted = Future.all(asks).await().list().stream()
-        .filter(grant -> ((CircuitStore.ProbeGrant) grant).granted()).count();
-
-    assertThat(granted).isEqualTo(1);
+    List<CircuitStore.ProbeGrant> grants = Future.all(asks).await().list();
+    assertThat(grants).filteredOn(CircuitStore.ProbeGrant::granted).hasSize(1)
+        .allSatisfy(grant -> assertThat(grant.asProbe()).isTrue());
   }
 
   @Test
@@ -134,7 +141,9 @@ class CircuitStoreTest {
 
     assertThat(b.success(ORIGIN).await()).isTrue();
     assertThat(seenBy(a)).as("closed").isNull();
-    assertThat(a.tryProbe(ORIGIN, A_WHILE).await().granted()).as("a closed circuit needs no probe").isTrue();
+    CircuitStore.ProbeGrant closed = a.tryProbe(ORIGIN, A_WHILE).await();
+    assertThat(closed.granted()).as("a closed circuit lets every send go").isTrue();
+    assertThat(closed.asProbe()).isFalse();
   }
 
   @Test
