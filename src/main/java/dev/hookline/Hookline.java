@@ -67,7 +67,6 @@ public final class Hookline {
   private static final int RESPONSE_EXCERPT_BYTES = 4_096;
   /** How often each worker reads the shared circuit states (its own transitions apply at once). */
   private static final Duration CIRCUIT_REFRESH = Duration.ofSeconds(1);
-  private static final Duration PROBE_MARGIN = Duration.ofSeconds(5);
 
   private final Vertx vertx;
   private final HooklineConfig config;
@@ -154,9 +153,10 @@ public final class Hookline {
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), d.baseDelay(), d.maxDelay());
-    // A granted probe keeps other workers from probing for as long as the probe itself may take.
+    // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
+    // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
-        d.timeout().plus(PROBE_MARGIN), metrics);
+        d.lease(), metrics);
     // One runner per delivery verticle: each groups the outcome writes of its own event loop.
     Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),

@@ -55,12 +55,17 @@ public final class CircuitBreaker {
   private final Map<String, CircuitState> known = new ConcurrentHashMap<>();
   private volatile long redisClockOffsetMillis;
 
-  /** {@code probeLease}: how long a granted probe keeps others from probing (longer than a send may take). */
+  /** {@code probeLease}: how long a granted probe keeps others from probing (as long as a claim's lease). */
   public CircuitBreaker(CircuitStore store, HooklineConfig.Circuit config, Duration probeLease, HooklineMetrics metrics) {
     this.store = store;
     this.config = config;
     this.probeLease = probeLease;
     this.metrics = metrics;
+  }
+
+  /** No record, or a closed one with no failures counted: nothing to ask Redis about. */
+  static boolean quiet(CircuitState state) {
+    return state == null || (!state.open() && state.failures() == 0);
   }
 
   /** Pure rule: what a circuit in {@code state} allows at {@code redisNowMillis}. */
@@ -120,20 +125,22 @@ public final class CircuitBreaker {
       return SEND;
     }
     CircuitState state = known.get(origin);
-    if (state == null) {
+    if (quiet(state)) {
       return SEND;
     }
     if (gate(state, redisNow()) == Gate.OPEN) {
       return WAIT;
     }
     return store.tryProbe(origin, probeLease).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(grant -> {
-      if (!grant.granted()) {
-        // Opened by another worker, or someone else holds the probe: stay off until it may be over.
-        known.compute(origin, (o, s) -> new CircuitState(s == null ? 0 : s.failures(), grant.untilMillis(),
-            s == null || !s.open() ? 1 : s.opens(), grant.untilMillis(), grant.redisNowMillis()));
-        return Admission.WAIT;
+      if (grant.granted() && !grant.asProbe()) {
+        return Admission.SEND;
       }
-      return grant.asProbe() ? Admission.PROBE : Admission.SEND;
+      // Not granted: opened by another worker, or someone else holds the probe. Granted: this one
+      // is the probe, and the rest of this process holds off until its answer (or its hold ends).
+      long until = grant.granted() ? grant.redisNowMillis() + probeLease.toMillis() : grant.untilMillis();
+      known.compute(origin, (o, s) -> new CircuitState(s == null ? 0 : s.failures(), until,
+          s == null || !s.open() ? 1 : s.opens(), until, grant.redisNowMillis(), grant.redisNowMillis()));
+      return grant.granted() ? Admission.PROBE : Admission.WAIT;
     }).recover(error -> {
       LOG.warn("origin={} circuit state could not be read from Redis ({}); sending anyway", origin,
           error.getMessage());
@@ -167,13 +174,15 @@ public final class CircuitBreaker {
    * resets the count. Only origins with a record cost a Redis call.
    */
   public Future<Void> answered(String origin, boolean probe) {
-    if (!config.enabled() || (!probe && !known.containsKey(origin))) {
+    if (!config.enabled() || (!probe && quiet(known.get(origin)))) {
       return Future.succeededFuture();
     }
     return store.success(origin)
         .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .onSuccess(removed -> {
-          CircuitState before = known.remove(origin);
+          // A closed mark rather than a removal: a snapshot read before this must not bring it back.
+          long now = redisNow();
+          CircuitState before = known.put(origin, new CircuitState(0, 0, 0, 0, now, now));
           if (before != null && before.open()) {
             LOG.info("origin={} circuit closed: it answered{}", origin, probe ? " the probe" : "");
           }
@@ -190,8 +199,12 @@ public final class CircuitBreaker {
     }
     return store.snapshot(FORGET_AFTER).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(snapshot -> {
       redisClockOffsetMillis = snapshot.redisNowMillis() - System.currentTimeMillis();
-      known.keySet().retainAll(snapshot.states().keySet());
-      known.putAll(snapshot.states());
+      long readAt = snapshot.redisNowMillis();
+      // A transition this worker saw after Redis answered is newer than the snapshot: keep it.
+      known.entrySet().removeIf(e -> !snapshot.states().containsKey(e.getKey())
+          && e.getValue().redisNowMillis() <= readAt);
+      snapshot.states().forEach((origin, state) -> known.merge(origin, state,
+          (mine, theirs) -> mine.redisNowMillis() > readAt ? mine : theirs));
       refreshGauge();
       return null;
     });

@@ -72,8 +72,11 @@ final class OriginSlots {
       return nowMillis + MIN_WAIT_MILLIS;
     }
     long perAnswer = b.meanLatencyMillis < 0 ? UNTIMED_WAIT_MILLIS : b.meanLatencyMillis;
-    b.heldTailMillis = Math.max(b.heldTailMillis, nowMillis) + Math.max(1, perAnswer / Math.max(1, perOrigin));
-    return nowMillis + Math.max(MIN_WAIT_MILLIS, Math.min(MAX_WAIT_MILLIS, b.heldTailMillis - nowMillis));
+    // The line itself is capped, not just each wait: otherwise a standing backlog would push it
+    // ever further out and everything held would come back at once, at the cap.
+    b.heldTailMillis = Math.min(nowMillis + MAX_WAIT_MILLIS,
+        Math.max(b.heldTailMillis, nowMillis) + Math.max(1, perAnswer / Math.max(1, perOrigin)));
+    return nowMillis + Math.max(MIN_WAIT_MILLIS, b.heldTailMillis - nowMillis);
   }
 
   private static final class Busy {

@@ -7,6 +7,7 @@ import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -18,12 +19,16 @@ import java.util.Map;
 public final class CircuitStore {
   private static final String PARSE = """
       local function parse(v)
-        if not v then return 0, 0, 0, 0 end
-        local f, u, o, p = string.match(v, '^(%d+),(%d+),(%d+),(%d+)')
-        return tonumber(f), tonumber(u), tonumber(o), tonumber(p)
+        if not v then return 0, 0, 0, 0, 0 end
+        local f, u, o, p, w = string.match(v, '^(%d+),(%d+),(%d+),(%d+),(%d+)$')
+        return tonumber(f), tonumber(u), tonumber(o), tonumber(p), tonumber(w)
       end
       local t = redis.call('TIME')
       local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      """;
+
+  /* Writes ARGV[1]'s record, stamped with the time of this change. */
+  private static final String SAVE = """
       local function save(f, u, o, p)
         redis.call('HSET', KEYS[1], ARGV[1], string.format('%d,%d,%d,%d,%d', f, u, o, p, now))
       end
@@ -34,7 +39,7 @@ public final class CircuitStore {
    * only the probe's failure matters (older sends that fail late say nothing new); it re-opens
    * with the cool-down doubled, up to the cap. ARGV: origin, threshold, cooldown ms, cap ms, probe.
    */
-  private static final Script FAILURE = new Script(PARSE + """
+  private static final Script FAILURE = new Script(PARSE + SAVE + """
       local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
       local base, cap = tonumber(ARGV[3]), tonumber(ARGV[4])
       local opened = 0
@@ -60,7 +65,7 @@ public final class CircuitStore {
    * ({1, openUntil, now}), held until ARGV[2] ms pass (then the probe is presumed lost and another
    * may go); no to the rest until then.
    */
-  private static final Script PROBE = new Script(PARSE + """
+  private static final Script PROBE = new Script(PARSE + SAVE + """
       local f, u, o, p = parse(redis.call('HGET', KEYS[1], ARGV[1]))
       if o == 0 then return {1, 0, now} end
       if now < u then return {0, u, now} end
@@ -71,17 +76,18 @@ public final class CircuitStore {
       """);
 
   /*
-   * Every origin with a record, for the workers' local view. Counts of a closed circuit that has
-   * seen no failure for ARGV[2] ms are dropped: an origin that failed a few times and then got no
-   * more traffic must not keep a record for ever. ARGV[1] is unused (the shared parser reads it).
+   * Every origin with a record, for the workers' local view. A record nothing has touched for
+   * ARGV[1] ms is dropped: a closed one's few old failures, and an open one whose cool-down and
+   * probe have long passed with no delivery left to probe it (one with waiting deliveries is
+   * probed, and so touched, at least every maximum cool-down).
    */
   private static final Script SNAPSHOT = new Script(PARSE + """
       local all = redis.call('HGETALL', KEYS[1])
       local out = {now}
+      local forget = now - tonumber(ARGV[1])
       for i = 1, #all, 2 do
-        local f, u, o, p = parse(all[i + 1])
-        local updated = tonumber(string.match(all[i + 1], '(%d+)$'))
-        if o == 0 and updated < now - tonumber(ARGV[2]) then
+        local f, u, o, p, w = parse(all[i + 1])
+        if math.max(u, p, w) < forget then
           redis.call('HDEL', KEYS[1], all[i])
         else
           out[#out + 1] = all[i]
@@ -112,8 +118,9 @@ public final class CircuitStore {
     return FAILURE.run(redis, key, origin, String.valueOf(threshold), String.valueOf(cooldown.toMillis()),
         String.valueOf(maxCooldown.toMillis()), probe ? "1" : "0").map(r -> {
           int opens = r.get(0).toInteger();
+          long now = r.get(2).toLong();
           CircuitState state = new CircuitState(r.get(3).toInteger(), opens == 0 ? 0 : r.get(1).toLong(), opens, 0,
-              r.get(2).toLong());
+              now, now);
           return new Failure(state, r.get(4).toInteger() == 1);
         });
   }
@@ -129,9 +136,9 @@ public final class CircuitStore {
         .map(r -> new ProbeGrant(r.get(0).toInteger() == 1, r.get(1).toLong(), r.get(2).toLong()));
   }
 
-  /** Every origin with a record, keyed by origin; closed ones quiet for {@code forgetAfter} are dropped. */
+  /** Every origin with a record, keyed by origin; records untouched for {@code forgetAfter} are dropped. */
   public Future<Snapshot> snapshot(Duration forgetAfter) {
-    return SNAPSHOT.run(redis, key, "", String.valueOf(forgetAfter.toMillis())).map(r -> {
+    return SNAPSHOT.run(redis, key, String.valueOf(forgetAfter.toMillis())).map(r -> {
       long now = r.get(0).toLong();
       Map<String, CircuitState> states = new HashMap<>();
       for (int i = 1; i + 1 < r.size(); i += 2) {
@@ -164,27 +171,14 @@ public final class CircuitStore {
     }
   }
 
-  /** One script, sent by its hash and loaded on the first NOSCRIPT. */
+  /** One script on this store's one key. */
   private record Script(String source, String sha) {
     Script(String source) {
       this(source, Scripts.sha1(source));
     }
 
     Future<Response> run(Redis redis, String key, String... args) {
-      return redis.send(request(Command.EVALSHA, sha, key, args)).recover(error -> {
-        if (error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")) {
-          return redis.send(request(Command.EVAL, source, key, args));
-        }
-        return Future.failedFuture(error);
-      });
-    }
-
-    private static Request request(Command command, String scriptOrSha, String key, String... args) {
-      Request request = Request.cmd(command).arg(scriptOrSha).arg(1).arg(key);
-      for (String arg : args) {
-        request.arg(arg);
-      }
-      return request;
+      return Scripts.run(redis, source, sha, List.of(key), List.of(args));
     }
   }
 }

@@ -170,18 +170,7 @@ public final class DueQueue {
   }
 
   private Future<Response> eval(List<String> keys, int limit) {
-    return redis.send(script(Command.EVALSHA, POP_SHA, keys, limit)).recover(error -> {
-      if (error.getMessage() != null && error.getMessage().startsWith("NOSCRIPT")) {
-        return redis.send(script(Command.EVAL, POP_SCRIPT, keys, limit));
-      }
-      return Future.failedFuture(error);
-    });
-  }
-
-  private static Request script(Command command, String scriptOrSha, List<String> keys, int limit) {
-    Request request = Request.cmd(command).arg(scriptOrSha).arg(keys.size());
-    keys.forEach(request::arg);
-    return request.arg(limit);
+    return Scripts.run(redis, POP_SCRIPT, POP_SHA, keys, List.of(Integer.toString(limit)));
   }
 
   /** Starts each pop at a different shard so no shard waits behind a busy one. */

@@ -225,9 +225,16 @@ public final class DeliveryRepository {
 
   /** Claims the due ones of {@code ids}, keeping each origin within its room in {@code rooms}. */
   public Future<ClaimResult> claim(List<Long> ids, Duration lease, OriginRooms rooms) {
+    String[] origins = new String[rooms.limited().size()];
+    Integer[] room = new Integer[origins.length];
+    int i = 0;
+    for (Map.Entry<String, Integer> limited : rooms.limited().entrySet()) {
+      origins[i] = limited.getKey();
+      room[i++] = limited.getValue();
+    }
     Tuple params = Tuple.of(ids.toArray(new Long[0]), seconds(lease))
-        .addArrayOfString(rooms.limited().keySet().toArray(new String[0]))
-        .addArrayOfInteger(rooms.limited().values().toArray(new Integer[0]))
+        .addArrayOfString(origins)
+        .addArrayOfInteger(room)
         .addInteger(rooms.otherOrigins());
     return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());

@@ -2,6 +2,8 @@ package dev.hookline.store;
 
 import java.net.URI;
 import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Reduces a URL to its origin, {@code scheme://host[:port]}: the unit endpoint health is kept per
@@ -11,6 +13,7 @@ import java.util.Locale;
  */
 public final class Origins {
   public static final String INVALID = "<invalid url>";
+  private static final Pattern HOST_PORT = Pattern.compile("([^:]*)(?::([0-9]{1,5}))?");
 
   private Origins() {
   }
@@ -33,7 +36,13 @@ public final class Origins {
       if (authority == null || authority.isEmpty()) {
         return INVALID;
       }
-      return scheme + "://" + authority.substring(authority.lastIndexOf('@') + 1).toLowerCase(Locale.ROOT);
+      Matcher hostPort = HOST_PORT.matcher(authority.substring(authority.lastIndexOf('@') + 1));
+      if (!hostPort.matches()) {
+        return INVALID;
+      }
+      String port = hostPort.group(2);
+      return scheme + "://" + hostPort.group(1).toLowerCase(Locale.ROOT)
+          + port(scheme, port == null || port.isEmpty() ? -1 : Integer.parseInt(port));
     } catch (RuntimeException e) {
       return INVALID;
     }

@@ -85,4 +85,20 @@ class OriginSlotsTest {
     assertThat(slots.heldUntilMillis(COOLED, now)).isEqualTo(now + OriginSlots.MIN_WAIT_MILLIS);
     assertThat(slots.heldUntilMillis("https://idle.example.com", now)).isEqualTo(now + OriginSlots.MIN_WAIT_MILLIS);
   }
+
+  @Test
+  void aStandingBacklogNeverLinesHeldDeliveriesUpBeyondTheCap() {
+    OriginSlots slots = new OriginSlots(1);
+    slots.acquire(SLOW);
+    slots.acquire(SLOW);
+    slots.release(SLOW, 60_000);
+    long now = 0;
+    for (int i = 0; i < 1_000; i++) {
+      assertThat(slots.heldUntilMillis(SLOW, now)).isLessThanOrEqualTo(now + OriginSlots.MAX_WAIT_MILLIS);
+    }
+
+    now += 60_000;
+    assertThat(slots.heldUntilMillis(SLOW, now)).as("the line moved on with time, one answer after the cap")
+        .isEqualTo(now + OriginSlots.MAX_WAIT_MILLIS);
+  }
 }

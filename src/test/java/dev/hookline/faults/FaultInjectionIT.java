@@ -332,6 +332,8 @@ class FaultInjectionIT {
     env.put("HOOKLINE_DELIVERY_TIMEOUT_SECONDS", "1");
     env.put("HOOKLINE_DELIVERY_LEASE_SECONDS", Double.toString(LEASE_SECONDS));
     env.put("HOOKLINE_DELIVERY_MAX_IN_FLIGHT", "32");
+    // Below the in-flight limit, so deliveries held back for their (one) origin are in the mix.
+    env.put("HOOKLINE_DELIVERY_MAX_IN_FLIGHT_PER_ORIGIN", "16");
     // Off: at the end of a run the always-500 ids are the only traffic to the one receiver, so a
     // breaker would (rightly) open and stretch the drain to its cool-downs. EndpointHealthTest
     // covers the breaker; this suite is about losing and duplicating nothing.

@@ -147,16 +147,33 @@ class CircuitStoreTest {
   }
 
   @Test
-  void aFewOldFailuresAreForgottenButAnOpenCircuitIsNot() {
+  void recordsNothingHasTouchedForAWhileAreForgottenButAnOpenCircuitOnlyAfterItsCoolDown() {
     fail(a, false);
     assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).containsKey(ORIGIN);
     Await.sleep(80);
 
-    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).isEmpty();
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("a few old failures").isEmpty();
     for (int i = 0; i < 3; i++) {
       fail(a, false);
     }
     Await.sleep(80);
-    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).containsKey(ORIGIN);
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("still cooling down").containsKey(ORIGIN);
+
+    Await.sleep(COOL.toMillis());
+    assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("nothing left to probe it").isEmpty();
+  }
+
+  @Test
+  void theStateSaysWhenItLastChanged() {
+    CircuitState opened = fail(a, false);
+    for (int i = 0; i < 2; i++) {
+      opened = fail(a, false);
+    }
+    CircuitState probeFailed = fail(b, true);
+
+    CircuitState seen = seenBy(a);
+    assertThat(seen.updatedMillis()).isEqualTo(probeFailed.updatedMillis());
+    assertThat(seen.openUntilMillis() - seen.updatedMillis()).as("0.4 s doubled").isEqualTo(800);
+    assertThat(opened.updatedMillis()).isLessThanOrEqualTo(seen.updatedMillis());
   }
 }

@@ -36,7 +36,8 @@ class OriginBackfillTest {
   void pendingRowsGetTheApplicationsOriginAndFinalRowsAreLeftAlone() {
     List<String> urls = List.of("https://crm.example.com/hooks?token=abc", "HTTPS://User:pw@CRM.Example.com:443/x",
         "http://crm.example.com:80/a#f", "http://crm.example.com:8080/b", "https://crm.example.com:80/c",
-        "http://127.0.0.1:9000", "https://[::1]:8443/v6");
+        "http://127.0.0.1:9000", "https://[::1]:8443/v6", "http://crm.example.com:080/x", "http://crm.example.com:/y",
+        "https://crm.example.com?q=1", "http://under_score.example.com:80/z", "https://crm.example.com:08443/p");
     for (int i = 0; i < urls.size(); i++) {
       insert(i, urls.get(i), "pending");
     }
@@ -50,5 +51,15 @@ class OriginBackfillTest {
           .as(urls.get(i)).isEqualTo(Origins.of(urls.get(i)));
     }
     assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE workflow_run_id = 100").get(0).get(0)).isNull();
+  }
+
+  @Test
+  void aRowInsertedWithoutAnOriginGetsOneAsAnOlderWorkerWouldLeaveIt() {
+    Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()));
+
+    insert(200, "HTTPS://Crm.Example.com:443/hooks?token=abc", "pending");
+
+    assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE workflow_run_id = 200").get(0))
+        .containsExactly("https://crm.example.com");
   }
 }

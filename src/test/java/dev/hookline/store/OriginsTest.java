@@ -18,7 +18,12 @@ class OriginsTest {
       "HTTPS://CRM.Example.COM/Hooks, https://crm.example.com",
       "https://crm.example.com:443/x, https://crm.example.com",
       "http://crm.example.com:80/x, http://crm.example.com",
-      "http://crm.example.com:443/x, http://crm.example.com:443"})
+      "http://crm.example.com:443/x, http://crm.example.com:443",
+      "http://crm.example.com:080/x, http://crm.example.com",
+      "http://crm.example.com:/x, http://crm.example.com",
+      "http://Under_Score.example.com:80/x, http://under_score.example.com",
+      "https://under_score.example.com:8443/x, https://under_score.example.com:8443",
+      "https://[::1]:8443/v6, https://[::1]:8443"})
   void reducesUrlToOneSpellingOfSchemeHostAndPort(String url, String origin) {
     assertThat(Origins.of(url)).isEqualTo(origin);
   }
