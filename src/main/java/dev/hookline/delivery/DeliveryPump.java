@@ -46,6 +46,7 @@ final class DeliveryPump {
   private boolean wakeDuringPop;
   private boolean stopping;
   private long timerId = -1;
+  private long redisClockOffsetMillis;
   private Promise<Void> drained;
 
   DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
@@ -80,30 +81,49 @@ final class DeliveryPump {
     cancelTimer();
     popping = true;
     wakeDuringPop = false;
+    List<Long> ready = slots.takeReady(Math.min(free, DueQueue.MAX_POP));
+    if (!ready.isEmpty()) {
+      // Waiting here for a slot of their origin, which is free now: claimed without a pop. If the
+      // claim fails they are overdue in Postgres and missing from Redis, so the sweeper restores them.
+      claimAndStart(ready, redisNowMillis()).onComplete(ar -> stepDone(ar.cause(), -1));
+      return;
+    }
     int requested = Math.min(free, DueQueue.MAX_POP);
     // Bounded by the lease: a hung connection must not stop this worker for good.
     queue.popDue(requested)
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
-        .compose(popped -> claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped))
+        .compose(popped -> {
+          redisClockOffsetMillis = popped.redisNowMillis() - System.currentTimeMillis();
+          return claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped);
+        })
         .onComplete(ar -> {
-          popping = false;
-          if (stopping) {
-            completeDrainIfIdle();
-            return;
-          }
-          if (ar.failed()) {
-            LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", ar.cause().getMessage(),
-                ERROR_BACKOFF_MILLIS);
-            schedule(ERROR_BACKOFF_MILLIS);
-            return;
-          }
-          DueQueue.Popped popped = ar.result();
-          if (popped.ids().size() >= requested || wakeDuringPop) {
-            pump();
-          } else {
-            schedule(sleepMillis(popped));
-          }
+          boolean full = ar.succeeded() && (ar.result().ids().size() >= requested || wakeDuringPop);
+          stepDone(ar.cause(), ar.failed() || full ? -1 : sleepMillis(ar.result()));
         });
+  }
+
+  /** One pop or claim finished: look again at once ({@code sleepMillis} < 0), later, or after an error. */
+  private void stepDone(Throwable error, long sleepMillis) {
+    popping = false;
+    if (stopping) {
+      completeDrainIfIdle();
+      return;
+    }
+    if (error != null) {
+      LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", error.getMessage(),
+          ERROR_BACKOFF_MILLIS);
+      schedule(ERROR_BACKOFF_MILLIS);
+      return;
+    }
+    if (sleepMillis < 0) {
+      pump();
+    } else {
+      schedule(sleepMillis);
+    }
+  }
+
+  private long redisNowMillis() {
+    return System.currentTimeMillis() + redisClockOffsetMillis;
   }
 
   private Future<Void> claimAndStart(List<Long> ids, long redisNowMillis) {
@@ -123,7 +143,11 @@ final class DeliveryPump {
         });
   }
 
-  /** Unclaimable ids at their own due time; held ones when their origin should have room again. */
+  /**
+   * Unclaimable ids at their own due time. Held ones wait here for a slot of their origin (one
+   * cap's worth), or go back on the schedule for when it should have room again, or for the end
+   * of its circuit's cool-down.
+   */
   private List<DueRef> backOnSchedule(ClaimResult result, long redisNowMillis) {
     if (result.held().isEmpty()) {
       return result.stillPending();
@@ -132,13 +156,14 @@ final class DeliveryPump {
     refs.addAll(result.stillPending());
     int busyOrigin = 0;
     for (HeldDelivery held : result.held()) {
-      boolean circuitOpen = circuits.gate(held.origin()) != CircuitBreaker.Gate.CLOSED;
-      if (!circuitOpen) {
-        busyOrigin++;
+      if (circuits.gate(held.origin()) != CircuitBreaker.Gate.CLOSED) {
+        refs.add(new DueRef(held.id(), circuits.retryAtMillis(held.origin())));
+        continue;
       }
-      refs.add(new DueRef(held.id(), circuitOpen
-          ? circuits.retryAtMillis(held.origin())
-          : slots.heldUntilMillis(held.origin(), redisNowMillis)));
+      busyOrigin++;
+      if (!slots.waitHere(held.origin(), held.id())) {
+        refs.add(new DueRef(held.id(), slots.heldUntilMillis(held.origin(), redisNowMillis)));
+      }
     }
     metrics.deferred("origin_limit", busyOrigin);
     metrics.deferred("circuit_open", result.held().size() - busyOrigin);
@@ -199,6 +224,14 @@ final class DeliveryPump {
   Future<Void> stop(Duration grace) {
     stopping = true;
     cancelTimer();
+    // Held here for a slot: back on the schedule, due now, for whichever worker goes on.
+    long now = redisNowMillis();
+    Future<Void> handedBack = queue.enqueueAll(slots.drainWaiting().stream().map(id -> new DueRef(id, now)).toList())
+        .<Void>mapEmpty()
+        .recover(e -> {
+          LOG.warn("held deliveries could not be handed back to the schedule ({}); the sweeper will", e.getMessage());
+          return Future.succeededFuture();
+        });
     drained = Promise.promise();
     if (inFlight == 0 && !popping) {
       drained.tryComplete();
@@ -213,6 +246,6 @@ final class DeliveryPump {
       });
       drained.future().onComplete(done -> vertx.cancelTimer(deadline));
     }
-    return drained.future();
+    return handedBack.compose(v -> drained.future());
   }
 }

@@ -1,13 +1,20 @@
 package dev.hookline.delivery;
 
 import dev.hookline.store.OriginRooms;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
  * In-flight attempts per origin for one delivery verticle, against {@code delivery.maxInFlightPerOrigin}.
  * A slow receiver then holds at most that many of the verticle's slots, and the others keep
- * serving every other origin. Confined to the verticle's event loop.
+ * serving every other origin. Deliveries held back for a busy origin wait here, up to one cap's
+ * worth per origin, and are claimed as soon as one of its slots frees; more than that go back on
+ * the schedule. Confined to the verticle's event loop.
  */
 final class OriginSlots {
   static final long MIN_WAIT_MILLIS = 50;
@@ -17,6 +24,9 @@ final class OriginSlots {
 
   private final int perOrigin;
   private final Map<String, Busy> busy = new HashMap<>();
+  // Insertion-ordered, so origins take turns when slots free up for several at once.
+  private final Map<String, ArrayDeque<Long>> waiting = new LinkedHashMap<>();
+  private int waitingCount;
 
   OriginSlots(int perOrigin) {
     this.perOrigin = perOrigin;
@@ -77,6 +87,54 @@ final class OriginSlots {
     b.heldTailMillis = Math.min(nowMillis + MAX_WAIT_MILLIS,
         Math.max(b.heldTailMillis, nowMillis) + Math.max(1, perAnswer / Math.max(1, perOrigin)));
     return nowMillis + Math.max(MIN_WAIT_MILLIS, b.heldTailMillis - nowMillis);
+  }
+
+  /**
+   * Keeps a held-back delivery here until its origin has a free slot; false when enough are
+   * already waiting for it (one cap's worth), and it should go back on the schedule instead.
+   */
+  boolean waitHere(String origin, long id) {
+    ArrayDeque<Long> line = waiting.computeIfAbsent(origin, o -> new ArrayDeque<>());
+    if (line.size() >= perOrigin) {
+      return false;
+    }
+    line.add(id);
+    waitingCount++;
+    return true;
+  }
+
+  /** Up to {@code max} waiting deliveries whose origin has a free slot now, oldest first per origin. */
+  List<Long> takeReady(int max) {
+    if (waitingCount == 0) {
+      return List.of();
+    }
+    List<Long> ready = new ArrayList<>();
+    Iterator<Map.Entry<String, ArrayDeque<Long>>> lines = waiting.entrySet().iterator();
+    while (lines.hasNext() && ready.size() < max) {
+      Map.Entry<String, ArrayDeque<Long>> line = lines.next();
+      int room = perOrigin - inFlight(line.getKey());
+      while (room-- > 0 && !line.getValue().isEmpty() && ready.size() < max) {
+        ready.add(line.getValue().poll());
+        waitingCount--;
+      }
+      if (line.getValue().isEmpty()) {
+        lines.remove();
+      }
+    }
+    return ready;
+  }
+
+  /** Everything waiting here, removed (to hand back to the schedule on shutdown). */
+  List<Long> drainWaiting() {
+    List<Long> all = new ArrayList<>(waitingCount);
+    waiting.values().forEach(all::addAll);
+    waiting.clear();
+    waitingCount = 0;
+    return all;
+  }
+
+  int waiting() {
+    return waitingCount;
   }
 
   private static final class Busy {

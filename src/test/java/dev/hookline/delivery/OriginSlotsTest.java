@@ -101,4 +101,44 @@ class OriginSlotsTest {
     assertThat(slots.heldUntilMillis(SLOW, now)).as("the line moved on with time, one answer after the cap")
         .isEqualTo(now + OriginSlots.MAX_WAIT_MILLIS);
   }
+
+  @Test
+  void upToOneCapOfHeldDeliveriesWaitHereAndTheRestGoBackOnTheSchedule() {
+    OriginSlots slots = new OriginSlots(2);
+    slots.acquire(SLOW);
+    slots.acquire(SLOW);
+
+    assertThat(slots.waitHere(SLOW, 1)).isTrue();
+    assertThat(slots.waitHere(SLOW, 2)).isTrue();
+    assertThat(slots.waitHere(SLOW, 3)).as("a cap's worth is waiting already").isFalse();
+    assertThat(slots.waiting()).isEqualTo(2);
+    assertThat(slots.takeReady(10)).as("no slot free yet").isEmpty();
+
+    slots.release(SLOW, 100);
+    assertThat(slots.takeReady(10)).containsExactly(1L);
+    assertThat(slots.waiting()).isEqualTo(1);
+  }
+
+  @Test
+  void freeSlotsGoToWaitingDeliveriesOfEveryOriginInTurnUpToWhatIsAsked() {
+    OriginSlots slots = new OriginSlots(2);
+    slots.waitHere(SLOW, 1);
+    slots.waitHere(SLOW, 2);
+    slots.waitHere(DOWN, 3);
+
+    assertThat(slots.takeReady(2)).containsExactly(1L, 2L);
+    assertThat(slots.takeReady(5)).containsExactly(3L);
+    assertThat(slots.waiting()).isZero();
+  }
+
+  @Test
+  void shutdownTakesEverythingThatIsWaiting() {
+    OriginSlots slots = new OriginSlots(2);
+    slots.waitHere(SLOW, 1);
+    slots.waitHere(DOWN, 2);
+
+    assertThat(slots.drainWaiting()).containsExactlyInAnyOrder(1L, 2L);
+    assertThat(slots.waiting()).isZero();
+    assertThat(slots.takeReady(5)).isEmpty();
+  }
 }
