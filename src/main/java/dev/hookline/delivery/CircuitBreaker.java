@@ -6,6 +6,7 @@ import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -86,7 +87,7 @@ public final class CircuitBreaker {
       return Map.of();
     }
     long now = redisNow();
-    Map<String, Gate> gates = new java.util.HashMap<>();
+    Map<String, Gate> gates = new HashMap<>();
     known.forEach((origin, state) -> {
       Gate gate = gate(state, now);
       if (gate != Gate.CLOSED) {

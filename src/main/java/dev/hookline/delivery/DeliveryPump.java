@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
  * Keeps up to {@code maxInFlight} attempts running for one verticle instance: pop due ids (never
  * more than the free slots), claim them in one statement, run each, and pop again as slots free.
  * The claim keeps each origin within its in-flight cap and leaves origins with an open circuit
- * alone; what it holds back goes back on the schedule for later, unclaimed, so it uses no attempt.
+ * alone; what it holds back stays unclaimed, so it uses no attempt, and waits here for a slot or
+ * goes back on the schedule for later.
  * When the schedule runs dry it sleeps until the next due score (bounded by the idle poll), or
  * until a wake signal says something new was queued. All state is confined to the verticle's
  * event loop, so no locking is needed.

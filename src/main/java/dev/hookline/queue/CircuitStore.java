@@ -105,10 +105,6 @@ public final class CircuitStore {
     this.key = keyPrefix + ":circuits";
   }
 
-  public String key() {
-    return key;
-  }
-
   /**
    * Records a transient failure; {@code probe} when it was the answer to this worker's probe.
    * Answers the circuit after it, and whether this very failure opened (or re-opened) it.

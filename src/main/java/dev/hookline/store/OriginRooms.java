@@ -10,9 +10,4 @@ public record OriginRooms(Map<String, Integer> limited, int otherOrigins) {
   public OriginRooms {
     limited = Map.copyOf(limited);
   }
-
-  /** No origin is limited beyond {@code perOrigin}. */
-  public static OriginRooms uniform(int perOrigin) {
-    return new OriginRooms(Map.of(), perOrigin);
-  }
 }

@@ -22,7 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class FencingTest {
   private static final Duration LEASE = Duration.ofSeconds(60);
-  private static final OriginRooms ANY_ROOM = OriginRooms.uniform(1_000);
+  private static final OriginRooms ANY_ROOM = new OriginRooms(Map.of(), 1_000);
   private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
   private TestInfra infra;
