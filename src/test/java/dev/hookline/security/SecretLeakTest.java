@@ -2,15 +2,14 @@ package dev.hookline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.classic.spi.ThrowableProxyUtil;
-import ch.qos.logback.core.read.ListAppender;
 import dev.hookline.Hookline;
 import dev.hookline.intake.CredentialVerticle;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;
+import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.Receiver.Reply;
@@ -42,7 +41,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
-import org.slf4j.LoggerFactory;
 
 /**
  * A canary secret planted in every kind of credential (and in secret-looking custom headers) must
@@ -68,8 +66,7 @@ class SecretLeakTest {
   private final String basicBase64 = Base64.getEncoder()
       .encodeToString(("hook-user:" + password).getBytes(StandardCharsets.UTF_8));
 
-  private ListAppender<ILoggingEvent> logs;
-  private Logger root;
+  private LogCapture logs;
   private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
@@ -81,12 +78,7 @@ class SecretLeakTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    root = (Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME);
-    logs = new ListAppender<>();
-    logs.setName("secret-leak-canary");
-    logs.setContext(root.getLoggerContext());
-    logs.start();
-    root.addAppender(logs);
+    logs = LogCapture.root();
 
     fixture = Fixture.create(vertx);
     infra = fixture.infra;
@@ -105,8 +97,7 @@ class SecretLeakTest {
       }
       fixture.close();
     } finally {
-      root.detachAppender(logs);
-      logs.stop();
+      logs.close();
     }
   }
 
@@ -310,10 +301,7 @@ class SecretLeakTest {
   }
 
   private String logText() {
-    List<ILoggingEvent> events;
-    synchronized (logs) {
-      events = new ArrayList<>(logs.list);
-    }
+    List<ILoggingEvent> events = logs.events();
     StringBuilder text = new StringBuilder();
     for (ILoggingEvent event : events) {
       text.append(event.getLoggerName()).append(' ').append(event.getFormattedMessage()).append('\n');

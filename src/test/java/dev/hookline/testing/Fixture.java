@@ -1,6 +1,7 @@
 package dev.hookline.testing;
 
 import dev.hookline.Hookline;
+import dev.hookline.security.HostResolver;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
@@ -29,7 +30,12 @@ public final class Fixture implements AutoCloseable {
   }
 
   public Hookline startWithConfig(Vertx vertx, JsonObject config) {
-    Hookline hookline = Hookline.start(vertx, config).await();
+    return startWithConfig(vertx, config, HostResolver.system(vertx));
+  }
+
+  /** As above, resolving receiver host names through {@code resolver}. */
+  public Hookline startWithConfig(Vertx vertx, JsonObject config, HostResolver resolver) {
+    Hookline hookline = Hookline.start(vertx, config, null, resolver).await();
     started.add(hookline);
     return hookline;
   }

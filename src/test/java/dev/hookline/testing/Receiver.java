@@ -1,5 +1,6 @@
 package dev.hookline.testing;
 
+import io.vertx.core.Future;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -67,7 +68,9 @@ public final class Receiver implements AutoCloseable {
         }
         onAnswered.run();
       };
-      if (reply.delayMillis() > 0) {
+      if (reply.release() != null) {
+        reply.release().onComplete(released -> answer.run());
+      } else if (reply.delayMillis() > 0) {
         vertx.setTimer(reply.delayMillis(), id -> answer.run());
       } else {
         answer.run();
@@ -86,7 +89,17 @@ public final class Receiver implements AutoCloseable {
     }
   }
 
-  public record Reply(int status, long delayMillis, boolean dropConnection, Map<String, String> headers, String body) {
+  /** {@code release}, when set, holds the answer until it completes (the test decides when it goes out). */
+  public record Reply(int status, long delayMillis, boolean dropConnection, Map<String, String> headers, String body,
+                      Future<?> release) {
+    public Reply(int status, long delayMillis, boolean dropConnection, Map<String, String> headers, String body) {
+      this(status, delayMillis, dropConnection, headers, body, null);
+    }
+
+    public static Reply heldUntil(Future<?> release, int status) {
+      return new Reply(status, 0, false, Map.of(), "", release);
+    }
+
     public static Reply status(int status) {
       return new Reply(status, 0, false, Map.of(), "");
     }

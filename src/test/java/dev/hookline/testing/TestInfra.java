@@ -36,10 +36,15 @@ public final class TestInfra implements AutoCloseable {
   }
 
   public static TestInfra create() {
-    String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
-    TestInfra infra = new TestInfra("hookline_test_" + suffix, "hltest-" + suffix);
+    TestInfra infra = withoutDatabase();
     infra.admin("CREATE DATABASE " + infra.database);
     return infra;
+  }
+
+  /** A name and prefix only: the database does not exist yet (Hookline is to create it). */
+  public static TestInfra withoutDatabase() {
+    String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 12);
+    return new TestInfra("hookline_test_" + suffix, "hltest-" + suffix);
   }
 
   public String postgresUrl() {

@@ -1,0 +1,48 @@
+package dev.hookline.testing;
+
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.core.read.ListAppender;
+import java.util.List;
+import org.slf4j.LoggerFactory;
+
+/** Records what a logger (and the loggers below it) writes while a test runs; close to detach. */
+public final class LogCapture implements AutoCloseable {
+  private final Logger logger;
+  private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+
+  private LogCapture(Logger logger) {
+    this.logger = logger;
+    appender.setName("test-capture-" + System.identityHashCode(this));
+    appender.setContext(logger.getLoggerContext());
+    appender.start();
+    logger.addAppender(appender);
+  }
+
+  public static LogCapture of(Class<?> source) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(source));
+  }
+
+  public static LogCapture root() {
+    return new LogCapture((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
+  }
+
+  /** Every event so far (a copy; the appender's list is written from event-loop threads). */
+  public List<ILoggingEvent> events() {
+    // AppenderBase appends under the appender's own lock.
+    synchronized (appender) {
+      return List.copyOf(appender.list);
+    }
+  }
+
+  /** Every formatted message so far. */
+  public List<String> messages() {
+    return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  @Override
+  public void close() {
+    logger.detachAppender(appender);
+    appender.stop();
+  }
+}
