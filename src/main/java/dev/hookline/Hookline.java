@@ -148,18 +148,18 @@ public final class Hookline {
 
   private Future<Void> deploy() {
     HooklineConfig.Delivery d = config.delivery();
-    DeliveryRepository repository = new DeliveryRepository(pool);
+    DeliveryRepository repository = new DeliveryRepository(pool, d.maxUnrecordedAttempts());
     OperatorRepository operator = new OperatorRepository(pool);
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
-    RetryPolicy retryPolicy = new RetryPolicy(d.maxAttempts(), d.baseDelay(), d.maxDelay());
+    RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay());
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
         d.lease(), metrics);
     // One runner per delivery verticle: each groups the outcome writes of its own event loop.
     Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
-        new WebhookSender(vertx, httpClient, d.timeout(), RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+        new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
         retryPolicy, repository, queue, circuits, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,

@@ -103,6 +103,11 @@ final class ConfigReader {
     return max;
   }
 
+  /** As {@link #seconds}, but an absent or null key is {@code fallback} (a default derived from other keys). */
+  double optionalSeconds(String key, double minExclusive, double max, double fallback) {
+    return lookup(key) == null ? fallback : seconds(key, minExclusive, max);
+  }
+
   void require(boolean condition, String problem) {
     if (!condition) {
       problems.add(problem);

@@ -39,7 +39,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   public record Delivery(int maxAttempts, double baseDelaySeconds, double maxDelaySeconds,
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
-                         double shutdownGraceSeconds, int maxInFlightPerOrigin, Circuit circuit) {
+                         double shutdownGraceSeconds, int maxInFlightPerOrigin, int maxUnrecordedAttempts,
+                         Circuit circuit) {
     public Duration baseDelay() {
       return seconds(baseDelaySeconds);
     }
@@ -154,12 +155,14 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
     Redis redis = new Redis(in.string("redis.url"), in.string("redis.keyPrefix"),
         in.integer("redis.shards", 1, 1024), in.integer("redis.poolSize", 1, 1000));
+    double timeoutSeconds = in.seconds("delivery.timeoutSeconds", 0, 3_600);
     Delivery delivery = new Delivery(
         in.integer("delivery.maxAttempts", 1, 100),
         in.seconds("delivery.baseDelaySeconds", 0, 86_400),
         in.seconds("delivery.maxDelaySeconds", 0, 7 * 86_400),
-        in.seconds("delivery.timeoutSeconds", 0, 3_600),
-        in.seconds("delivery.leaseSeconds", 0, 86_400),
+        timeoutSeconds,
+        // Unset, the lease follows the timeout, as the reference does: a longer timeout alone must start.
+        in.optionalSeconds("delivery.leaseSeconds", 0, 86_400, timeoutSeconds + 60),
         in.integer("delivery.instances", 1, 256),
         in.integer("delivery.maxInFlight", 1, 100_000),
         in.string("delivery.headerPrefix"),
@@ -167,6 +170,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.seconds("delivery.idlePollSeconds", 0, 3_600),
         in.seconds("delivery.shutdownGraceSeconds", 0, 3_600),
         in.integer("delivery.maxInFlightPerOrigin", 1, 100_000),
+        in.integer("delivery.maxUnrecordedAttempts", 1, 100),
         new Circuit(in.integer("delivery.circuitFailureThreshold", 0, 10_000),
             in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
             in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)));
@@ -197,8 +201,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(delivery.circuit().maxCooldownSeconds() >= delivery.circuit().cooldownSeconds(),
         "delivery.circuitMaxCooldownSeconds (" + delivery.circuit().maxCooldownSeconds()
             + ") must not be below delivery.circuitCooldownSeconds (" + delivery.circuit().cooldownSeconds() + ")");
-    // A lease that can run out while the request is still legitimately in flight lets a second
-    // worker claim and send the same attempt: the lease must outlast the request timeout.
+    // A lease that can run out while the attempt is still legitimately in flight lets a second
+    // worker claim and send it again: the lease must outlast the attempt, which the timeout bounds
+    // from claim to answer (look-ups and send share one deadline).
     in.require(delivery.leaseSeconds() > delivery.timeoutSeconds(),
         "delivery.leaseSeconds (" + delivery.leaseSeconds() + ") must be longer than delivery.timeoutSeconds ("
             + delivery.timeoutSeconds() + ")");

@@ -20,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -49,22 +50,24 @@ public final class AttemptRunner {
   private final CircuitBreaker circuits;
   private final DeliveryRepository repository;
   private final Vertx vertx;
-  private final long stepTimeoutMillis;
-  private final long leaseMillis;
+  private final long timeoutNanos;
+  private final long leaseNanos;
   private final GroupCommit<OutcomeWrite, Optional<Instant>> outcomes;
 
   /**
-   * {@code stepTimeout} bounds the credential look-up and the DNS resolution (the send has its own
-   * deadline); {@code lease} bounds how long a refused success write is retried.
+   * {@code timeout} bounds the whole attempt, from the claim to the receiver's last byte: the
+   * circuit check, the credential look-up, the DNS resolution and the send share one deadline, so
+   * an attempt ends inside its {@code lease} (configuration keeps the lease longer than the
+   * timeout). The lease also bounds how long a refused success write is retried.
    */
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, DueQueue queue,
-                       CircuitBreaker circuits, HooklineMetrics metrics, Duration stepTimeout, Duration lease) {
+                       CircuitBreaker circuits, HooklineMetrics metrics, Duration timeout, Duration lease) {
     this.circuits = circuits;
     this.repository = repository;
     this.vertx = vertx;
-    this.stepTimeoutMillis = Math.max(1, stepTimeout.toMillis());
-    this.leaseMillis = lease.toMillis();
+    this.timeoutNanos = Math.max(1, timeout.toNanos());
+    this.leaseNanos = lease.toNanos();
     this.guard = guard;
     this.metrics = metrics;
     this.credentials = credentials;
@@ -75,22 +78,24 @@ public final class AttemptRunner {
     this.outcomes = new GroupCommit<>(repository::recordOutcomes, OUTCOME_BATCH, OUTCOME_FLUSHES);
   }
 
-  public Future<Void> run(ClaimedDelivery delivery) {
+  /** Runs a delivery claimed by a statement sent at {@code claimedAtNanos} ({@link System#nanoTime()}). */
+  public Future<Void> run(ClaimedDelivery delivery, long claimedAtNanos) {
+    Deadline deadline = new Deadline(claimedAtNanos + timeoutNanos);
+    long leaseEnds = claimedAtNanos + leaseNanos;
+    // admit() never fails and has its own short timeout; its time still counts against the deadline.
     return circuits.admit(delivery.origin()).compose(admission -> switch (admission) {
-      case SEND -> attempt(delivery, false);
-      case PROBE -> attempt(delivery, true);
+      case SEND -> attempt(delivery, false, deadline, leaseEnds);
+      case PROBE -> attempt(delivery, true, deadline, leaseEnds);
       case WAIT -> giveBack(delivery);
     });
   }
 
-  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe) {
-    long leaseEnds = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(leaseMillis);
-    return credentials.resolve(delivery.organizationId(), delivery.credentialUuid())
-        .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
+  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe, Deadline deadline, long leaseEnds) {
+    return deadline.bound(credentials.resolve(delivery.organizationId(), delivery.credentialUuid()), "the credential look-up")
         .transform(credential -> credential.succeeded()
-            ? send(delivery, credential.result())
+            ? send(delivery, credential.result(), deadline)
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
-                policy.internalFailure(delivery.attempt(), delivery.maxAttempts(),
+                policy.internalFailure(delivery.budgetAttempt(), delivery.budget(),
                     "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), false)))
         .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
         .otherwiseEmpty()
@@ -127,11 +132,10 @@ public final class AttemptRunner {
   }
 
   /** Vets the destination (DNS answer checked and pinned), then sends; never fails. */
-  private Future<Attempt> send(ClaimedDelivery delivery, Optional<Credential> credential) {
-    return guard.vet(delivery.endpointUrl())
-        .timeout(stepTimeoutMillis, TimeUnit.MILLISECONDS)
-        .compose(target -> sender.send(requests.build(delivery, credential), target))
-        .map(result -> new Attempt(result, policy.decide(delivery.attempt(), delivery.maxAttempts(), result,
+  private Future<Attempt> send(ClaimedDelivery delivery, Optional<Credential> credential, Deadline deadline) {
+    return deadline.bound(guard.vet(delivery.endpointUrl()), "the DNS resolution")
+        .compose(target -> sender.send(requests.build(delivery, credential), target, deadline.remainingMillis()))
+        .map(result -> new Attempt(result, policy.decide(delivery.budgetAttempt(), delivery.budget(), result,
             Instant.now()), true))
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
@@ -139,7 +143,7 @@ public final class AttemptRunner {
           boolean blocked = error instanceof BlockedDestinationException;
           AttemptOutcome outcome = blocked
               ? AttemptOutcome.deadLetter(null, error.getMessage())
-              : policy.decide(delivery.attempt(), delivery.maxAttempts(), failed, Instant.now());
+              : policy.decide(delivery.budgetAttempt(), delivery.budget(), failed, Instant.now());
           return Future.succeededFuture(new Attempt(failed, outcome, !blocked));
         });
   }
@@ -174,7 +178,8 @@ public final class AttemptRunner {
                                           long leaseEnds, long backoffMillis) {
     return outcomes.submit(new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, log)).recover(error -> {
       boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
-      long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis + stepTimeoutMillis);
+      // Room for the wait and one more write before the lease ends.
+      long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis) + timeoutNanos;
       if (!delivered || System.nanoTime() + marginNanos > leaseEnds) {
         return Future.failedFuture(error);
       }
@@ -202,16 +207,16 @@ public final class AttemptRunner {
     String status = outcome.statusCode() != null ? String.valueOf(outcome.statusCode()) : "-";
     String origin = delivery.origin();
     if (dueAt.isEmpty()) {
-      LOG.warn("delivery={} attempt={}/{} outcome={} status={} latency={} origin={} discarded: the lease was lost"
-              + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), delivery.maxAttempts(),
-          outcome.logName(), status, latency, origin);
+      LOG.warn("delivery={} attempt={} outcome={} status={} latency={} origin={} discarded: the lease was lost"
+              + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), outcome.logName(), status,
+          latency, origin);
       return;
     }
     String error = outcome.error() == null ? "" : " error=\"" + outcome.error() + "\"";
     String next = outcome.status() == DeliveryStatus.PENDING ? " next_attempt_in=" + outcome.retryDelay().toMillis() + "ms" : "";
-    LOG.info("delivery={} attempt={}/{} outcome={} status={} latency={} origin={}{}{}{}", delivery.id(),
-        delivery.attempt(), delivery.maxAttempts(), outcome.logName(), status, latency, origin, error, next,
-        bodyExcerpt(outcome, result));
+    LOG.info("delivery={} attempt={} budget={}/{} outcome={} status={} latency={} origin={}{}{}{}", delivery.id(),
+        delivery.attempt(), delivery.budgetAttempt(), delivery.budget(), outcome.logName(), status, latency,
+        origin, error, next, bodyExcerpt(outcome, result));
   }
 
   /** A failed answer's body often says why; a short, single-line excerpt is enough to act on. */
@@ -222,6 +227,21 @@ public final class AttemptRunner {
     }
     String body = result.bodyExcerpt().replaceAll("[\\p{Cntrl}\"]+", " ").strip();
     return " body=\"" + (body.length() > LOGGED_BODY_CHARS ? body.substring(0, LOGGED_BODY_CHARS) + "…" : body) + "\"";
+  }
+
+  /** The one instant an attempt must finish by; every step gets what is left of it. */
+  private record Deadline(long atNanos) {
+    long remainingMillis() {
+      return TimeUnit.NANOSECONDS.toMillis(atNanos - System.nanoTime());
+    }
+
+    <T> Future<T> bound(Future<T> step, String what) {
+      long left = remainingMillis();
+      if (left <= 0) {
+        return Future.failedFuture(new TimeoutException("the attempt's deadline passed before " + what));
+      }
+      return step.timeout(left, TimeUnit.MILLISECONDS);
+    }
   }
 
   /** {@code fromOrigin}: the result says something about the origin's health (it was tried). */

@@ -136,10 +136,12 @@ final class DeliveryPump {
       return queue.enqueueAll(ids.stream().map(id -> new DueRef(id, redisNowMillis)).toList()).mapEmpty();
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
+    // The lease starts when Postgres runs the claim, so the attempts' deadline counts from before it.
+    long claimedAtNanos = System.nanoTime();
     return repository.claim(ids, lease, slots.rooms(circuits.notClosed()))
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .compose(result -> {
-          result.claimed().forEach(this::start);
+          result.claimed().forEach(delivery -> start(delivery, claimedAtNanos));
           return queue.enqueueAll(backOnSchedule(result, redisNowMillis)).mapEmpty();
         });
   }
@@ -171,11 +173,11 @@ final class DeliveryPump {
     return refs;
   }
 
-  private void start(ClaimedDelivery delivery) {
+  private void start(ClaimedDelivery delivery, long claimedAtNanos) {
     inFlight++;
     slots.acquire(delivery.origin());
     long startedNanos = System.nanoTime();
-    runner.run(delivery).onComplete(done -> {
+    runner.run(delivery, claimedAtNanos).onComplete(done -> {
       inFlight--;
       slots.release(delivery.origin(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
       if (stopping) {

@@ -5,8 +5,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
 
-/** Capped exponential backoff and the attempt budget. Pure rules, unit-tested without I/O. */
-public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay) {
+/**
+ * Capped exponential backoff and the attempt budget. Pure rules, unit-tested without I/O.
+ * Attempts are counted within a delivery's budget (see {@code ClaimedDelivery.budgetAttempt}), so a
+ * replayed dead letter starts its backoff again from the base delay.
+ */
+public record RetryPolicy(Duration baseDelay, Duration maxDelay) {
 
   /** Delay after attempt {@code n} (1-based): {@code min(base * 2^(n-1), max)}. */
   public Duration delayAfter(int attempt) {
@@ -20,9 +24,9 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
   }
 
   /**
-   * Turns one attempt's result, received at {@code now}, into the row's next state. A 429 or 503
-   * with a valid Retry-After waits what the receiver asked instead of the backoff, never longer
-   * than {@code maxDelay}.
+   * Turns the result of attempt {@code attempt} of a budget of {@code attemptsAllowed}, received at
+   * {@code now}, into the row's next state. A 429 or 503 with a valid Retry-After waits what the
+   * receiver asked instead of the backoff, never longer than {@code maxDelay}.
    */
   public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result, Instant now) {
     Verdict verdict = OutcomeClassifier.classify(result);
@@ -31,12 +35,12 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
       case SUCCESS -> AttemptOutcome.succeeded(result.statusCode());
       case TRANSIENT -> attempt >= attemptsAllowed
           ? AttemptOutcome.deadLetter(result.statusCode(), description + " (attempts exhausted)")
-          : AttemptOutcome.retry(result.statusCode(), description, retryDelay(attempt, attemptsAllowed, result, now));
+          : AttemptOutcome.retry(result.statusCode(), description, retryDelay(attempt, result, now));
       case PERMANENT -> AttemptOutcome.deadLetter(result.statusCode(), description);
     };
   }
 
-  private Duration retryDelay(int attempt, int attemptsAllowed, SendResult result, Instant now) {
+  private Duration retryDelay(int attempt, SendResult result, Instant now) {
     Integer status = result.statusCode();
     if (status != null && (status == 429 || status == 503)) {
       Optional<Duration> asked = RetryAfter.parse(result.retryAfter(), now);
@@ -44,21 +48,13 @@ public record RetryPolicy(int maxAttempts, Duration baseDelay, Duration maxDelay
         return asked.get().compareTo(maxDelay) > 0 ? maxDelay : asked.get();
       }
     }
-    return delayAfter(attemptOfBudget(attempt, attemptsAllowed));
-  }
-
-  /**
-   * Which attempt of the current budget this is. A replayed dead letter keeps counting attempts
-   * (its budget is raised instead), so without this its first retry would wait the maximum delay.
-   */
-  int attemptOfBudget(int attempt, int attemptsAllowed) {
-    return Math.max(1, attempt - Math.max(0, attemptsAllowed - maxAttempts));
+    return delayAfter(attempt);
   }
 
   /** A failure on our side before anything was sent (e.g. the credential lookup); retried like a network error. */
   public AttemptOutcome internalFailure(int attempt, int attemptsAllowed, String description) {
     return attempt >= attemptsAllowed
         ? AttemptOutcome.deadLetter(null, description + " (attempts exhausted)")
-        : AttemptOutcome.retry(null, description, delayAfter(attemptOfBudget(attempt, attemptsAllowed)));
+        : AttemptOutcome.retry(null, description, delayAfter(attempt));
   }
 }

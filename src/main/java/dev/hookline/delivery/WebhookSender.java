@@ -27,13 +27,11 @@ import java.util.concurrent.TimeoutException;
 public final class WebhookSender {
   private final Vertx vertx;
   private final HttpClientAgent client;
-  private final long timeoutMillis;
   private final int bodyExcerptBytes;
 
-  public WebhookSender(Vertx vertx, HttpClientAgent client, Duration timeout, int bodyExcerptBytes) {
+  public WebhookSender(Vertx vertx, HttpClientAgent client, int bodyExcerptBytes) {
     this.vertx = vertx;
     this.client = client;
-    this.timeoutMillis = Math.max(1, timeout.toMillis());
     this.bodyExcerptBytes = bodyExcerptBytes;
   }
 
@@ -56,13 +54,16 @@ public final class WebhookSender {
         .build();
   }
 
-  /** Sends to the vetted address itself; the Host header, SNI and certificate check use the name. */
-  public Future<SendResult> send(OutboundRequest request, PinnedTarget target) {
+  /**
+   * Sends to the vetted address itself; the Host header, SNI and certificate check use the name.
+   * {@code timeoutMillis} is what is left of the attempt's deadline.
+   */
+  public Future<SendResult> send(OutboundRequest request, PinnedTarget target, long timeoutMillis) {
     Instant startedAt = Instant.now();
     long started = System.nanoTime();
     Promise<SendResult> result = Promise.promise();
     Promise<HttpClientRequest> opened = Promise.promise();
-    long deadline = vertx.setTimer(timeoutMillis, id -> {
+    long deadline = vertx.setTimer(Math.max(1, timeoutMillis), id -> {
       TimeoutException late = new TimeoutException("no complete answer within " + timeoutMillis + " ms");
       if (result.tryComplete(SendResult.failure(startedAt, elapsedMillis(started), late))) {
         opened.future().onSuccess(open -> open.reset(0, late));
@@ -77,7 +78,7 @@ public final class WebhookSender {
         .setURI(target.requestUri())
         .setHeaders(request.headers())
         .setFollowRedirects(false)
-        .setConnectTimeout(timeoutMillis);
+        .setConnectTimeout(Math.max(1, timeoutMillis));
     client.request(options)
         .compose(open -> {
           opened.tryComplete(open);

@@ -22,7 +22,8 @@ public final class DeliveryRepository {
   private static final int MAX_ERROR_LENGTH = 1_000;
 
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
-      + " http_method, payload, custom_headers, credential_uuid, attempt_count, max_attempts, scheduled_for, origin";
+      + " http_method, payload, custom_headers, credential_uuid, attempt_count, recorded_attempts, budget_start,"
+      + " max_attempts, scheduled_for, origin";
 
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN ('succeeded', 'dead_letter', 'cancelled')";
@@ -32,6 +33,16 @@ public final class DeliveryRepository {
    * The run ids arrive sorted, and unnest keeps their order, so two batches always take their
    * locks in the same order and cannot deadlock each other.
    */
+  /*
+   * May this row be claimed again? Its recorded outcomes have not used up the budget, and fewer
+   * than the bound ($N, delivery.maxUnrecordedAttempts) of its claims in this budget ended without
+   * a recorded outcome. An unrecorded claim may have reached the receiver, so it costs no budget.
+   */
+  private static String claimable(String row, int limitParam) {
+    return row + "recorded_attempts < " + row + "max_attempts - " + row + "budget_start AND " + row + "attempt_count - "
+        + row + "budget_start - " + row + "recorded_attempts < $" + limitParam;
+  }
+
   private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";
 
   private static final String SELECT_RUNS = "SELECT id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
@@ -48,9 +59,9 @@ public final class DeliveryRepository {
       + " RETURNING id, delivery_uuid, scheduled_for";
 
   /*
-   * One statement per batch. The attempt is counted here, at claim time, so a worker that dies
-   * mid-send still uses up an attempt. Package-visible: bench/pgbench-claim.sql must stay this
-   * statement (ClaimStatementScriptTest).
+   * One statement per batch. The attempt is counted here, at claim time: a worker that dies
+   * mid-send leaves a claim without an outcome, which the unrecorded bound ($6) limits.
+   * Package-visible: bench/pgbench-claim.sql must stay this statement (ClaimStatementScriptTest).
    *
    * Endpoint health: of the due rows, at most "room" per origin are claimed, lowest ids first.
    * $3/$4 name the origins with a room of their own (busy ones, or ones whose circuit is open);
@@ -69,20 +80,20 @@ public final class DeliveryRepository {
    */
   static final String CLAIM = "WITH due AS ("
       + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
-      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND attempt_count < max_attempts),"
+      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND " + claimable("", 6) + "),"
       + " picked AS (SELECT due.id FROM due LEFT JOIN unnest($3::text[], $4::int[]) AS r(origin, room)"
       + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
       + " claimed AS ("
       + " UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count + 1, scheduled_for = now() + make_interval(secs => $2), updated_at = now()"
       + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND scheduled_for <= now()"
-      + " AND attempt_count < max_attempts"
+      + " AND " + claimable("", 6)
       + " RETURNING " + DELIVERY_COLUMNS + ")"
       + " SELECT true AS won, false AS held, " + DELIVERY_COLUMNS + " FROM claimed"
       + " UNION ALL"
       + " SELECT false AS won, d.id IN (SELECT id FROM due) AND d.id NOT IN (SELECT id FROM picked) AS held, "
       + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
-      + " WHERE d.id = ANY($1) AND d." + NOT_FINAL + " AND d.attempt_count < d.max_attempts"
+      + " WHERE d.id = ANY($1) AND d." + NOT_FINAL + " AND " + claimable("d.", 6)
       + " AND NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = d.id)";
 
   /*
@@ -96,7 +107,8 @@ public final class DeliveryRepository {
       + " RETURNING scheduled_for";
 
   /*
-   * Fenced: only the worker holding this attempt of a still-pending row can record its outcome.
+   * Fenced: only the worker holding this attempt of a still-pending row can record its outcome,
+   * and only a recorded outcome uses up the budget (recorded_attempts).
    * One statement records a whole batch of outcomes, and the attempt-log rows ride in it, so
    * logging costs no extra round trip and a fenced-out (stale) attempt leaves no log row either.
    */
@@ -107,6 +119,7 @@ public final class DeliveryRepository {
       + " error_message, body, content_type, retry_after)),"
       + " updated AS (UPDATE webhook_deliveries d"
       + " SET status = i.status, last_status_code = i.status_code, last_error = i.error,"
+      + " recorded_attempts = d.recorded_attempts + 1,"
       + " scheduled_for = CASE WHEN i.status = 'pending' THEN now() + make_interval(secs => i.delay) ELSE d.scheduled_for END,"
       + " updated_at = now()"
       + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d." + NOT_FINAL
@@ -119,23 +132,32 @@ public final class DeliveryRepository {
       + " SELECT id, scheduled_for FROM updated";
 
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
-      + " WHERE status = 'pending' AND scheduled_for <= now() AND attempt_count < max_attempts AND id > $1"
+      + " WHERE status = 'pending' AND scheduled_for <= now() AND " + claimable("", 3) + " AND id > $1"
       + " ORDER BY id LIMIT $2";
 
   /*
-   * A row whose final attempt was claimed but never recorded (the worker died mid-send) can
-   * never be claimed again; once its lease is over it is parked rather than left pending forever.
+   * A row none of whose last claims got an outcome recorded, as many times as the bound allows,
+   * (every worker that took it died, or storage refused every write) can never be claimed again;
+   * once its lease is over it is parked rather than left pending forever. Recorded outcomes alone
+   * can never leave a row pending with its budget used up; the second case is a safety net.
    */
-  private static final String DEAD_LETTER_EXHAUSTED = "UPDATE webhook_deliveries"
-      + " SET status = 'dead_letter', updated_at = now(),"
-      + " last_error = 'lease_expired: the outcome of attempt ' || attempt_count || ' was never recorded'"
-      + " WHERE status = 'pending' AND scheduled_for <= now() AND attempt_count >= max_attempts"
+  private static final String DEAD_LETTER_STUCK = "UPDATE webhook_deliveries"
+      + " SET status = 'dead_letter', updated_at = now(), last_error = CASE"
+      + " WHEN recorded_attempts >= max_attempts - budget_start"
+      + " THEN 'attempts_exhausted: ' || recorded_attempts || ' attempts recorded'"
+      + " ELSE 'unrecorded_attempts: the outcomes of ' || (attempt_count - budget_start - recorded_attempts)"
+      + " || ' attempts (the last was attempt ' || attempt_count || ') were never recorded; each worker that took it"
+      + " stopped or lost storage before recording' END"
+      + " WHERE status = 'pending' AND scheduled_for <= now() AND NOT (" + claimable("", 1) + ")"
       + " RETURNING id";
 
   private final Pool pool;
+  private final int maxUnrecorded;
 
-  public DeliveryRepository(Pool pool) {
+  /** {@code maxUnrecorded}: how many claims of one budget may end without a recorded outcome. */
+  public DeliveryRepository(Pool pool, int maxUnrecorded) {
     this.pool = pool;
+    this.maxUnrecorded = maxUnrecorded;
   }
 
   /**
@@ -235,7 +257,8 @@ public final class DeliveryRepository {
     Tuple params = Tuple.of(ids.toArray(new Long[0]), seconds(lease))
         .addArrayOfString(origins)
         .addArrayOfInteger(room)
-        .addInteger(rooms.otherOrigins());
+        .addInteger(rooms.otherOrigins())
+        .addInteger(maxUnrecorded);
     return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
       List<DueRef> stillPending = new ArrayList<>(0);
@@ -334,12 +357,13 @@ public final class DeliveryRepository {
   }
 
   public Future<List<DueRef>> overduePage(long afterId, int limit) {
-    return pool.preparedQuery(OVERDUE_PAGE).execute(Tuple.of(afterId, limit)).map(DeliveryRepository::dueRefs);
+    return pool.preparedQuery(OVERDUE_PAGE).execute(Tuple.of(afterId, limit, maxUnrecorded))
+        .map(DeliveryRepository::dueRefs);
   }
 
-  /** Parks rows whose last attempt's worker vanished; returns how many. */
-  public Future<Integer> deadLetterExhausted() {
-    return pool.query(DEAD_LETTER_EXHAUSTED).execute().map(RowSet::rowCount);
+  /** Parks overdue rows that may not be claimed again (too many unrecorded attempts); returns how many. */
+  public Future<Integer> deadLetterStuck() {
+    return pool.preparedQuery(DEAD_LETTER_STUCK).execute(Tuple.of(maxUnrecorded)).map(RowSet::rowCount);
   }
 
   private static List<DueRef> dueRefs(RowSet<Row> rows) {
@@ -362,7 +386,8 @@ public final class DeliveryRepository {
         CustomHeader.fromJson(row.getJsonArray("custom_headers")),
         row.getUUID("credential_uuid"),
         row.getInteger("attempt_count"),
-        row.getInteger("max_attempts"),
+        row.getInteger("recorded_attempts") + 1,
+        row.getInteger("max_attempts") - row.getInteger("budget_start"),
         originOf(row));
   }
 

@@ -18,7 +18,7 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " scheduled_for, last_status_code, last_error, created_at, updated_at";
+      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
 
@@ -29,11 +29,14 @@ public final class OperatorRepository {
 
   /*
    * A dead letter goes back to pending, due now, with a fresh budget. The attempt counter keeps
-   * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique.
+   * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique;
+   * budget_start records the replay, so backoff and the unrecorded bound start over.
    */
+  private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
+      + " max_attempts = d.attempt_count + $%d, recorded_attempts = 0, budget_start = d.attempt_count, updated_at = now()";
+
   private static final String RETRY_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
-      + " changed AS (UPDATE webhook_deliveries d SET status = 'pending', scheduled_for = now(),"
-      + " max_attempts = d.attempt_count + $2, updated_at = now()"
+      + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
       + " FROM target WHERE d.id = target.id AND d.status = 'dead_letter' RETURNING d.id, d.scheduled_for)"
       + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
 
@@ -137,8 +140,7 @@ public final class OperatorRepository {
     where.params().addInteger(freshAttempts);
     String sql = "WITH batch AS (SELECT id FROM webhook_deliveries" + where.sql()
         + " ORDER BY id LIMIT " + batchSize + " FOR UPDATE SKIP LOCKED)"
-        + " UPDATE webhook_deliveries d SET status = 'pending', scheduled_for = now(),"
-        + " max_attempts = d.attempt_count + $" + budget + ", updated_at = now()"
+        + " UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(budget)
         + " FROM batch WHERE d.id = batch.id RETURNING d.id, d.scheduled_for";
     return pool.preparedQuery(sql).execute(where.params()).map(rows -> {
       List<DueRef> refs = new ArrayList<>(rows.size());
@@ -213,6 +215,7 @@ public final class OperatorRepository {
         .put("status", row.getString("status"))
         .put("attemptCount", row.getInteger("attempt_count"))
         .put("maxAttempts", row.getInteger("max_attempts"))
+        .put("recordedAttempts", row.getInteger("recorded_attempts"))
         .put("scheduledFor", instant(row.getOffsetDateTime("scheduled_for")))
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))

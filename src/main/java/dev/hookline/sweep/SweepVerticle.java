@@ -30,7 +30,7 @@ public final class SweepVerticle extends PeriodicVerticle {
     metrics.sweepReinjected(result.restored());
     if (result.restored() > 0 || result.deadLettered() > 0) {
       LOG.info("sweep found {} overdue deliveries, re-added the {} missing from the schedule, dead-lettered {} whose"
-          + " final attempt was never recorded", result.overdue(), result.restored(), result.deadLettered());
+          + " attempts too often ended without a recorded outcome", result.overdue(), result.restored(), result.deadLettered());
       DeliveryVerticle.wake(vertx);
     } else {
       LOG.debug("sweep found {} overdue deliveries, all still on the schedule", result.overdue());

@@ -23,7 +23,7 @@ public final class Sweeper {
   }
 
   public Future<SweepResult> sweepOnce() {
-    return repository.deadLetterExhausted()
+    return repository.deadLetterStuck()
         .compose(parked -> sweepFrom(0L, new SweepResult(0, 0, parked)));
   }
 
@@ -47,7 +47,8 @@ public final class Sweeper {
 
   /**
    * {@code overdue}: pending rows past due; {@code restored}: those of them that were missing from
-   * the schedule and were added back; {@code deadLettered}: exhausted rows parked.
+   * the schedule and were added back; {@code deadLettered}: rows parked after too many attempts
+   * whose outcome was never recorded.
    */
   public record SweepResult(int overdue, long restored, int deadLettered) {
   }

@@ -61,7 +61,23 @@ class ConfigLoaderTest {
     assertThat(delivery.baseDelaySeconds()).isEqualTo(0.05);
     assertThat(delivery.maxDelaySeconds()).isEqualTo(5.0);
     assertThat(delivery.timeoutSeconds()).isEqualTo(2.0);
-    assertThat(delivery.leaseSeconds()).isEqualTo(90.0);
+    assertThat(delivery.leaseSeconds()).as("follows the timeout when not set").isEqualTo(62.0);
+  }
+
+  @Test
+  void aLongTimeoutAloneStartsWithALeaseThatFollowsIt() {
+    HooklineConfig.Delivery delivery = loadEnv(Map.of("WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "120")).delivery();
+
+    assertThat(delivery.leaseSeconds()).isEqualTo(180.0);
+  }
+
+  @Test
+  void anExplicitLeaseStillWinsAndIsStillChecked() {
+    assertThat(loadEnv(Map.of("HOOKLINE_DELIVERY_LEASE_SECONDS", "45")).delivery().leaseSeconds()).isEqualTo(45.0);
+    assertThatThrownBy(() -> loadEnv(Map.of("WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "120",
+        "HOOKLINE_DELIVERY_LEASE_SECONDS", "90")))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("delivery.leaseSeconds (90.0) must be longer than delivery.timeoutSeconds (120.0)");
   }
 
   @Test

@@ -40,6 +40,7 @@ class HooklineConfigTest {
     assertThat(delivery.timeout()).isEqualTo(Duration.ofSeconds(30));
     assertThat(delivery.leaseSeconds()).isEqualTo(90.0);
     assertThat(delivery.lease()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(delivery.maxUnrecordedAttempts()).isEqualTo(3);
     assertThat(delivery.instances()).isEqualTo(2);
     assertThat(delivery.maxInFlight()).isEqualTo(256);
     assertThat(delivery.headerPrefix()).isEqualTo("X-Dograh");
@@ -91,6 +92,18 @@ class HooklineConfigTest {
   @Test
   void zeroShardsIsRefused() {
     assertThat(problemWith(defaultsWith("redis.shards", 0))).contains("redis.shards");
+  }
+
+  @Test
+  void anUnsetLeaseFollowsTheTimeout() {
+    JsonObject json = defaultsWith("delivery.timeoutSeconds", 120);
+
+    assertThat(HooklineConfig.from(json).delivery().leaseSeconds()).isEqualTo(180.0);
+  }
+
+  @Test
+  void theUnrecordedAttemptBoundIsAtLeastOne() {
+    assertThat(problemWith(defaultsWith("delivery.maxUnrecordedAttempts", 0))).contains("delivery.maxUnrecordedAttempts");
   }
 
   @Test

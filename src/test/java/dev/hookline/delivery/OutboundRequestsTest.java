@@ -24,7 +24,7 @@ class OutboundRequestsTest {
 
   private static ClaimedDelivery delivery(String method, List<CustomHeader> headers) {
     return new ClaimedDelivery(11L, DELIVERY_UUID, 3L, 4242L, "https://crm.example.com/hooks", method, PAYLOAD,
-        headers, null, 2, 5, "https://crm.example.com");
+        headers, null, 2, 2, 5, "https://crm.example.com");
   }
 
   private final OutboundRequests requests = new OutboundRequests("X-Dograh");

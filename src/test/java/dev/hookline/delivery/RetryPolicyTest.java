@@ -16,7 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class RetryPolicyTest {
 
   private static final Instant NOW = Instant.parse("2026-11-29T14:00:00Z");
-  private final RetryPolicy defaults = new RetryPolicy(5, Duration.ofSeconds(30), Duration.ofSeconds(600));
+  private final RetryPolicy defaults = new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(600));
 
   @ParameterizedTest(name = "attempt {0} -> {1} s")
   @CsvSource({"1, 30", "2, 60", "3, 120", "4, 240", "5, 480", "6, 600", "7, 600"})
@@ -27,7 +27,7 @@ class RetryPolicyTest {
   @ParameterizedTest(name = "attempt {0} -> {1} ms")
   @CsvSource({"1, 50", "2, 100", "3, 200"})
   void fractionalBaseDelayKeepsMillisecondPrecision(int attempt, long expectedMillis) {
-    RetryPolicy fast = new RetryPolicy(5, Duration.ofMillis(50), Duration.ofSeconds(5));
+    RetryPolicy fast = new RetryPolicy(Duration.ofMillis(50), Duration.ofSeconds(5));
 
     assertThat(fast.delayAfter(attempt)).isEqualTo(Duration.ofMillis(expectedMillis));
   }
@@ -142,15 +142,13 @@ class RetryPolicyTest {
   }
 
   @Test
-  void aReplayedDeadLetterStartsItsFreshBudgetAtTheBaseDelay() {
-    RetryPolicy replayable = new RetryPolicy(5, Duration.ofSeconds(30), Duration.ofSeconds(600));
-
-    // Five attempts used, then replayed with a fresh budget of five: attempt 6 is the first of the new budget.
-    var outcome = replayable.decide(6, 10, SendResult.response(503, "", 3), NOW);
-
-    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(30));
-    assertThat(replayable.decide(7, 10, SendResult.response(503, "", 3), NOW).retryDelay())
-        .isEqualTo(Duration.ofSeconds(60));
+  void theBackoffFollowsTheAttemptWithinTheRowsBudgetWhateverItsSize() {
+    // A row created under a budget of 8 while the worker's configured maximum is now 2: its third
+    // attempt still waits base * 4, not the base delay (the budget is the row's, not inferred).
+    assertThat(defaults.decide(3, 8, SendResult.response(503, "", 3), NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(120));
+    assertThat(defaults.decide(1, 8, SendResult.response(503, "", 3), NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(30));
   }
 
   private static SendResult answer(int status, String retryAfter) {

@@ -20,7 +20,8 @@ class ClaimStatementScriptTest {
         .replace("make_interval(secs => 0)", "make_interval(secs => $2)")
         .replace("ARRAY['http://127.0.0.1:8089']::text[]", "$3::text[]")
         .replace("ARRAY[1000]::int[]", "$4::int[]")
-        .replace("coalesce(r.room, 1000)", "coalesce(r.room, $5)");
+        .replace("coalesce(r.room, 1000)", "coalesce(r.room, $5)")
+        .replace("recorded_attempts < 1000000000", "recorded_attempts < $6");
 
     assertThat(asPrepared).isEqualTo(DeliveryRepository.CLAIM + ";");
   }

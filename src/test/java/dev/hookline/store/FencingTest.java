@@ -22,6 +22,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 class FencingTest {
   private static final Duration LEASE = Duration.ofSeconds(60);
+  private static final int MAX_UNRECORDED = 3;
   private static final OriginRooms ANY_ROOM = new OriginRooms(Map.of(), 1_000);
   private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
@@ -35,7 +36,7 @@ class FencingTest {
     PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
     vertx.executeBlocking(() -> Migrations.apply(options)).await();
     pool = PostgresPool.create(vertx, options, 4);
-    repository = new DeliveryRepository(pool);
+    repository = new DeliveryRepository(pool, MAX_UNRECORDED);
   }
 
   @AfterEach
@@ -130,20 +131,63 @@ class FencingTest {
     assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries").get(0)).containsExactly("succeeded", 1);
   }
 
+  private ClaimedDelivery claimOne(long id) {
+    return repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+  }
+
   @Test
-  void anExhaustedRowWhoseWorkerVanishedIsDeadLetteredAfterItsLease() {
+  void aFinalAttemptWhoseOutcomeWasNeverRecordedIsClaimedAgainAndCanStillSucceed() {
     long id = newDelivery();
-    for (int attempt = 1; attempt <= 5; attempt++) {
-      ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
-      assertThat(claimed.attempt()).isEqualTo(attempt);
+    for (int attempt = 1; attempt <= 4; attempt++) {
+      ClaimedDelivery claimed = claimOne(id);
+      assertThat(record(id, claimed.attempt(), AttemptOutcome.retry(503, "HTTP 503", Duration.ZERO))).isPresent();
+    }
+    ClaimedDelivery last = claimOne(id);
+    assertThat(last.isLastAttempt()).isTrue();
+    expireLease(id); // its worker never recorded the outcome (the receiver may have got it)
+
+    assertThat(repository.deadLetterStuck().await()).as("not parked").isZero();
+    assertThat(repository.overduePage(0, 10).await()).as("swept back in").extracting(DueRef::id).containsExactly(id);
+    ClaimedDelivery again = claimOne(id);
+
+    assertThat(again.attempt()).as("a new attempt number").isEqualTo(6);
+    assertThat(again.budgetAttempt()).as("still the last of the budget").isEqualTo(5);
+    assertThat(again.isLastAttempt()).isTrue();
+    assertThat(record(id, again.attempt(), AttemptOutcome.succeeded(200))).isPresent();
+    assertThat(infra.sql("SELECT status, attempt_count, recorded_attempts FROM webhook_deliveries").get(0))
+        .containsExactly("succeeded", 6, 5);
+  }
+
+  @Test
+  void claimsThatNeverRecordAnOutcomeAreBoundedAndThenParkedWithAnErrorThatSaysSo() {
+    long id = newDelivery();
+    record(id, claimOne(id).attempt(), AttemptOutcome.retry(503, "HTTP 503", Duration.ZERO));
+    for (int lost = 1; lost <= MAX_UNRECORDED; lost++) {
+      claimOne(id);
       expireLease(id);
     }
-    assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no sixth attempt").isEmpty();
-    assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
 
-    assertThat(repository.deadLetterExhausted().await()).isEqualTo(1);
-    assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0))
-        .containsExactly("dead_letter", 5, "lease_expired: the outcome of attempt 5 was never recorded");
+    assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no claim past the bound").isEmpty();
+    assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
+    assertThat(repository.deadLetterStuck().await()).isEqualTo(1);
+    assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0)).containsExactly(
+        "dead_letter", 4, "unrecorded_attempts: the outcomes of 3 attempts (the last was attempt 4) were never"
+            + " recorded; each worker that took it stopped or lost storage before recording");
+  }
+
+  @Test
+  void aLeasedRowIsNotParkedWhileItsLeaseRuns() {
+    long id = newDelivery();
+    for (int lost = 1; lost <= MAX_UNRECORDED; lost++) {
+      claimOne(id);
+      if (lost < MAX_UNRECORDED) {
+        expireLease(id);
+      }
+    }
+
+    assertThat(repository.deadLetterStuck().await()).as("the third claim may still record").isZero();
+    assertThat(record(id, 3, AttemptOutcome.succeeded(200))).isPresent();
+    assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("succeeded");
   }
 
   @Test

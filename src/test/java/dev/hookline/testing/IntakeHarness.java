@@ -48,7 +48,7 @@ public final class IntakeHarness implements AutoCloseable {
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
     DueQueue queue = new DueQueue(redis, infra.keyPrefix, 3);
-    DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool), queue,
+    DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool, 3), queue,
         new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh"),
         new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), MAX_PAYLOAD_BYTES), 5, HooklineMetrics.standalone());
     vertx.deployVerticle(new IntegrationVerticle(intake)).await();
