@@ -19,6 +19,7 @@ import org.slf4j.LoggerFactory;
 public final class Migrations {
   private static final Logger LOG = LoggerFactory.getLogger(Migrations.class);
   private static final String INVALID_CATALOG_NAME = "3D000";
+  private static final String DUPLICATE_DATABASE = "42P04";
 
   private Migrations() {
   }
@@ -48,9 +49,23 @@ public final class Migrations {
       statement.execute("CREATE DATABASE " + quoteIdentifier(options.getDatabase()));
       LOG.info("Created database {}", options.getDatabase());
     } catch (SQLException e) {
+      // Replicas started together on a fresh server race to create it; losing that race is fine.
+      // Flyway's advisory lock then serializes their migrations.
+      if (DUPLICATE_DATABASE.equals(e.getSQLState()) || isConcurrentCreate(e)) {
+        LOG.info("Database {} was created by another instance meanwhile", options.getDatabase());
+        return;
+      }
       throw new IllegalStateException("database " + options.getDatabase() + " does not exist and could not be created: "
           + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Two CREATE DATABASE statements for the same name can also collide on the catalog's unique
+   * index before either commits (23505 on pg_database_datname_index).
+   */
+  private static boolean isConcurrentCreate(SQLException e) {
+    return "23505".equals(e.getSQLState()) && String.valueOf(e.getMessage()).contains("pg_database");
   }
 
   /** A plain JDBC connection for blocking tools (migrations, the bench's measurements). */
