@@ -36,7 +36,8 @@ public final class TemplateRenderer {
   private static final String CURRENT_WEEKDAY_IN = "current_weekday_";
   private static final String INITIAL_CONTEXT = "initial_context.";
   private static final String FALLBACK = "fallback";
-  private static final String FALLBACK_WITH_TEXT = "fallback:";
+  // "fallback: Text", with or without spaces around the colon.
+  private static final Pattern FALLBACK_WITH_TEXT = Pattern.compile("fallback\\s*+:(.*+)", Pattern.DOTALL);
 
   // ZoneOffset.UTC would print "Z" for the zone name; the region id prints "UTC".
   private static final ZoneId UTC = ZoneId.of("UTC");
@@ -179,8 +180,9 @@ public final class TemplateRenderer {
       if (defaultSpec.equals(FALLBACK)) {
         return titleCase(path);
       }
-      if (defaultSpec.startsWith(FALLBACK_WITH_TEXT)) {
-        return defaultSpec.substring(FALLBACK_WITH_TEXT.length()).trim();
+      Matcher withText = FALLBACK_WITH_TEXT.matcher(defaultSpec);
+      if (withText.matches()) {
+        return withText.group(1).trim();
       }
       return defaultSpec;
     }

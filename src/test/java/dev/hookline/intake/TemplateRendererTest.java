@@ -102,6 +102,8 @@ class TemplateRendererTest {
       strings = {
         "{{ missing | fallback:Dear customer }}",
         "{{ missing | fallback: Dear customer }}",
+        "{{ missing | fallback : Dear customer }}",
+        "{{ missing|fallback :Dear customer}}",
         "{{ empty|fallback:Dear customer}}"
       })
   void fallbackWithTextRendersThatText(String template) {
