@@ -158,14 +158,30 @@ public final class DeliveryIntake {
           items.add(CreateItem.failed(outcome.refused()));
           continue;
         }
-        items.add(CreateItem.of(new CreateReply(result.created() ? "created" : "existing", result.id(),
-            result.deliveryUuid(), prepared.get(i).droppedHeaders(), null)));
+        String status = result.created() ? "created" : "existing";
+        items.add(CreateItem.of(new CreateReply(status, result.id(), result.deliveryUuid(),
+            prepared.get(i).droppedHeaders(), null)));
+        logCreate(status, result, prepared.get(i));
         if (result.created()) {
           fresh.add(new DueRef(result.id(), result.scheduledFor().toEpochMilli()));
         }
       }
       return queue(fresh).map(items);
     });
+  }
+
+  /**
+   * One line per create, and one warning per dropped header naming it (never its value): the
+   * sender learns of the drop from the reply, the operator from here.
+   */
+  private static void logCreate(String status, CreateResult result, Prepared prepared) {
+    NewDelivery d = prepared.delivery();
+    LOG.info("delivery={} uuid={} {} organization={} run={}", result.id(), result.deliveryUuid(), status,
+        d.organizationId(), d.workflowRunId());
+    for (String header : prepared.droppedHeaders()) {
+      LOG.warn("delivery={} run={} custom header {} dropped: its name marks a secret, which belongs in a credential;"
+          + " its value was neither stored nor sent", result.id(), d.workflowRunId(), header);
+    }
   }
 
   private Future<Void> queue(List<DueRef> fresh) {

@@ -2,7 +2,10 @@ package dev.hookline.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.spi.ILoggingEvent;
 import dev.hookline.testing.IntakeTestBase;
+import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
 import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.ReplyException;
@@ -77,6 +80,27 @@ class CreateDeliveryTest extends IntakeTestBase {
     assertThat(new JsonArray(stored)).isEqualTo(new JsonArray()
         .add(header("X-Idempotency-Key", "abc")).add(header("X-Source", "workflow")));
     assertThat(stored).doesNotContain("leaked");
+  }
+
+  @Test
+  void eachCreateIsLoggedOnceAndEachDroppedHeaderWarnedByNameOnly(Vertx vertx) {
+    JsonObject message = Messages.create(7, 9, "node-1", URL);
+    message.getJsonObject("webhook").put("customHeaders", new JsonArray()
+        .add(header("X-Api-Key", "canary-value-1")).add(header("X-Source", "workflow")));
+    List<ILoggingEvent> events;
+    JsonObject first;
+    try (LogCapture log = LogCapture.of(DeliveryIntake.class)) {
+      first = Messages.send(vertx, message);
+      Messages.send(vertx, message);
+      events = log.events();
+    }
+
+    String id = "delivery=" + first.getLong("deliveryId") + " uuid=" + first.getString("deliveryUuid");
+    assertThat(events).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+        .containsExactly(id + " created organization=7 run=9", id + " existing organization=7 run=9");
+    assertThat(events).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
+        .hasSize(2).allSatisfy(line -> assertThat(line).contains("custom header X-Api-Key dropped")
+            .doesNotContain("canary-value-1"));
   }
 
   @Test
