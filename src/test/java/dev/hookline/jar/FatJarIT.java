@@ -94,6 +94,8 @@ class FatJarIT {
     List<String> output = launch(Map.of(
         "HOOKLINE_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/" + database,
         "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "120",
+        // Set explicitly: left unset, the lease would follow the timeout and be valid.
+        "HOOKLINE_DELIVERY_LEASE_SECONDS", "90",
         "HOOKLINE_DELIVERY_MAX_ATTEMPTS", "many"));
 
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
