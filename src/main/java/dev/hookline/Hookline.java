@@ -7,6 +7,7 @@ import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
 import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.OutboundRequests;
+import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.WebhookSender;
 import dev.hookline.intake.CreateRequestParser;
@@ -45,7 +46,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
-import io.vertx.core.http.HttpClientAgent;
 import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -72,7 +72,7 @@ public final class Hookline {
   private final HooklineConfig config;
   private final Pool pool;
   private final Redis redis;
-  private final HttpClientAgent httpClient;
+  private final ReceiverClient httpClient;
   private final DueQueue queue;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
@@ -83,7 +83,7 @@ public final class Hookline {
   private final Deque<String> deployments = new ArrayDeque<>();
   private Future<Void> stopping;
 
-  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, HttpClientAgent httpClient,
+  private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, ReceiverClient httpClient,
                    HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver,
                    Buffer openapi) {
     this.openapi = openapi;
@@ -136,7 +136,7 @@ public final class Hookline {
           PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
           DueQueue.createClient(vertx, config.redis().url(), config.redis().poolSize()),
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
-          WebhookSender.createClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
+          new ReceiverClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
           registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion,
           prepared.keys(), resolver, prepared.openapi());
       return hookline.deploy()
@@ -199,7 +199,8 @@ public final class Hookline {
         .compose(v -> d.instances() > 1
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
-        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), httpPort), 1));
+        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), http.idleTimeout(),
+            httpPort), 1));
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, int instances) {

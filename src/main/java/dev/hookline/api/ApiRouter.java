@@ -1,5 +1,6 @@
 package dev.hookline.api;
 
+import dev.hookline.config.ApiToken;
 import dev.hookline.intake.CredentialIntake;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.ops.Health;
@@ -28,23 +29,34 @@ public final class ApiRouter {
   /** Everything a router needs; built once by the composition root. */
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
                      HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
-                     List<String> apiTokens, int maxRequestBytes, Buffer openapi) {
+                     List<ApiToken> apiTokens, int maxRequestBytes, Buffer openapi) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
     Router router = Router.router(vertx);
     DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay());
 
+    BearerAuth auth = new BearerAuth(deps.apiTokens());
     router.get("/health/live").handler(ctx -> DeliveriesApi.json(ctx, 200, new JsonObject().put("status", "up")));
+    // Open to probes, which need only up or down; what is down, and why, only an operator is told.
     router.get("/health/ready").handler(ctx -> deps.health().check().onComplete(ar -> {
       Health.Report report = ar.result();
-      DeliveriesApi.json(ctx, report.up() ? 200 : 503, report.toJson());
+      Caller caller = auth.open() ? Caller.OPERATOR : auth.caller(ctx.request().getHeader("Authorization"));
+      JsonObject body = caller != null && caller.isOperator() ? report.toJson()
+          : new JsonObject().put("status", report.up() ? "up" : "down");
+      DeliveriesApi.json(ctx, report.up() ? 200 : 503, body);
     }));
 
-    router.route().handler(new BearerAuth(deps.apiTokens()));
-    router.get("/metrics").handler(ctx -> ctx.response()
-        .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
-        .end(deps.metrics().scrape()));
+    router.route().handler(auth);
+    router.get("/metrics").handler(ctx -> {
+      if (!Caller.of(ctx).isOperator()) {
+        ApiError.send(ctx, 403, null, "metrics cover every organization: they need an operator token");
+        return;
+      }
+      ctx.response()
+          .putHeader("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
+          .end(deps.metrics().scrape());
+    });
     router.get("/openapi.json").handler(ctx -> ctx.response().putHeader("Content-Type", "application/json").end(deps.openapi()));
 
     router.route("/v1/*").handler(BodyHandler.create(false).setBodyLimit(deps.maxRequestBytes()));

@@ -4,6 +4,8 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import java.time.Duration;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -15,13 +17,22 @@ public final class ApiVerticle extends VerticleBase {
   private final ApiRouter.Deps deps;
   private final String host;
   private final int port;
+  private final Duration readTimeout;
+  private final Duration idleTimeout;
   private final AtomicInteger boundPort;
   private HttpServer server;
 
-  public ApiVerticle(ApiRouter.Deps deps, String host, int port, AtomicInteger boundPort) {
+  /**
+   * {@code readTimeout} bounds how long a request may take to arrive (headers and body);
+   * {@code idleTimeout} closes a connection on which nothing moves.
+   */
+  public ApiVerticle(ApiRouter.Deps deps, String host, int port, Duration readTimeout, Duration idleTimeout,
+                     AtomicInteger boundPort) {
     this.deps = deps;
     this.host = host;
     this.port = port;
+    this.readTimeout = readTimeout;
+    this.idleTimeout = idleTimeout;
     this.boundPort = boundPort;
   }
 
@@ -31,8 +42,9 @@ public final class ApiVerticle extends VerticleBase {
       LOG.warn("no API token configured: the HTTP API on {} is open to anything that can reach this loopback address",
           host);
     }
-    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port))
-        .requestHandler(ApiRouter.create(vertx, deps));
+    server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+        .setIdleTimeout((int) Math.max(1, idleTimeout.toMillis())).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+    new SlowClientGuard(vertx, Math.max(1, readTimeout.toMillis())).guard(server, ApiRouter.create(vertx, deps));
     return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
   }
 

@@ -1,5 +1,6 @@
 package dev.hookline.api;
 
+import dev.hookline.config.ApiToken;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
@@ -8,16 +9,19 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * Bearer-token check for every route registered after it. Tokens are compared as SHA-256 digests
- * with {@link MessageDigest#isEqual} against every configured token, so neither the position of the
- * first wrong byte nor which token matched shows in the timing.
+ * Bearer-token check for every route registered after it; a match attaches the token's
+ * {@link Caller}. Tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}
+ * against every configured token, so neither the position of the first wrong byte nor which
+ * token matched shows in the timing.
  */
 final class BearerAuth implements Handler<RoutingContext> {
   private static final String PREFIX = "Bearer ";
   private final List<byte[]> digests;
+  private final List<Caller> callers;
 
-  BearerAuth(List<String> tokens) {
-    this.digests = tokens.stream().map(BearerAuth::sha256).toList();
+  BearerAuth(List<ApiToken> tokens) {
+    this.digests = tokens.stream().map(t -> sha256(t.token())).toList();
+    this.callers = tokens.stream().map(t -> new Caller(t.organizationId())).toList();
   }
 
   boolean open() {
@@ -26,7 +30,13 @@ final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
-    if (open() || authorized(ctx.request().getHeader("Authorization"))) {
+    if (open()) {
+      ctx.next();
+      return;
+    }
+    Caller caller = caller(ctx.request().getHeader("Authorization"));
+    if (caller != null) {
+      caller.attachTo(ctx);
       ctx.next();
       return;
     }
@@ -34,14 +44,17 @@ final class BearerAuth implements Handler<RoutingContext> {
     ApiError.send(ctx, 401, null, "missing or invalid bearer token");
   }
 
-  private boolean authorized(String header) {
+  /** The caller a valid header names, or null. Every digest is compared, whichever matches. */
+  Caller caller(String header) {
     if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
-      return false;
+      return null;
     }
     byte[] presented = sha256(header.substring(PREFIX.length()).trim());
-    boolean match = false;
-    for (byte[] digest : digests) {
-      match |= MessageDigest.isEqual(digest, presented);
+    Caller match = null;
+    for (int i = 0; i < digests.size(); i++) {
+      if (MessageDigest.isEqual(digests.get(i), presented) && match == null) {
+        match = callers.get(i);
+      }
     }
     return match;
   }

@@ -21,17 +21,31 @@ final class CredentialsApi {
   }
 
   void create(RoutingContext ctx) {
-    write(ctx, intake.put(DeliveriesApi.jsonBody(ctx, true)));
+    write(ctx, intake.put(confined(ctx, DeliveriesApi.jsonBody(ctx, true))));
   }
 
   void rotate(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    JsonObject body = DeliveriesApi.jsonBody(ctx, true).put("credentialUuid", uuid.toString());
+    JsonObject body = confined(ctx, DeliveriesApi.jsonBody(ctx, true)).put("credentialUuid", uuid.toString());
     write(ctx, intake.put(body));
   }
 
+  /** A tenant token writes credentials of its own organization only (a 404 for any other). */
+  private static JsonObject confined(RoutingContext ctx, JsonObject body) {
+    Caller caller = Caller.of(ctx);
+    if (!caller.isOperator() && body.getValue("organizationId") instanceof Number named) {
+      caller.confine(named.longValue(), "organizationId");
+    }
+    return body;
+  }
+
+  /** The organization named by the query, which a tenant token may only name as its own. */
+  private static long organization(RoutingContext ctx) {
+    return Caller.of(ctx).confine(QueryParams.requiredOrganization(ctx), "organizationId");
+  }
+
   void list(RoutingContext ctx) {
-    long org = QueryParams.requiredOrganization(ctx);
+    long org = organization(ctx);
     DeliveriesApi.respond(ctx, store.list(org).map(items -> {
       JsonArray array = new JsonArray();
       items.forEach(item -> array.add(item.toJson()));
@@ -41,7 +55,7 @@ final class CredentialsApi {
 
   void get(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    long org = QueryParams.requiredOrganization(ctx);
+    long org = organization(ctx);
     DeliveriesApi.respond(ctx, store.find(org, uuid).map(found -> found
         .map(CredentialStore.StoredCredential::toJson)
         .orElseThrow(() -> new ApiError(404, "uuid", "no credential " + uuid + " in organization " + org))));
@@ -49,7 +63,7 @@ final class CredentialsApi {
 
   void delete(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    long org = QueryParams.requiredOrganization(ctx);
+    long org = organization(ctx);
     store.delete(org, uuid).onComplete(ar -> {
       if (ar.failed()) {
         DeliveriesApi.fail(ctx, ar.cause());

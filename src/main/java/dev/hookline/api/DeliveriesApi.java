@@ -45,6 +45,7 @@ final class DeliveriesApi {
 
   void create(RoutingContext ctx) {
     JsonObject body = jsonBody(ctx, true);
+    confineCreate(ctx, body, "organizationId");
     grouped.create(body).onComplete(ar -> {
       if (ar.succeeded()) {
         CreateReply reply = ar.result();
@@ -61,6 +62,11 @@ final class DeliveriesApi {
     if (!(body instanceof JsonArray creates)) {
       throw ApiError.badRequest("body", "body: must be a JSON array of create requests");
     }
+    for (int i = 0; i < creates.size(); i++) {
+      if (creates.getValue(i) instanceof JsonObject create) {
+        confineCreate(ctx, create, "[" + i + "].organizationId");
+      }
+    }
     intake.createAll(creates).onComplete(ar -> {
       if (ar.failed()) {
         fail(ctx, ar.cause());
@@ -74,17 +80,12 @@ final class DeliveriesApi {
 
   void get(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, operator.find(uuid).map(found -> {
-      if (found == null) {
-        throw notFoundError(uuid);
-      }
-      return found;
-    }));
+    respond(ctx, visible(ctx, uuid));
   }
 
   void attempts(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, operator.attempts(uuid).map(found -> {
+    respond(ctx, visible(ctx, uuid).compose(found -> operator.attempts(uuid)).map(found -> {
       if (found == null) {
         throw notFoundError(uuid);
       }
@@ -92,8 +93,29 @@ final class DeliveriesApi {
     }));
   }
 
+  /** The delivery, if it exists and this caller may see it; otherwise a 404 that says no more. */
+  private Future<JsonObject> visible(RoutingContext ctx, UUID uuid) {
+    Caller caller = Caller.of(ctx);
+    return operator.find(uuid).map(found -> {
+      if (found == null || !caller.sees(found.getLong("organizationId"))) {
+        throw notFoundError(uuid);
+      }
+      return found;
+    });
+  }
+
+  /** A tenant token creates only in its own organization; naming another is refused before anything is read. */
+  private static void confineCreate(RoutingContext ctx, JsonObject create, String field) {
+    Caller caller = Caller.of(ctx);
+    Object named = create.getValue("organizationId");
+    if (!caller.isOperator() && named instanceof Number number && number.longValue() != caller.organizationId()) {
+      throw new ApiError(403, field, field + ": this token creates deliveries for organization "
+          + caller.organizationId() + " only");
+    }
+  }
+
   void list(RoutingContext ctx) {
-    DeliveryFilter filter = QueryParams.listFilter(ctx);
+    DeliveryFilter filter = confine(ctx, QueryParams.listFilter(ctx));
     int limit = QueryParams.limit(ctx);
     long after = QueryParams.after(ctx);
     respond(ctx, operator.list(filter, after, limit).map(items -> new JsonObject()
@@ -103,18 +125,24 @@ final class DeliveriesApi {
 
   void retry(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, replay.retry(uuid).compose(result -> changed(uuid, result, "only a dead letter can be retried")));
+    respond(ctx, visible(ctx, uuid).compose(found -> replay.retry(uuid))
+        .compose(result -> changed(uuid, result, "only a dead letter can be retried")));
   }
 
   void cancel(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, replay.cancel(uuid).compose(result -> changed(uuid, result, "only a pending delivery can be cancelled")));
+    respond(ctx, visible(ctx, uuid).compose(found -> replay.cancel(uuid))
+        .compose(result -> changed(uuid, result, "only a pending delivery can be cancelled")));
   }
 
   void retryAll(RoutingContext ctx) {
     JsonObject body = jsonBody(ctx, false);
-    DeliveryFilter filter = QueryParams.retryFilter(body == null ? new JsonObject() : body);
+    DeliveryFilter filter = confine(ctx, QueryParams.retryFilter(body == null ? new JsonObject() : body));
     respond(ctx, replay.retryAll(filter).map(count -> new JsonObject().put("retried", count)));
+  }
+
+  private static DeliveryFilter confine(RoutingContext ctx, DeliveryFilter filter) {
+    return filter.withOrganization(Caller.of(ctx).confine(filter.organizationId(), "organizationId"));
   }
 
   private Future<JsonObject> changed(UUID uuid, ChangeResult result, String conflict) {
@@ -210,7 +238,9 @@ final class DeliveriesApi {
     } else if (error instanceof InvalidRequestException invalid) {
       ApiError.send(ctx, 400, invalid.field(), invalid.getMessage());
     } else if (error instanceof TenantMismatchException mismatch) {
-      ApiError.send(ctx, 409, "workflowRunId", mismatch.getMessage());
+      // Which organization owns the run is for operators; a tenant learns only that it is not theirs.
+      ApiError.send(ctx, 409, "workflowRunId", Caller.of(ctx).isOperator() ? mismatch.getMessage()
+          : "workflow run " + mismatch.workflowRunId() + " belongs to another organization");
     } else if (StorageFailures.isStorageFailure(error)) {
       LOG.error("API request {} {} failed: storage unavailable ({})", ctx.request().method(), ctx.request().path(),
           error.getClass().getSimpleName());

@@ -10,6 +10,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Locale;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Builds the config tree: built-in defaults, then an optional file (keys it omits keep their
@@ -26,6 +28,9 @@ public final class ConfigLoader {
       "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds",
       "HOOKLINE_API_TOKENS", "http.apiTokens",
       "HOOKLINE_SECRET_KEYS", "security.secretKeys");
+
+  private static final String API_TOKENS = "http.apiTokens";
+  private static final Pattern TENANT_TOKEN = Pattern.compile("([1-9][0-9]{0,17})=(.+)");
 
   private ConfigLoader() {
   }
@@ -116,13 +121,25 @@ public final class ConfigLoader {
       JsonArray items = new JsonArray();
       for (String item : raw.split(",")) {
         if (!item.isBlank()) {
-          items.add(item.trim());
+          items.add(API_TOKENS.equals(key) ? apiToken(item.trim()) : item.trim());
         }
       }
       section.put(parts[1], items);
       return;
     }
     section.put(parts[1], current instanceof String ? raw.trim() : typed(raw.trim()));
+  }
+
+  /**
+   * In HOOKLINE_API_TOKENS an entry {@code ORG=TOKEN} (ORG a positive whole number) is a token for
+   * that organization only; any other entry is an operator token.
+   */
+  private static Object apiToken(String entry) {
+    Matcher tenant = TENANT_TOKEN.matcher(entry);
+    if (tenant.matches()) {
+      return new JsonObject().put("token", tenant.group(2)).put("organizationId", Long.parseLong(tenant.group(1)));
+    }
+    return entry;
   }
 
   private static Object typed(String raw) {

@@ -71,6 +71,11 @@ final class ConfigReader {
     return "";
   }
 
+  /** The value as it stands in the tree (null when absent), for keys with a shape of their own. */
+  Object raw(String key) {
+    return lookup(key);
+  }
+
   /** Runs a check that throws IllegalArgumentException with a message naming the key. */
   <T> T parse(java.util.function.Supplier<T> parser, T fallback) {
     try {

@@ -92,11 +92,21 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   }
 
   /** {@code apiTokens} empty means an open API, allowed only on a loopback address. */
-  public record Http(int port, String host, List<String> apiTokens, int maxRequestBytes) {
+  public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds,
+                     double idleTimeoutSeconds) {
+    public Duration readTimeout() {
+      return seconds(readTimeoutSeconds);
+    }
+
+    public Duration idleTimeout() {
+      return seconds(idleTimeoutSeconds);
+    }
+
     @Override
     public String toString() {
       return "Http[port=" + port + ", host=" + host + ", apiTokens=" + apiTokens.size() + " configured, maxRequestBytes="
-          + maxRequestBytes + "]";
+          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + ", idleTimeoutSeconds=" + idleTimeoutSeconds
+          + "]";
     }
   }
 
@@ -175,8 +185,10 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
             in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
             in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
-    Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"), in.stringList("http.apiTokens"),
-        in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024));
+    Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
+        in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
+        in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024),
+        in.seconds("http.readTimeoutSeconds", 0, 3_600), in.seconds("http.idleTimeoutSeconds", 0, 86_400));
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));
@@ -211,10 +223,62 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(!http.apiTokens().isEmpty() || isLoopback(http.host()),
         "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"
             + " name at least one token");
-    in.require(http.apiTokens().stream().allMatch(t -> t.length() >= 16),
-        "http.apiTokens must each be at least 16 characters long");
+
     in.throwIfInvalid();
     return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security);
+  }
+
+  /**
+   * {@code http.apiTokens}: a list whose entries are a string (an operator token) or an object
+   * {@code {"token": "...", "organizationId": 7}} (a token for that organization only); one
+   * comma-separated string is taken too. Every token has at least 16 characters.
+   */
+  static List<ApiToken> apiTokens(Object raw) {
+    String key = "http.apiTokens";
+    List<Object> entries = new java.util.ArrayList<>();
+    if (raw instanceof String text) {
+      for (String part : text.split(",")) {
+        if (!part.isBlank()) {
+          entries.add(part.trim());
+        }
+      }
+    } else if (raw instanceof io.vertx.core.json.JsonArray array) {
+      array.forEach(entries::add);
+    } else {
+      throw new IllegalArgumentException(key + " must be a list of tokens (got " + (raw == null ? "nothing" : raw) + ")");
+    }
+    List<ApiToken> tokens = new java.util.ArrayList<>(entries.size());
+    for (int i = 0; i < entries.size(); i++) {
+      String field = key + "[" + i + "]";
+      Object entry = entries.get(i);
+      if (entry instanceof java.util.Map<?, ?> map) {
+        entry = new JsonObject(castMap(map));
+      }
+      ApiToken token;
+      if (entry instanceof String text) {
+        token = ApiToken.operator(text);
+      } else if (entry instanceof JsonObject object) {
+        Object org = object.getValue("organizationId");
+        boolean wholeNumber = org instanceof Number n && n.doubleValue() == Math.rint(n.doubleValue());
+        if (!(object.getValue("token") instanceof String text) || !wholeNumber || ((Number) org).longValue() < 1) {
+          throw new IllegalArgumentException(field + " must be a token string or {\"token\": \"...\","
+              + " \"organizationId\": <positive integer>}");
+        }
+        token = ApiToken.tenant(text, ((Number) org).longValue());
+      } else {
+        throw new IllegalArgumentException(field + " must be a token string or an object with token and organizationId");
+      }
+      if (token.token().length() < 16) {
+        throw new IllegalArgumentException(field + " must be at least 16 characters long");
+      }
+      tokens.add(token);
+    }
+    return List.copyOf(tokens);
+  }
+
+  @SuppressWarnings("unchecked")
+  private static java.util.Map<String, Object> castMap(java.util.Map<?, ?> map) {
+    return (java.util.Map<String, Object>) map;
   }
 
   static boolean isLoopback(String host) {

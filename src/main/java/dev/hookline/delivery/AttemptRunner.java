@@ -6,6 +6,7 @@ import dev.hookline.store.AttemptLog;
 import dev.hookline.store.AttemptOutcome;
 import dev.hookline.security.BlockedDestinationException;
 import dev.hookline.security.DestinationGuard;
+import dev.hookline.security.Redactor;
 import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.Credential;
 import dev.hookline.store.CredentialStore;
@@ -96,7 +97,8 @@ public final class AttemptRunner {
             ? send(delivery, credential.result(), deadline)
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
                 policy.internalFailure(delivery.budgetAttempt(), delivery.budget(),
-                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), false)))
+                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), false,
+                Redactor.NONE)))
         .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
         .otherwiseEmpty()
         .mapEmpty();
@@ -131,12 +133,16 @@ public final class AttemptRunner {
         .mapEmpty();
   }
 
-  /** Vets the destination (DNS answer checked and pinned), then sends; never fails. */
+  /**
+   * Vets the destination (DNS answer checked and pinned), then sends; never fails. What comes back
+   * is scrubbed of the secrets this attempt sent before anything stores or logs it.
+   */
   private Future<Attempt> send(ClaimedDelivery delivery, Optional<Credential> credential, Deadline deadline) {
+    Redactor secrets = credential.map(c -> Redactor.of(c.secrets())).orElse(Redactor.NONE);
     return deadline.bound(guard.vet(delivery.endpointUrl()), "the DNS resolution")
         .compose(target -> sender.send(requests.build(delivery, credential), target, deadline.remainingMillis()))
-        .map(result -> new Attempt(result, policy.decide(delivery.budgetAttempt(), delivery.budget(), result,
-            Instant.now()), true))
+        .map(result -> new Attempt(result.scrubbed(secrets), policy.decide(delivery.budgetAttempt(), delivery.budget(),
+            result, Instant.now()), true, secrets))
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
           // A refused destination will not become acceptable by retrying it.
@@ -144,13 +150,13 @@ public final class AttemptRunner {
           AttemptOutcome outcome = blocked
               ? AttemptOutcome.deadLetter(null, error.getMessage())
               : policy.decide(delivery.budgetAttempt(), delivery.budget(), failed, Instant.now());
-          return Future.succeededFuture(new Attempt(failed, outcome, !blocked));
+          return Future.succeededFuture(new Attempt(failed, outcome, !blocked, secrets));
         });
   }
 
   private Future<Void> record(ClaimedDelivery delivery, Attempt attempt, long leaseEnds) {
     AttemptOutcome outcome = attempt.outcome();
-    return write(delivery, outcome, logOf(attempt.result()), leaseEnds, WRITE_RETRY_START_MILLIS)
+    return write(delivery, outcome, logOf(attempt), leaseEnds, WRITE_RETRY_START_MILLIS)
         .compose(dueAt -> {
           log(delivery, attempt, dueAt);
           if (dueAt.isPresent()) {
@@ -192,11 +198,13 @@ public final class AttemptRunner {
     });
   }
 
-  private static AttemptLog logOf(SendResult result) {
+  private static AttemptLog logOf(Attempt attempt) {
+    SendResult result = attempt.result();
     Throwable error = result.error();
     return new AttemptLog(result.startedAt(), (int) Math.min(Integer.MAX_VALUE, result.latencyMillis()),
         result.statusCode(), error == null ? null : error.getClass().getName(),
-        error instanceof BlockedDestinationException ? error.getMessage() : OutcomeClassifier.safeMessage(error),
+        attempt.secrets().scrub(error instanceof BlockedDestinationException ? error.getMessage()
+            : OutcomeClassifier.safeMessage(error)),
         result.bodyExcerpt(), result.contentType(), result.retryAfter());
   }
 
@@ -244,7 +252,13 @@ public final class AttemptRunner {
     }
   }
 
-  /** {@code fromOrigin}: the result says something about the origin's health (it was tried). */
-  private record Attempt(SendResult result, AttemptOutcome outcome, boolean fromOrigin) {
+  /**
+   * {@code fromOrigin}: the result says something about the origin's health (it was tried).
+   * {@code result} is already scrubbed; the outcome's error is scrubbed here, once.
+   */
+  private record Attempt(SendResult result, AttemptOutcome outcome, boolean fromOrigin, Redactor secrets) {
+    Attempt {
+      outcome = outcome.withError(secrets.scrub(outcome.error()));
+    }
   }
 }

@@ -1,5 +1,6 @@
 package dev.hookline.delivery;
 
+import dev.hookline.security.Redactor;
 import java.time.Instant;
 
 /**
@@ -17,6 +18,12 @@ public record SendResult(Instant startedAt, long latencyMillis, Integer statusCo
 
   public static SendResult failure(Instant startedAt, long latencyMillis, Throwable error) {
     return new SendResult(startedAt, latencyMillis, null, null, null, null, error);
+  }
+
+  /** What the receiver sent back, with the attempt's secrets cut out (see {@link Redactor}). */
+  public SendResult scrubbed(Redactor secrets) {
+    return new SendResult(startedAt, latencyMillis, statusCode, secrets.scrub(bodyExcerpt), secrets.scrub(contentType),
+        secrets.scrub(retryAfter), error);
   }
 
   /** Test and rule shorthand: a status answered at once. */

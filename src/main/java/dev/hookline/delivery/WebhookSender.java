@@ -5,18 +5,20 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.HttpClientAgent;
-import io.vertx.core.http.HttpClientOptions;
+import io.vertx.core.MultiMap;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.http.HttpHeaders;
 import io.vertx.core.http.HttpClientRequest;
 import io.vertx.core.http.HttpClientResponse;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.core.http.RequestOptions;
 import io.vertx.core.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
-import java.time.Duration;
+import java.io.IOException;
 import java.time.Instant;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicReference;
 
 /**
  * The only place Hookline speaks HTTP to receivers. Every attempt is bounded: a total deadline
@@ -26,32 +28,13 @@ import java.util.concurrent.TimeoutException;
  */
 public final class WebhookSender {
   private final Vertx vertx;
-  private final HttpClientAgent client;
+  private final ReceiverClient client;
   private final int bodyExcerptBytes;
 
-  public WebhookSender(Vertx vertx, HttpClientAgent client, int bodyExcerptBytes) {
+  public WebhookSender(Vertx vertx, ReceiverClient client, int bodyExcerptBytes) {
     this.vertx = vertx;
     this.client = client;
     this.bodyExcerptBytes = bodyExcerptBytes;
-  }
-
-  /**
-   * The one HTTP client all delivery verticles share. It is the core client rather than the
-   * WebClient because only a core request can be reset when its deadline passes. Redirects are
-   * never followed: a 3xx is a permanent failure by contract, and following one could carry the
-   * payload somewhere unvetted.
-   */
-  public static HttpClientAgent createClient(Vertx vertx, Duration timeout, int connectionsPerOrigin) {
-    HttpClientOptions options = new HttpClientOptions()
-        .setKeepAlive(true)
-        .setConnectTimeout((int) Math.min(Integer.MAX_VALUE, Math.max(1, timeout.toMillis())))
-        .setForceSni(true)
-        .setVerifyHost(true)
-        .setMaxHeaderSize(16 * 1024);
-    return vertx.httpClientBuilder()
-        .with(options)
-        .with(new PoolOptions().setHttp1MaxSize(connectionsPerOrigin).setHttp2MaxSize(connectionsPerOrigin))
-        .build();
   }
 
   /**
@@ -62,11 +45,14 @@ public final class WebhookSender {
     Instant startedAt = Instant.now();
     long started = System.nanoTime();
     Promise<SendResult> result = Promise.promise();
-    Promise<HttpClientRequest> opened = Promise.promise();
+    AtomicReference<HttpClientRequest> current = new AtomicReference<>();
     long deadline = vertx.setTimer(Math.max(1, timeoutMillis), id -> {
       TimeoutException late = new TimeoutException("no complete answer within " + timeoutMillis + " ms");
       if (result.tryComplete(SendResult.failure(startedAt, elapsedMillis(started), late))) {
-        opened.future().onSuccess(open -> open.reset(0, late));
+        HttpClientRequest open = current.get();
+        if (open != null) {
+          open.reset(0, late);
+        }
       }
     });
     RequestOptions options = new RequestOptions()
@@ -76,21 +62,54 @@ public final class WebhookSender {
         .setPort(target.port())
         .setSsl(target.ssl())
         .setURI(target.requestUri())
-        .setHeaders(request.headers())
+        .setHeaders(withHost(request.headers(), target))
         .setFollowRedirects(false)
         .setConnectTimeout(Math.max(1, timeoutMillis));
-    client.request(options)
+    exchange(options, request, current, result, true).onComplete(ar -> {
+      vertx.cancelTimer(deadline);
+      result.tryComplete(ar.succeeded() ? ar.result().toResult(startedAt, elapsedMillis(started))
+          : SendResult.failure(startedAt, elapsedMillis(started), ar.cause()));
+    });
+    return result.future();
+  }
+
+  /**
+   * One request and its answer. A pooled connection the receiver closed while it sat idle fails
+   * before any answer arrives; that costs no attempt: the request goes out once more, on a fresh
+   * connection, within the same deadline (see {@link ReceiverClient#takeMaybeStale}).
+   */
+  private Future<Answer> exchange(RequestOptions options, OutboundRequest request,
+                                  AtomicReference<HttpClientRequest> current, Promise<SendResult> result,
+                                  boolean mayRetry) {
+    AtomicBoolean maybeStale = new AtomicBoolean();
+    AtomicBoolean answered = new AtomicBoolean();
+    return client.agent().request(options)
         .compose(open -> {
-          opened.tryComplete(open);
+          current.set(open);
+          maybeStale.set(client.takeMaybeStale(open.connection()));
           return request.body() == null ? open.send() : open.send(request.body());
         })
-        .compose(this::readCapped)
-        .onComplete(ar -> {
-          vertx.cancelTimer(deadline);
-          result.tryComplete(ar.succeeded() ? ar.result().toResult(startedAt, elapsedMillis(started))
-              : SendResult.failure(startedAt, elapsedMillis(started), ar.cause()));
-        });
-    return result.future();
+        .compose(response -> {
+          answered.set(true);
+          return readCapped(response).onSuccess(answer -> client.release(response.request().connection()));
+        })
+        .recover(error -> mayRetry && maybeStale.get() && !answered.get() && !result.future().isComplete()
+            && (error instanceof HttpClosedException || error instanceof IOException)
+            ? exchange(options, request, current, result, false)
+            : Future.failedFuture(error));
+  }
+
+  /**
+   * The client writes the Host header from the name as given, so an IPv6 literal would go out
+   * without its brackets ("::1:8443"); an explicit header gets the form RFC 9110 asks for.
+   */
+  private static MultiMap withHost(MultiMap headers, PinnedTarget target) {
+    if (target.host().indexOf(':') < 0) {
+      return headers;
+    }
+    boolean defaultPort = target.port() == (target.ssl() ? 443 : 80);
+    return MultiMap.caseInsensitiveMultiMap().addAll(headers)
+        .set(HttpHeaders.HOST, "[" + target.host() + "]" + (defaultPort ? "" : ":" + target.port()));
   }
 
   /** Keeps the first bytes and drains the rest, so a huge answer costs bounded memory. */

@@ -38,7 +38,7 @@ public final class CreateRequestParser {
     Utf8Check.requireValid(json, "");
     long organizationId = Fields.positiveLong(json, "organizationId");
     long workflowRunId = Fields.positiveLong(json, "workflowRunId");
-    String nodeId = nonEmptyString(json, "webhookNodeId", "webhookNodeId");
+    String nodeId = Fields.storable(nonEmptyString(json, "webhookNodeId", "webhookNodeId"), "webhookNodeId");
     if (nodeId.length() > MAX_NODE_ID_LENGTH) {
       throw new InvalidRequestException("webhookNodeId", "must be at most " + MAX_NODE_ID_LENGTH + " characters");
     }
@@ -54,6 +54,7 @@ public final class CreateRequestParser {
     if (nameValue != null && !(nameValue instanceof String)) {
       throw new InvalidRequestException("webhook.name", "must be a string");
     }
+    Fields.storable((String) nameValue, "webhook.name");
 
     Object contextValue = json.getValue("renderContext");
     JsonObject renderContext = contextValue == null ? new JsonObject() : Fields.object(contextValue, "renderContext");
@@ -70,7 +71,7 @@ public final class CreateRequestParser {
 
   private String endpointUrl(JsonObject webhook) {
     String field = "webhook.endpointUrl";
-    String url = nonEmptyString(webhook, "endpointUrl", field);
+    String url = Fields.storable(nonEmptyString(webhook, "endpointUrl", field), field);
     if (url.length() > MAX_URL_LENGTH) {
       throw new InvalidRequestException(field, "is " + url.length() + " characters, over the " + MAX_URL_LENGTH + " limit");
     }
@@ -90,6 +91,10 @@ public final class CreateRequestParser {
     }
     if (uri.getHost() == null || uri.getHost().isEmpty()) {
       throw new InvalidRequestException(field, "must name a host");
+    }
+    String authority = uri.getRawAuthority();
+    if (authority.endsWith(":") || (uri.getPort() != -1 && (uri.getPort() < 1 || uri.getPort() > 65_535))) {
+      throw new InvalidRequestException(field, "has a port outside 1-65535");
     }
     String refusal = destinations.checkHostLiteral(uri.getHost());
     if (refusal != null) {
@@ -148,8 +153,9 @@ public final class CreateRequestParser {
         throw new InvalidRequestException(field + ".value", "must be a string");
       }
       requireSize(text, field + ".value");
-      if (HeaderRules.hasControl(text)) {
-        throw new InvalidRequestException(field + ".value", "must not contain CR, LF, NUL or other control characters");
+      String valueProblem = HeaderRules.valueProblem(text);
+      if (valueProblem != null) {
+        throw new InvalidRequestException(field + ".value", valueProblem);
       }
       headers.add(new CustomHeader(key, text));
     }

@@ -9,12 +9,15 @@ import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.DueRef;
 import dev.hookline.store.GroupCommit;
 import dev.hookline.store.NewDelivery;
+import dev.hookline.store.StorageFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
+import io.vertx.sqlclient.DatabaseException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,32 +62,39 @@ public final class DeliveryIntake {
       return Future.failedFuture(new InvalidRequestException("batch", "holds " + bodies.size()
           + " creates; at most " + MAX_BATCH + " are accepted at once"));
     }
-    CreateItem[] items = new CreateItem[bodies.size()];
-    List<Prepared> valid = new ArrayList<>(bodies.size());
-    List<Integer> positions = new ArrayList<>(bodies.size());
-    for (int i = 0; i < bodies.size(); i++) {
-      try {
-        Prepared prepared = prepare(bodies.get(i));
-        if (prepared == null) {
+    List<Future<Prepared>> preparing = new ArrayList<>(bodies.size());
+    for (Object body : bodies) {
+      preparing.add(prepare(body));
+    }
+    return Future.join(preparing).transform(joined -> {
+      CreateItem[] items = new CreateItem[bodies.size()];
+      List<Prepared> valid = new ArrayList<>(bodies.size());
+      List<Integer> positions = new ArrayList<>(bodies.size());
+      for (int i = 0; i < preparing.size(); i++) {
+        Future<Prepared> prepared = preparing.get(i);
+        if (prepared.failed()) {
+          if (!(prepared.cause() instanceof InvalidRequestException invalid)) {
+            return Future.failedFuture(prepared.cause());
+          }
+          items[i] = CreateItem.failed(invalid);
+        } else if (prepared.result() == null) {
           items[i] = CreateItem.of(CreateReply.skipped("disabled"));
         } else {
-          valid.add(prepared);
+          valid.add(prepared.result());
           positions.add(i);
         }
-      } catch (InvalidRequestException e) {
-        items[i] = CreateItem.failed(e);
       }
-    }
-    return store(valid).map(stored -> {
-      for (int i = 0; i < stored.size(); i++) {
-        items[positions.get(i)] = stored.get(i);
-      }
-      for (CreateItem item : items) {
-        if (item.reply() != null) {
-          metrics.created(item.reply().status());
+      return store(valid).map(stored -> {
+        for (int i = 0; i < stored.size(); i++) {
+          items[positions.get(i)] = stored.get(i);
         }
-      }
-      return Arrays.asList(items);
+        for (CreateItem item : items) {
+          if (item.reply() != null) {
+            metrics.created(item.reply().status());
+          }
+        }
+        return Arrays.asList(items);
+      });
     });
   }
 
@@ -112,18 +122,14 @@ public final class DeliveryIntake {
 
     /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
     public Future<CreateReply> create(Object body) {
-      Prepared prepared;
-      try {
-        prepared = prepare(body);
-      } catch (InvalidRequestException e) {
-        return Future.failedFuture(e);
-      }
-      if (prepared == null) {
-        metrics.created("skipped");
-        return Future.succeededFuture(CreateReply.skipped("disabled"));
-      }
-      return commits.submit(prepared).compose(DeliveryIntake::single)
-          .onSuccess(reply -> metrics.created(reply.status()));
+      return prepare(body).compose(prepared -> {
+        if (prepared == null) {
+          metrics.created("skipped");
+          return Future.succeededFuture(CreateReply.skipped("disabled"));
+        }
+        return commits.submit(prepared).compose(DeliveryIntake::single)
+            .onSuccess(reply -> metrics.created(reply.status()));
+      });
     }
   }
 
@@ -131,23 +137,70 @@ public final class DeliveryIntake {
     return item.error() != null ? Future.failedFuture(item.error()) : Future.succeededFuture(item.reply());
   }
 
-  /** Null when the webhook is disabled (nothing to store). */
-  private Prepared prepare(Object body) {
-    CreateRequest request = parser.parse(body);
-    if (!request.enabled()) {
-      return null;
+  /**
+   * Null when the webhook is disabled (nothing to store); fails with {@link InvalidRequestException}
+   * for bad input. A large template is rendered on a worker thread, so no create holds the event
+   * loop (and with it the API and the other creates) for longer than a small render takes.
+   */
+  private Future<Prepared> prepare(Object body) {
+    CreateRequest request;
+    boolean inline;
+    try {
+      request = parser.parse(body);
+      if (!request.enabled()) {
+        return Future.succeededFuture();
+      }
+      inline = payloads.rendersInline(request.payloadTemplate());
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(e);
     }
-    HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
-    String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
-    return new Prepared(new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
-        request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
-        request.credentialUuid(), maxAttempts), headers.dropped());
+    Callable<Prepared> render = () -> {
+      HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
+      String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
+      return new Prepared(new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
+          request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
+          request.credentialUuid(), maxAttempts), headers.dropped());
+    };
+    if (!inline) {
+      return vertx.executeBlocking(render, false);
+    }
+    try {
+      return Future.succeededFuture(render.call());
+    } catch (Exception e) {
+      return Future.failedFuture(e);
+    }
   }
 
+  /**
+   * Stores a group in one transaction. When Postgres refuses the group for what one item holds,
+   * the group is split in two and each half stored on its own, in order, down to the item that
+   * was refused, which alone fails (400); its neighbours are not held hostage to it.
+   */
   private Future<List<CreateItem>> store(List<Prepared> prepared) {
     if (prepared.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
+    return storeTogether(prepared).recover(error -> {
+      if (!StorageFailures.isRowRefusal(error)) {
+        return Future.failedFuture(error);
+      }
+      if (prepared.size() == 1) {
+        LOG.warn("run={} create refused by Postgres (SQLSTATE {})", prepared.get(0).delivery().workflowRunId(),
+            ((DatabaseException) error).getSqlState());
+        return Future.succeededFuture(List.of(CreateItem.failed(new InvalidRequestException("body",
+            "holds a value Postgres refused to store (SQLSTATE " + ((DatabaseException) error).getSqlState() + ")"))));
+      }
+      int half = prepared.size() / 2;
+      return store(prepared.subList(0, half)).compose(first -> store(prepared.subList(half, prepared.size()))
+          .map(second -> {
+            List<CreateItem> all = new ArrayList<>(first);
+            all.addAll(second);
+            return all;
+          }));
+    });
+  }
+
+  private Future<List<CreateItem>> storeTogether(List<Prepared> prepared) {
     return repository.createAll(prepared.stream().map(Prepared::delivery).toList()).compose(outcomes -> {
       List<CreateItem> items = new ArrayList<>(outcomes.size());
       List<DueRef> fresh = new ArrayList<>(outcomes.size());

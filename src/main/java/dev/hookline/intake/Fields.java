@@ -39,6 +39,14 @@ final class Fields {
     return id;
   }
 
+  /** Postgres text cannot hold NUL: such a value would fail the whole group's statement, so it is refused here. */
+  static String storable(String text, String field) {
+    if (text != null && text.indexOf('\0') >= 0) {
+      throw new InvalidRequestException(field, "must not contain NUL characters (Postgres cannot store them)");
+    }
+    return text;
+  }
+
   static UUID uuid(JsonObject json, String field) {
     UUID uuid = json.getValue(field) instanceof String text ? Uuids.parseOrNull(text) : null;
     if (uuid == null) {

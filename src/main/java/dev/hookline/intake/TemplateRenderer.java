@@ -25,11 +25,6 @@ import java.util.regex.Pattern;
  */
 public final class TemplateRenderer {
 
-  // Possessive quantifiers only: tenants write templates, and a backtracking pattern here took
-  // seconds per kilobyte of "{{a|" followed by spaces, holding an event loop the whole time.
-  private static final Pattern PLACEHOLDER =
-      Pattern.compile("\\{\\{\\s*+([^\\s|}]++)\\s*+(?:\\|([^}]*+))?\\}\\}");
-
   private static final String CURRENT_TIME = "current_time";
   private static final String CURRENT_TIME_IN = "current_time_";
   private static final String CURRENT_WEEKDAY = "current_weekday";
@@ -52,60 +47,76 @@ public final class TemplateRenderer {
 
   /** Renders a JSON template value against the render context. */
   public Object render(Object template, JsonObject context) {
+    return render(template, context, OutputBudget.UNLIMITED);
+  }
+
+  /**
+   * As {@link #render(Object, JsonObject)}, charging every rendered string (keys included) to
+   * {@code budget}, which stops the render as soon as the output outgrows it: a small request must
+   * not be able to make a huge payload (one large context value referenced a thousand times).
+   */
+  public Object render(Object template, JsonObject context, OutputBudget budget) {
     if (template instanceof String text) {
-      return renderString(text, context);
+      return renderString(text, context, budget);
     }
     // Vert.x keeps nested values as raw Map/List until they are read through a getter.
     if (template instanceof JsonObject object) {
-      return renderObject(object.getMap(), context);
+      return renderObject(object.getMap(), context, budget);
     }
     if (template instanceof Map<?, ?> map) {
-      return renderObject(map, context);
+      return renderObject(map, context, budget);
     }
     if (template instanceof JsonArray array) {
-      return renderArray(array.getList(), context);
+      return renderArray(array.getList(), context, budget);
     }
     if (template instanceof List<?> list) {
-      return renderArray(list, context);
+      return renderArray(list, context, budget);
     }
     return template;
   }
 
   /** Renders one string (placeholders replaced). */
   public String renderString(String text, JsonObject context) {
+    return renderString(text, context, OutputBudget.UNLIMITED);
+  }
+
+  /** Renders one string, charging what it outputs to {@code budget}. */
+  private String renderString(String text, JsonObject context, OutputBudget budget) {
     Objects.requireNonNull(text, "text");
     if (!text.contains("{{")) {
-      return unescapeNewlines(text);
+      return budget.charge(unescapeNewlines(text));
     }
     JsonObject ctx = context == null ? new JsonObject() : context;
     ZonedDateTime now = clock.instant().atZone(UTC);
-    ZoneId weekdayZone = firstCurrentTimeZone(text).orElse(UTC);
+    List<TemplateText.Segment> segments = TemplateText.split(text);
+    ZoneId weekdayZone = firstCurrentTimeZone(segments).orElse(UTC);
 
-    Matcher matcher = PLACEHOLDER.matcher(text);
     StringBuilder out = new StringBuilder(text.length());
-    while (matcher.find()) {
-      String path = matcher.group(1);
-      Object value = resolve(path, ctx, now, weekdayZone);
-      String replacement = toText(path, value, matcher.group(2));
-      matcher.appendReplacement(out, Matcher.quoteReplacement(replacement));
+    for (TemplateText.Segment segment : segments) {
+      String piece = segment.path() == null ? segment.literal()
+          : toText(segment.path(), resolve(segment.path(), ctx, now, weekdayZone), segment.fallback());
+      // Charged piece by piece, so a render that outgrows its budget stops here, not at the end.
+      budget.charge(piece);
+      out.append(piece);
     }
-    matcher.appendTail(out);
-    return unescapeNewlines(out.toString());
+    String rendered = unescapeNewlines(out.toString());
+    budget.refund(out.length() - rendered.length()); // each backslash-n pair became one newline
+    return rendered;
   }
 
-  private JsonObject renderObject(Map<?, ?> map, JsonObject context) {
+  private JsonObject renderObject(Map<?, ?> map, JsonObject context, OutputBudget budget) {
     JsonObject result = new JsonObject();
     for (Map.Entry<?, ?> entry : map.entrySet()) {
-      String key = renderString(String.valueOf(entry.getKey()), context);
-      result.put(key, render(entry.getValue(), context));
+      String key = renderString(String.valueOf(entry.getKey()), context, budget);
+      result.put(key, render(entry.getValue(), context, budget));
     }
     return result;
   }
 
-  private JsonArray renderArray(List<?> list, JsonObject context) {
+  private JsonArray renderArray(List<?> list, JsonObject context, OutputBudget budget) {
     JsonArray result = new JsonArray();
     for (Object item : list) {
-      result.add(render(item, context));
+      result.add(render(item, context, budget));
     }
     return result;
   }
@@ -150,12 +161,10 @@ public final class TemplateRenderer {
   }
 
   // A bare current_weekday follows the zone of the time printed beside it, so the two agree.
-  private static Optional<ZoneId> firstCurrentTimeZone(String text) {
-    Matcher matcher = PLACEHOLDER.matcher(text);
-    while (matcher.find()) {
-      String path = matcher.group(1);
-      if (path.startsWith(CURRENT_TIME_IN)) {
-        return zone(path.substring(CURRENT_TIME_IN.length()));
+  private static Optional<ZoneId> firstCurrentTimeZone(List<TemplateText.Segment> segments) {
+    for (TemplateText.Segment segment : segments) {
+      if (segment.path() != null && segment.path().startsWith(CURRENT_TIME_IN)) {
+        return zone(segment.path().substring(CURRENT_TIME_IN.length()));
       }
     }
     return Optional.empty();
@@ -205,6 +214,42 @@ public final class TemplateRenderer {
       startOfWord = c == ' ';
     }
     return out.toString();
+  }
+
+  /**
+   * Counts rendered strings, in UTF-8 bytes, against a limit; one per render, used from one thread.
+   * The encoded body only adds to them (quotes, escapes), so going over means the body would be too
+   * large; the body is still checked exactly afterwards.
+   */
+  public static final class OutputBudget {
+    static final OutputBudget UNLIMITED = new OutputBudget(Long.MAX_VALUE / 4, null);
+
+    private final long limit;
+    private final String field;
+    private long used;
+
+    private OutputBudget(long limit, String field) {
+      this.limit = limit;
+      this.field = field;
+    }
+
+    /** Refuses (as {@link PayloadTooLargeException} on {@code field}) once more than {@code bytes} are rendered. */
+    public static OutputBudget of(long bytes, String field) {
+      return new OutputBudget(bytes, field);
+    }
+
+    String charge(String piece) {
+      used += Utf8Check.byteLength(piece);
+      if (used > limit) {
+        throw new PayloadTooLargeException(field, "rendering stopped: the payload grew past the " + limit
+            + "-byte limit (delivery.maxPayloadBytes)");
+      }
+      return piece;
+    }
+
+    void refund(long bytes) {
+      used -= bytes;
+    }
   }
 
   // Templates stored as JSON often carry "\n" literally; the reference turns them into line breaks.

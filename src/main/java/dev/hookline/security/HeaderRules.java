@@ -38,6 +38,24 @@ public final class HeaderRules {
   }
 
   /**
+   * Null when {@code value} can be sent as a header value as it is; otherwise what is wrong. Beyond
+   * control characters (see {@link #hasControl}), only Latin-1 can go on the wire: the HTTP client
+   * would send any other character as '?', so the receiver would get something else than stored.
+   */
+  public static String valueProblem(String value) {
+    if (hasControl(value)) {
+      return "must not contain CR, LF, NUL or other control characters";
+    }
+    for (int i = 0; i < value.length(); i++) {
+      if (value.charAt(i) > 0xFF) {
+        return "must contain only Latin-1 characters (U+0000 to U+00FF): HTTP header values cannot carry others;"
+            + " percent-encode them or send them in the payload";
+      }
+    }
+    return null;
+  }
+
+  /**
    * Control characters other than tab (CR, LF and NUL included) are refused when stored: the HTTP
    * client would reject them at send time with an error quoting the whole value, secret included.
    */

@@ -2,6 +2,7 @@ package dev.hookline.security;
 
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Objects;
@@ -67,6 +68,21 @@ public final class StandardWebhooks {
       header.append("v1,").append(encoder.encodeToString(hmac(key, prefix, body)));
     }
     return header.toString();
+  }
+
+  /**
+   * The secrets as text ({@code whsec_<base64>} and the bare base64), made only when asked, for
+   * scrubbing what a receiver answers. Receivers never get them, but a misconfigured one may hold
+   * and echo them.
+   */
+  public List<String> secretForms() {
+    List<String> forms = new ArrayList<>(keys.length * 2);
+    for (byte[] key : keys) {
+      String encoded = Base64.getEncoder().encodeToString(key);
+      forms.add(PREFIX + encoded);
+      forms.add(encoded);
+    }
+    return forms;
   }
 
   /** True when the string is a well-formed secret (whsec_ + non-empty valid base64, decoded length 24..64 bytes). */

@@ -10,6 +10,10 @@ public record AttemptOutcome(DeliveryStatus status, Integer statusCode, String e
     return status == DeliveryStatus.PENDING ? "retry" : status.column();
   }
 
+  public AttemptOutcome withError(String newError) {
+    return new AttemptOutcome(status, statusCode, newError, retryDelay);
+  }
+
   public static AttemptOutcome succeeded(int statusCode) {
     return new AttemptOutcome(DeliveryStatus.SUCCEEDED, statusCode, null, null);
   }

@@ -2,7 +2,9 @@ package dev.hookline.store;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
 import java.util.Base64;
+import java.util.List;
 import java.util.Optional;
 
 /** The one header a credential contributes. {@link #toString()} never shows the value. */
@@ -24,6 +26,31 @@ public record AuthHeader(String name, String value) {
           new AuthHeader(name, value)));
       default -> Optional.empty();
     };
+  }
+
+  /**
+   * Every form in which this header's secret could come back: the value, the credential inside it
+   * (after "Bearer " or "Basic "), and for basic auth the decoded "user:password" and the password.
+   */
+  public List<String> secrets() {
+    List<String> secrets = new ArrayList<>();
+    secrets.add(value);
+    int space = value.indexOf(' ');
+    String scheme = space > 0 ? value.substring(0, space) : "";
+    if (scheme.equalsIgnoreCase("Bearer") || scheme.equalsIgnoreCase("Basic")) {
+      String credential = value.substring(space + 1);
+      secrets.add(credential);
+      if (scheme.equalsIgnoreCase("Basic")) {
+        try {
+          String decoded = new String(Base64.getDecoder().decode(credential), StandardCharsets.UTF_8);
+          secrets.add(decoded);
+          secrets.add(decoded.substring(decoded.indexOf(':') + 1));
+        } catch (IllegalArgumentException notBase64) {
+          // Only this credential's own value then.
+        }
+      }
+    }
+    return secrets;
   }
 
   private static Optional<String> text(JsonObject data, String field) {

@@ -7,6 +7,7 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -14,8 +15,14 @@ import java.util.Set;
 public final class CredentialData {
   public static final Set<String> TYPES = Set.of("bearer_token", "api_key", "basic_auth", "custom_header",
       "standard_webhooks");
-  /** Fields that name things rather than hold secrets; everything else is masked on read. */
-  private static final Set<String> PUBLIC_FIELDS = Set.of("header_name", "username");
+  /**
+   * Per type, the fields that name things rather than hold secrets and that the type really uses;
+   * everything else (any other field, whatever its name) is masked on read.
+   */
+  private static final Map<String, Set<String>> PUBLIC_FIELDS = Map.of(
+      "api_key", Set.of("header_name"),
+      "custom_header", Set.of("header_name"),
+      "basic_auth", Set.of("username"));
   private static final String MASK = "********";
 
   private CredentialData() {
@@ -61,15 +68,16 @@ public final class CredentialData {
     return AuthHeader.from(type, data).map(Credential::header);
   }
 
-  /** The data with every secret value replaced, for API replies. */
-  public static JsonObject masked(JsonObject data) {
+  /** The data of a credential of {@code type} with every value that can hold a secret replaced, for API replies. */
+  public static JsonObject masked(String type, JsonObject data) {
     JsonObject masked = new JsonObject();
     if (data == null) {
       return masked;
     }
+    Set<String> visible = PUBLIC_FIELDS.getOrDefault(type, Set.of());
     for (String field : data.fieldNames()) {
       Object value = data.getValue(field);
-      if (PUBLIC_FIELDS.contains(field)) {
+      if (visible.contains(field) && value instanceof String) {
         masked.put(field, value);
       } else if (value instanceof JsonArray array) {
         JsonArray hidden = new JsonArray();
@@ -99,14 +107,18 @@ public final class CredentialData {
 
   /** A value that goes into a header verbatim: control characters are refused rather than quoted back by the client. */
   private static void headerValue(JsonObject data, String field) {
-    if (HeaderRules.hasControl(required(data, field))) {
-      throw new InvalidRequestException("data." + field, "must not contain CR, LF, NUL or other control characters");
+    String problem = HeaderRules.valueProblem(required(data, field));
+    if (problem != null) {
+      throw new InvalidRequestException("data." + field, problem);
     }
   }
 
   private static String required(JsonObject data, String field) {
     if (!(data.getValue(field) instanceof String value) || value.isEmpty()) {
       throw new InvalidRequestException("data." + field, "must be a non-empty string");
+    }
+    if (value.indexOf('\0') >= 0) {
+      throw new InvalidRequestException("data." + field, "must not contain NUL characters");
     }
     return value;
   }

@@ -103,7 +103,7 @@ public final class CredentialStore {
       }
       Row row = rows.iterator().next();
       return Future.succeededFuture(new StoredCredential(credentialUuid, organizationId, type,
-          CredentialData.masked(data), sealed.keyId(), row.getBoolean("inserted"),
+          CredentialData.masked(type, data), sealed.keyId(), row.getBoolean("inserted"),
           row.getOffsetDateTime("created_at"), row.getOffsetDateTime("updated_at")));
     });
   }
@@ -196,7 +196,7 @@ public final class CredentialStore {
   private StoredCredential view(Row row) {
     JsonObject masked;
     try {
-      masked = CredentialData.masked(open(row));
+      masked = CredentialData.masked(row.getString("type"), open(row));
     } catch (SecretCipher.DecryptionException e) {
       masked = new JsonObject();
     }

@@ -10,6 +10,10 @@ public record DeliveryFilter(DeliveryStatus status, Long organizationId, Long wo
     return new DeliveryFilter(null, null, null, null, null, null);
   }
 
+  public DeliveryFilter withOrganization(Long organization) {
+    return new DeliveryFilter(status, organization, workflowRunId, createdAfter, createdBefore, lastStatusCode);
+  }
+
   public DeliveryFilter withStatus(DeliveryStatus newStatus) {
     return new DeliveryFilter(newStatus, organizationId, workflowRunId, createdAfter, createdBefore, lastStatusCode);
   }

@@ -10,6 +10,19 @@ public final class StorageFailures {
   private StorageFailures() {
   }
 
+  /**
+   * A statement refused for what one row holds (a value Postgres cannot store, a constraint) rather
+   * than for the database being unavailable: SQLSTATE classes 22 (data exception), 23 (integrity)
+   * and 54 (a program limit, e.g. an index row too large). Splitting a group isolates such a row.
+   */
+  public static boolean isRowRefusal(Throwable error) {
+    if (!(error instanceof DatabaseException db) || db.getSqlState() == null) {
+      return false;
+    }
+    String state = db.getSqlState();
+    return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
+  }
+
   public static boolean isStorageFailure(Throwable error) {
     return error instanceof DatabaseException || error instanceof VertxException || error instanceof IOException
         || error instanceof TimeoutException;

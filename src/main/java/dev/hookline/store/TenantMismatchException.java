@@ -2,7 +2,14 @@ package dev.hookline.store;
 
 /** A workflow run already belongs to another organization; nothing was written. */
 public final class TenantMismatchException extends RuntimeException {
+  private final long workflowRunId;
+
   public TenantMismatchException(long workflowRunId, long owner, long requested) {
     super("workflow run " + workflowRunId + " belongs to organization " + owner + ", not " + requested);
+    this.workflowRunId = workflowRunId;
+  }
+
+  public long workflowRunId() {
+    return workflowRunId;
   }
 }

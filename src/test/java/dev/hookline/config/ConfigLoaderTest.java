@@ -185,11 +185,12 @@ class ConfigLoaderTest {
   @Test
   void apiTokensAndClusterMembersComeCommaSeparatedFromTheEnvironment() {
     HooklineConfig config = loadEnv(Map.of(
-        "HOOKLINE_API_TOKENS", "first-token-0123456789, second-token-0123456789",
+        "HOOKLINE_API_TOKENS", "first-token-0123456789, second-token-0123456789, 7=tenant-token-0123456789",
         "HOOKLINE_CLUSTER_MEMBERS", "10.0.0.1:5701,10.0.0.2:5701",
         "HOOKLINE_CLUSTER_ENABLED", "true"));
 
-    assertThat(config.http().apiTokens()).containsExactly("first-token-0123456789", "second-token-0123456789");
+    assertThat(config.http().apiTokens()).containsExactly(ApiToken.operator("first-token-0123456789"),
+        ApiToken.operator("second-token-0123456789"), ApiToken.tenant("tenant-token-0123456789", 7));
     assertThat(config.cluster().members()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
     assertThat(config.cluster().enabled()).isTrue();
   }

@@ -95,6 +95,19 @@ class HooklineConfigTest {
   }
 
   @Test
+  void anApiTokenEntryMayBindATokenToOneOrganization() {
+    JsonObject json = defaultsWith("http.apiTokens", new JsonArray().add("operator-token-0123456789")
+        .add(new JsonObject().put("token", "tenant-token-0123456789").put("organizationId", 7)));
+
+    assertThat(HooklineConfig.from(json).http().apiTokens()).containsExactly(
+        ApiToken.operator("operator-token-0123456789"), ApiToken.tenant("tenant-token-0123456789", 7));
+    assertThat(problemWith(defaultsWith("http.apiTokens", new JsonArray().add(new JsonObject()
+        .put("token", "tenant-token-0123456789").put("organizationId", "seven"))))).contains("http.apiTokens[0]");
+    assertThat(problemWith(defaultsWith("http.apiTokens", new JsonArray().add("short")))).contains("http.apiTokens[0]")
+        .contains("16 characters");
+  }
+
+  @Test
   void anUnsetLeaseFollowsTheTimeout() {
     JsonObject json = defaultsWith("delivery.timeoutSeconds", 120);
 
@@ -197,7 +210,7 @@ class HooklineConfigTest {
 
     HooklineConfig config = HooklineConfig.from(json);
 
-    assertThat(config.http().apiTokens()).containsExactly("a-long-enough-token-123");
+    assertThat(config.http().apiTokens()).containsExactly(ApiToken.operator("a-long-enough-token-123"));
     assertThat(config.http().toString()).doesNotContain("a-long-enough-token-123");
   }
 

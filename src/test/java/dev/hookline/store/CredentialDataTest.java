@@ -32,10 +32,24 @@ class CredentialDataTest {
 
   @Test
   void maskingHidesEverySecretButKeepsNames() {
-    JsonObject masked = CredentialData.masked(new JsonObject().put("header_name", "X-Key").put("header_value", SECRET)
-        .put("secrets", new JsonArray().add(SECRET).add(SECRET)));
+    JsonObject masked = CredentialData.masked("custom_header", new JsonObject().put("header_name", "X-Key")
+        .put("header_value", SECRET).put("secrets", new JsonArray().add(SECRET).add(SECRET)));
 
     assertThat(masked.encode()).doesNotContain(SECRET).contains("X-Key");
     assertThat(masked.getJsonArray("secrets")).containsExactly("********", "********");
+  }
+
+  @Test
+  void aFieldIsShownOnlyWhereItsTypeUsesItAsAName() {
+    // A bearer token does not use header_name or username: stored there, a secret stays hidden.
+    JsonObject bearer = CredentialData.masked("bearer_token", new JsonObject().put("token", SECRET)
+        .put("header_name", SECRET).put("username", SECRET));
+    JsonObject basic = CredentialData.masked("basic_auth", new JsonObject().put("username", "hook-user")
+        .put("password", SECRET).put("header_name", SECRET));
+    JsonObject signing = CredentialData.masked("standard_webhooks", new JsonObject()
+        .put("secrets", new JsonArray().add(SECRET)).put("username", SECRET));
+
+    assertThat(bearer.encode() + basic.encode() + signing.encode()).doesNotContain(SECRET);
+    assertThat(basic.getString("username")).isEqualTo("hook-user");
   }
 }
