@@ -72,8 +72,15 @@ final class DeliveriesApi {
         fail(ctx, ar.cause());
         return;
       }
+      boolean operatorCaller = Caller.of(ctx).isOperator();
       JsonArray items = new JsonArray();
-      ar.result().forEach(item -> items.add(item.toJson()));
+      ar.result().forEach(item -> {
+        JsonObject json = item.toJson();
+        if (!operatorCaller && item.error() instanceof TenantMismatchException mismatch) {
+          json.put("error", mismatch.withoutOwner());
+        }
+        items.add(json);
+      });
       ctx.response().setStatusCode(200).putHeader("Content-Type", "application/json").end(items.encode());
     });
   }
@@ -240,7 +247,7 @@ final class DeliveriesApi {
     } else if (error instanceof TenantMismatchException mismatch) {
       // Which organization owns the run is for operators; a tenant learns only that it is not theirs.
       ApiError.send(ctx, 409, "workflowRunId", Caller.of(ctx).isOperator() ? mismatch.getMessage()
-          : "workflow run " + mismatch.workflowRunId() + " belongs to another organization");
+          : mismatch.withoutOwner());
     } else if (StorageFailures.isStorageFailure(error)) {
       LOG.error("API request {} {} failed: storage unavailable ({})", ctx.request().method(), ctx.request().path(),
           error.getClass().getSimpleName());

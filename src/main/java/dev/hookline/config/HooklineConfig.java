@@ -271,6 +271,10 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
       if (token.token().length() < 16) {
         throw new IllegalArgumentException(field + " must be at least 16 characters long");
       }
+      // One token, one caller: a token listed twice would act as whichever entry comes first.
+      if (tokens.stream().anyMatch(t -> t.token().equals(token.token()))) {
+        throw new IllegalArgumentException(field + " repeats an earlier token");
+      }
       tokens.add(token);
     }
     return List.copyOf(tokens);

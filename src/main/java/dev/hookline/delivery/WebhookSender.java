@@ -123,9 +123,28 @@ public final class WebhookSender {
       }
     });
     response.exceptionHandler(done::tryFail);
-    response.endHandler(end -> done.tryComplete(new Answer(response.statusCode(), kept.toString(StandardCharsets.UTF_8),
+    response.endHandler(end -> done.tryComplete(new Answer(response.statusCode(), wholeCharacters(kept),
         response.getHeader("Content-Type"), response.getHeader("Retry-After"))));
     return done.future();
+  }
+
+  /**
+   * The excerpt as text, without a character the byte cap cut in two: decoded, its first bytes
+   * would become U+FFFD, and a secret echoed up to there could no longer be recognised (and cut).
+   */
+  static String wholeCharacters(Buffer bytes) {
+    int end = bytes.length();
+    for (int back = 1; back <= 3 && back <= end; back++) {
+      int b = bytes.getByte(end - back) & 0xFF;
+      if ((b & 0xC0) != 0x80) {
+        int needed = b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+        if (needed > back) {
+          end -= back;
+        }
+        break;
+      }
+    }
+    return bytes.getString(0, end, StandardCharsets.UTF_8.name());
   }
 
   private static long elapsedMillis(long startedNanos) {

@@ -24,20 +24,18 @@ final class TemplateText {
     List<Segment> segments = new ArrayList<>();
     int literalStart = 0;
     int from = 0;
+    int[] retryAt = new int[1];
     while (true) {
       int open = text.indexOf("{{", from);
       if (open < 0) {
         break;
       }
-      int end = placeholderEnd(text, open, segments, literalStart);
+      int end = placeholderEnd(text, open, segments, literalStart, retryAt);
       if (end >= 0) {
         literalStart = end;
         from = end;
       } else {
-        // Every "{{" that starts inside the stretch this attempt read fails at the same point (the
-        // stretch is one run of path or default characters), so the search resumes where it
-        // failed: one character back, for a "{{" that straddles that point. Hence linear.
-        from = Math.max(open + 1, -end - 2);
+        from = Math.max(open + 1, retryAt[0]);
       }
     }
     if (literalStart < text.length()) {
@@ -48,19 +46,25 @@ final class TemplateText {
 
   /**
    * Reads a placeholder at {@code open}. On a match, adds the literal before it and the placeholder
-   * to {@code segments} and answers the index after it; otherwise answers {@code -(failedAt + 1)}.
+   * to {@code segments} and answers the index after it. Otherwise answers -1 and puts in
+   * {@code retryAt} the first later index where a placeholder could still start: every "{{"
+   * between {@code open} and the point where this read failed reads the same run of characters
+   * and fails at the same point, except one whose "{{" are the path's last two characters (it
+   * reads the white space after them as its own), and one straddling the failing character.
+   * Resuming there keeps the whole split linear.
    */
-  private static int placeholderEnd(String text, int open, List<Segment> segments, int literalStart) {
+  private static int placeholderEnd(String text, int open, List<Segment> segments, int literalStart, int[] retryAt) {
     int n = text.length();
     int i = skipSpace(text, open + 2);
     int pathStart = i;
     while (i < n && !isSpace(text.charAt(i)) && text.charAt(i) != '|' && text.charAt(i) != '}') {
       i++;
     }
-    if (i == pathStart) {
-      return -(i + 1);
+    int pathEnd = i;
+    if (pathEnd == pathStart) {
+      retryAt[0] = i - 1;
+      return -1;
     }
-    String path = text.substring(pathStart, i);
     i = skipSpace(text, i);
     String fallback = null;
     if (i < n && text.charAt(i) == '|') {
@@ -74,10 +78,13 @@ final class TemplateText {
       if (open > literalStart) {
         segments.add(new Segment(text.substring(literalStart, open), null, null));
       }
-      segments.add(new Segment(null, path, fallback));
+      segments.add(new Segment(null, text.substring(pathStart, pathEnd), fallback));
       return i + 2;
     }
-    return -(i + 1);
+    int pathTail = pathEnd - 2;
+    boolean tailOpens = pathTail > open && text.startsWith("{{", pathTail);
+    retryAt[0] = tailOpens ? Math.min(pathTail, i - 1) : i - 1;
+    return -1;
   }
 
   private static int skipSpace(String text, int i) {

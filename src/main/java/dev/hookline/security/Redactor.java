@@ -30,8 +30,10 @@ public final class Redactor {
     for (String secret : secrets) {
       if (secret != null && secret.length() >= MIN_SECRET_CHARS) {
         forms.add(secret);
-        forms.add(secret.replace("\\", "\\\\").replace("\"", "\\\"").replace("/", "\\/"));
-        forms.add(secret.replace("\\", "\\\\").replace("\"", "\\\""));
+        String json = jsonEscaped(secret, false);
+        forms.add(json);
+        forms.add(json.replace("/", "\\/"));
+        forms.add(jsonEscaped(secret, true));
       }
     }
     List<String> longestFirst = new ArrayList<>(forms);
@@ -53,15 +55,38 @@ public final class Redactor {
     return scrubCutOff(scrubbed);
   }
 
-  /** A truncated excerpt can end in the first part of a secret. */
+  /** A truncated excerpt can end in the first part of a secret: the longest such tail is cut. */
   private String scrubCutOff(String text) {
+    int longest = 0;
     for (String secret : secrets) {
-      for (int length = Math.min(secret.length() - 1, text.length()); length >= MIN_SECRET_CHARS; length--) {
-        if (text.regionMatches(text.length() - length, secret, 0, length)) {
-          return text.substring(0, text.length() - length) + MARK;
+      for (int length = Math.min(secret.length() - 1, text.length()); length > longest; length--) {
+        if (length >= MIN_SECRET_CHARS && text.regionMatches(text.length() - length, secret, 0, length)) {
+          longest = length;
+          break;
         }
       }
     }
-    return text;
+    return longest == 0 ? text : text.substring(0, text.length() - longest) + MARK;
+  }
+
+  /**
+   * {@code secret} as the content of a JSON string. {@code asciiSafe}: also every non-ASCII
+   * character and & < > ' as backslash-u escapes, as Python's default and Go's encoders write them.
+   */
+  private static String jsonEscaped(String secret, boolean asciiSafe) {
+    StringBuilder out = new StringBuilder(secret.length() + 8);
+    for (int i = 0; i < secret.length(); i++) {
+      char c = secret.charAt(i);
+      if (c == '"' || c == '\\') {
+        out.append('\\').append(c);
+      } else if (c == '\t') {
+        out.append("\\t");
+      } else if (c < 0x20 || (asciiSafe && (c > 0x7e || c == '&' || c == '<' || c == '>' || c == '\''))) {
+        out.append(String.format("\\u%04x", (int) c));
+      } else {
+        out.append(c);
+      }
+    }
+    return out.toString();
   }
 }

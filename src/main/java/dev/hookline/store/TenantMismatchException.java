@@ -9,7 +9,8 @@ public final class TenantMismatchException extends RuntimeException {
     this.workflowRunId = workflowRunId;
   }
 
-  public long workflowRunId() {
-    return workflowRunId;
+  /** The message for a caller that may not learn which organization owns the run. */
+  public String withoutOwner() {
+    return "workflow run " + workflowRunId + " belongs to another organization";
   }
 }

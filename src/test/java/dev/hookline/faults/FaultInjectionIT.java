@@ -43,6 +43,7 @@ import org.junit.jupiter.api.Test;
  * Size with {@code -Dfaults.deliveries=N} and {@code -Dfaults.crashes=K} (kill -9 rounds, one every
  * 2.5 s); CI runs the defaults, RELIABILITY.md shows a full-size run.
  */
+@org.junit.jupiter.api.Timeout(value = 60, unit = TimeUnit.MINUTES) // the full-size run is long
 class FaultInjectionIT {
   private static final int DELIVERIES = Integer.getInteger("faults.deliveries", 2_000);
   private static final int CRASH_ROUNDS = Integer.getInteger("faults.crashes", 4);

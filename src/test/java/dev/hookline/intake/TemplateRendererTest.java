@@ -362,4 +362,80 @@ class TemplateRendererTest {
 
     assertThat(rendered).isEqualTo(hostile);
   }
+
+  /** Hostile templates and what they render to (none holds a placeholder that resolves to text). */
+  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hostileTemplates() {
+    int k64 = 64 * 1024;
+    int m1 = 1024 * 1024;
+    return java.util.stream.Stream.of(
+        unchanged("{".repeat(k64)), unchanged("{".repeat(m1)), unchanged("{{".repeat(k64 / 2)),
+        unchanged("{{ a ".repeat(m1 / 5)), unchanged("{{a|".repeat(k64 / 4)), unchanged("{{ " + "x".repeat(m1)),
+        unchanged("{{a}".repeat(m1 / 4)), unchanged("{{a |b}x".repeat(m1 / 8)),
+        org.junit.jupiter.params.provider.Arguments.of("{{a|" + "}".repeat(m1), "}".repeat(m1 - 2)),
+        org.junit.jupiter.params.provider.Arguments.of("{{".repeat(k64) + "a}}", ""));
+  }
+
+  private static org.junit.jupiter.params.provider.Arguments unchanged(String template) {
+    return org.junit.jupiter.params.provider.Arguments.of(template, template);
+  }
+
+  /** Each of these took seconds to minutes per 64 KB when every "{{" was re-scanned to the end. */
+  @ParameterizedTest(name = "[{index}]")
+  @org.junit.jupiter.params.provider.MethodSource("hostileTemplates")
+  void hostileTemplatesRenderInWellUnderASecond(String hostile, String expected) {
+    String rendered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMillis(800),
+        () -> renderer.renderString(hostile, context));
+
+    assertThat(rendered).isEqualTo(expected);
+  }
+
+  /** The same split as the reference's pattern, on every short string of these characters. */
+  @Test
+  void theTokenizerSplitsExactlyAsTheReferencePatternDid() {
+    char[] alphabet = {'{', '}', '|', ' ', 'a', ':'};
+    java.util.Random random = new java.util.Random(7);
+    for (int i = 0; i < 200_000; i++) {
+      StringBuilder text = new StringBuilder();
+      int length = random.nextInt(14);
+      for (int c = 0; c < length; c++) {
+        text.append(alphabet[random.nextInt(alphabet.length)]);
+      }
+      String template = text.toString();
+      assertThat(render(template)).as("template <%s>", template).isEqualTo(referenceRender(template));
+    }
+  }
+
+  /**
+   * The reference's pattern, for checking the tokenizer on short inputs only (it is quadratic on
+   * hostile ones). Only "a" and "a:..." paths occur in the generated inputs; "a" is not in the context.
+   */
+  private String referenceRender(String text) {
+    java.util.regex.Matcher matcher = java.util.regex.Pattern
+        .compile("\\{\\{\\s*+([^\\s|}]++)\\s*+(?:\\|([^}]*+))?\\}\\}").matcher(text);
+    StringBuilder out = new StringBuilder();
+    while (matcher.find()) {
+      matcher.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(
+          renderer.renderString("{{" + matcher.group(1) + (matcher.group(2) == null ? "" : "|" + matcher.group(2)) + "}}",
+              context)));
+    }
+    matcher.appendTail(out);
+    return out.toString().replace("\\n", "\n");
+  }
+
+  @Test
+  void aRenderThatOutgrowsItsBudgetStopsWithTheFieldNamed() {
+    JsonObject big = new JsonObject().put("blob", "x".repeat(200_000));
+    JsonArray template = new JsonArray();
+    for (int i = 0; i < 1_000; i++) {
+      template.add("{{ blob }}");
+    }
+
+    PayloadTooLargeException refused = org.junit.jupiter.api.Assertions.assertThrows(PayloadTooLargeException.class,
+        () -> renderer.render(template, big, TemplateRenderer.OutputBudget.of(262_144, "webhook.payloadTemplate")));
+
+    assertThat(refused.field()).isEqualTo("webhook.payloadTemplate");
+    assertThat(refused.getMessage()).contains("262144-byte limit");
+    assertThat(renderer.render(new JsonArray().add("{{ blob }}"), big,
+        TemplateRenderer.OutputBudget.of(262_144, "webhook.payloadTemplate"))).isEqualTo(new JsonArray().add("x".repeat(200_000)));
+  }
 }
