@@ -19,7 +19,7 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReceiverClient {
   /** Idle at least this long, a connection's failure before any answer is taken to be a stale connection. */
-  static final long STALE_AFTER_MILLIS = 1_000;
+  static final long STALE_AFTER_MILLIS = 2_000;
 
   private final HttpClientAgent agent;
   /** Connection -> System.nanoTime() when it last finished an exchange; absent while in use or never used. */

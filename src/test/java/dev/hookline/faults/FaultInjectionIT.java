@@ -160,7 +160,7 @@ class FaultInjectionIT {
     rows.forEach((run, row) -> (row.status().equals("succeeded") ? succeeded : deadLetters).add(run));
     long succeededNeverAnswered = succeeded.stream()
         .filter(run -> !okAnswers.containsKey(run) && !lateAnswers.containsKey(run)).count();
-    // A request dropped on a connection that had sat idle for a second looks like a stale pooled
+    // A request dropped on a connection that had sat idle for two seconds looks like a stale pooled
     // connection, and is sent once more within its attempt (documented); any other repeat is a bug.
     long pairsSentTwice = sent.entrySet().stream()
         .filter(e -> e.getValue().get() > 1 && !droppedPairs.contains(e.getKey())).count();
