@@ -42,7 +42,10 @@ public final class ApiVerticle extends VerticleBase {
       LOG.warn("no API token configured: the HTTP API on {} is open to anything that can reach this loopback address",
           host);
     }
+    // No cleartext HTTP/2 upgrade: with it, Vert.x makes the connection (and the guard's first
+    // timer) only once the first request's headers are complete, so they could be trickled forever.
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
+        .setHttp2ClearTextEnabled(false)
         .setIdleTimeout((int) Math.max(1, idleTimeout.toMillis())).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
     new SlowClientGuard(vertx, Math.max(1, readTimeout.toMillis())).guard(server, ApiRouter.create(vertx, deps));
     return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));

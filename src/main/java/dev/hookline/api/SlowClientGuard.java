@@ -42,8 +42,14 @@ final class SlowClientGuard {
       State state = connections.get(connection);
       if (state != null) {
         state.inFlight++;
-        request.end().onComplete(read -> state.cancel(vertx));
         boolean[] done = new boolean[1];
+        // Fully read: the clock stops while it is handled. An answer sent before the body was read
+        // (a 401, a 404) has already restarted the clock for the rest, which must then keep running.
+        request.end().onComplete(read -> {
+          if (!done[0]) {
+            state.cancel(vertx);
+          }
+        });
         Handler<Void> answered = v -> {
           if (!done[0]) {
             done[0] = true;
