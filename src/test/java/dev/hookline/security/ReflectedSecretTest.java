@@ -2,9 +2,6 @@ package dev.hookline.security;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import ch.qos.logback.classic.spi.ILoggingEvent;
-import ch.qos.logback.classic.spi.IThrowableProxy;
-import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
@@ -152,7 +149,7 @@ class ReflectedSecretTest {
     collectApiAnswers();
 
     Map<String, String> places = new LinkedHashMap<>();
-    places.put("logs", logText());
+    places.put("logs", logs.text());
     places.putAll(databaseText());
     answers.forEach((where, text) -> places.put("answer " + where, text));
 
@@ -349,44 +346,10 @@ class ReflectedSecretTest {
     return where.substring("GET /v1/deliveries/".length(), where.length() - "/attempts".length());
   }
 
-  private String logText() {
-    StringBuilder text = new StringBuilder();
-    for (ILoggingEvent event : logs.events()) {
-      text.append(event.getLoggerName()).append(' ').append(event.getFormattedMessage()).append('\n');
-      IThrowableProxy thrown = event.getThrowableProxy();
-      if (thrown != null) {
-        text.append(ThrowableProxyUtil.asString(thrown)).append('\n');
-      }
-      if (event.getMDCPropertyMap() != null && !event.getMDCPropertyMap().isEmpty()) {
-        text.append(event.getMDCPropertyMap()).append('\n');
-      }
-    }
-    return text.toString();
-  }
-
-  /** Every row of every table as text, bytea columns also decoded as UTF-8. */
   private Map<String, String> databaseText() {
-    Map<String, String> tables = new LinkedHashMap<>();
-    List<List<Object>> names = infra.sql("SELECT table_name FROM information_schema.tables"
-        + " WHERE table_schema = 'public' ORDER BY table_name");
-    assertThat(names).extracting(row -> row.get(0))
-        .contains("webhook_deliveries", "webhook_delivery_attempts", "webhook_credentials");
-    for (List<Object> name : names) {
-      String table = (String) name.get(0);
-      StringBuilder text = new StringBuilder();
-      for (List<Object> row : infra.sql("SELECT t::text FROM \"" + table + "\" t")) {
-        text.append(row.get(0)).append('\n');
-      }
-      for (List<Object> column : infra.sql("SELECT column_name FROM information_schema.columns"
-          + " WHERE table_schema = 'public' AND table_name = ? AND data_type = 'bytea'", table)) {
-        for (List<Object> row : infra.sql("SELECT \"" + column.get(0) + "\" FROM \"" + table + "\"")) {
-          if (row.get(0) instanceof byte[] bytes) {
-            text.append(new String(bytes, StandardCharsets.UTF_8)).append('\n');
-          }
-        }
-      }
-      tables.put("table " + table, text.toString());
-    }
+    Map<String, String> tables = infra.databaseText();
+    assertThat(tables).containsKeys("table webhook_deliveries", "table webhook_delivery_attempts",
+        "table webhook_credentials");
     return tables;
   }
 

@@ -2,6 +2,8 @@ package dev.hookline.testing;
 
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.IThrowableProxy;
+import ch.qos.logback.classic.spi.ThrowableProxyUtil;
 import ch.qos.logback.core.read.ListAppender;
 import java.util.List;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,22 @@ public final class LogCapture implements AutoCloseable {
   /** Every formatted message so far. */
   public List<String> messages() {
     return events().stream().map(ILoggingEvent::getFormattedMessage).toList();
+  }
+
+  /** Everything written so far as one text: logger, message, any stack trace and MDC, a line each. */
+  public String text() {
+    StringBuilder text = new StringBuilder();
+    for (ILoggingEvent event : events()) {
+      text.append(event.getLoggerName()).append(' ').append(event.getFormattedMessage()).append('\n');
+      IThrowableProxy thrown = event.getThrowableProxy();
+      if (thrown != null) {
+        text.append(ThrowableProxyUtil.asString(thrown)).append('\n');
+      }
+      if (event.getMDCPropertyMap() != null && !event.getMDCPropertyMap().isEmpty()) {
+        text.append(event.getMDCPropertyMap()).append('\n');
+      }
+    }
+    return text.toString();
   }
 
   @Override

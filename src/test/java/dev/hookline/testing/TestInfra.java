@@ -11,7 +11,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 
 /**
@@ -104,6 +106,29 @@ public final class TestInfra implements AutoCloseable {
     } catch (SQLException e) {
       throw new IllegalStateException(sql + ": " + e.getMessage(), e);
     }
+  }
+
+  /** Every row of every table of this database as text, bytea columns also decoded as UTF-8; by table. */
+  public Map<String, String> databaseText() {
+    Map<String, String> tables = new LinkedHashMap<>();
+    for (List<Object> name : sql("SELECT table_name FROM information_schema.tables WHERE table_schema = 'public'"
+        + " ORDER BY table_name")) {
+      String table = (String) name.get(0);
+      StringBuilder text = new StringBuilder();
+      for (List<Object> row : sql("SELECT t::text FROM \"" + table + "\" t")) {
+        text.append(row.get(0)).append('\n');
+      }
+      for (List<Object> column : sql("SELECT column_name FROM information_schema.columns"
+          + " WHERE table_schema = 'public' AND table_name = ? AND data_type = 'bytea'", table)) {
+        for (List<Object> row : sql("SELECT \"" + column.get(0) + "\" FROM \"" + table + "\"")) {
+          if (row.get(0) instanceof byte[] bytes) {
+            text.append(new String(bytes, java.nio.charset.StandardCharsets.UTF_8)).append('\n');
+          }
+        }
+      }
+      tables.put("table " + table, text.toString());
+    }
+    return tables;
   }
 
   public long count(String where, Object... params) {
