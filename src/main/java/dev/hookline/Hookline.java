@@ -199,8 +199,7 @@ public final class Hookline {
         .compose(v -> d.instances() > 1
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
-        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), http.idleTimeout(),
-            httpPort), 1));
+        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1));
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, int instances) {

@@ -18,10 +18,16 @@ ALTER TABLE webhook_deliveries ADD COLUMN recorded_attempts integer NOT NULL DEF
 ALTER TABLE webhook_deliveries ADD COLUMN budget_start integer NOT NULL DEFAULT 0;
 
 -- Pending rows: every recorded outcome left one attempt-log row, so the log says how many were
--- recorded. A row replayed before this version (max_attempts = attempts at replay + budget) gets
--- budget_start = 0, which leaves it at least the attempts it had left.
+-- recorded. A pending row with a dead letter in its log was retried by an operator after it (the
+-- replay raised max_attempts to the attempt count then plus a fresh budget): its budget began at
+-- that attempt.
 UPDATE webhook_deliveries d
-SET recorded_attempts = least(d.max_attempts - 1,
-      (SELECT count(*) FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id AND a.attempt <= d.attempt_count))
+SET budget_start = coalesce((SELECT max(a.attempt) FROM webhook_delivery_attempts a
+                             WHERE a.delivery_id = d.id AND a.outcome = 'dead_letter'), 0)
 WHERE d.status = 'pending';
 
+UPDATE webhook_deliveries d
+SET recorded_attempts = greatest(0, least(d.max_attempts - d.budget_start - 1,
+      (SELECT count(*) FROM webhook_delivery_attempts a
+       WHERE a.delivery_id = d.id AND a.attempt > d.budget_start AND a.attempt <= d.attempt_count)))
+WHERE d.status = 'pending';

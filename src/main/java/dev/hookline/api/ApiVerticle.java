@@ -5,7 +5,6 @@ import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,21 +17,18 @@ public final class ApiVerticle extends VerticleBase {
   private final String host;
   private final int port;
   private final Duration readTimeout;
-  private final Duration idleTimeout;
   private final AtomicInteger boundPort;
   private HttpServer server;
 
   /**
-   * {@code readTimeout} bounds how long a request may take to arrive (headers and body);
-   * {@code idleTimeout} closes a connection on which nothing moves.
+   * {@code readTimeout} bounds how long a request may take to arrive (headers and body), and so
+   * also how long a keep-alive connection may sit idle between requests.
    */
-  public ApiVerticle(ApiRouter.Deps deps, String host, int port, Duration readTimeout, Duration idleTimeout,
-                     AtomicInteger boundPort) {
+  public ApiVerticle(ApiRouter.Deps deps, String host, int port, Duration readTimeout, AtomicInteger boundPort) {
     this.deps = deps;
     this.host = host;
     this.port = port;
     this.readTimeout = readTimeout;
-    this.idleTimeout = idleTimeout;
     this.boundPort = boundPort;
   }
 
@@ -45,8 +41,7 @@ public final class ApiVerticle extends VerticleBase {
     // No cleartext HTTP/2 upgrade: with it, Vert.x makes the connection (and the guard's first
     // timer) only once the first request's headers are complete, so they could be trickled forever.
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
-        .setHttp2ClearTextEnabled(false)
-        .setIdleTimeout((int) Math.max(1, idleTimeout.toMillis())).setIdleTimeoutUnit(TimeUnit.MILLISECONDS));
+        .setHttp2ClearTextEnabled(false));
     new SlowClientGuard(vertx, Math.max(1, readTimeout.toMillis())).guard(server, ApiRouter.create(vertx, deps));
     return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
   }

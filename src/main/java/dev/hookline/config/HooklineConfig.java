@@ -92,21 +92,15 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   }
 
   /** {@code apiTokens} empty means an open API, allowed only on a loopback address. */
-  public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds,
-                     double idleTimeoutSeconds) {
+  public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds) {
     public Duration readTimeout() {
       return seconds(readTimeoutSeconds);
-    }
-
-    public Duration idleTimeout() {
-      return seconds(idleTimeoutSeconds);
     }
 
     @Override
     public String toString() {
       return "Http[port=" + port + ", host=" + host + ", apiTokens=" + apiTokens.size() + " configured, maxRequestBytes="
-          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + ", idleTimeoutSeconds=" + idleTimeoutSeconds
-          + "]";
+          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + "]";
     }
   }
 
@@ -188,7 +182,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
         in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024),
-        in.seconds("http.readTimeoutSeconds", 0, 3_600), in.seconds("http.idleTimeoutSeconds", 0, 86_400));
+        in.seconds("http.readTimeoutSeconds", 0, 3_600));
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));

@@ -22,7 +22,14 @@ public final class ReceiverClient {
   static final long STALE_AFTER_MILLIS = 2_000;
 
   private final HttpClientAgent agent;
-  /** Connection -> System.nanoTime() when it last finished an exchange; absent while in use or never used. */
+  /** Marks a connection that is carrying a request, or has never finished one. */
+  private static final long IN_USE = Long.MIN_VALUE;
+
+  /**
+   * Open connection -> System.nanoTime() when it last finished an exchange (or {@link #IN_USE}).
+   * Entries are made when a connection opens and removed when it closes; updates only replace, so
+   * a connection that closed meanwhile is never put back.
+   */
   private final Map<HttpConnection, Long> idleSince = new ConcurrentHashMap<>();
 
   /**
@@ -42,6 +49,7 @@ public final class ReceiverClient {
         .with(new PoolOptions().setHttp1MaxSize(connectionsPerOrigin).setHttp2MaxSize(connectionsPerOrigin))
         .withConnectHandler(connection -> {
           InterimResponses.install(connection);
+          idleSince.put(connection, IN_USE);
           connection.closeHandler(closed -> idleSince.remove(connection));
         })
         .build();
@@ -53,13 +61,14 @@ public final class ReceiverClient {
 
   /** Takes {@code connection} for a request; answers whether it had sat idle long enough to be stale. */
   boolean takeMaybeStale(HttpConnection connection) {
-    Long since = idleSince.remove(connection);
-    return since != null && System.nanoTime() - since >= TimeUnit.MILLISECONDS.toNanos(STALE_AFTER_MILLIS);
+    Long since = idleSince.replace(connection, IN_USE);
+    return since != null && since != IN_USE
+        && System.nanoTime() - since >= TimeUnit.MILLISECONDS.toNanos(STALE_AFTER_MILLIS);
   }
 
   /** {@code connection} finished an exchange and may go back to the pool. */
   void release(HttpConnection connection) {
-    idleSince.put(connection, System.nanoTime());
+    idleSince.replace(connection, System.nanoTime());
   }
 
   public Future<Void> close() {

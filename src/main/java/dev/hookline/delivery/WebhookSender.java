@@ -65,7 +65,8 @@ public final class WebhookSender {
         .setHeaders(withHost(request.headers(), target))
         .setFollowRedirects(false)
         .setConnectTimeout(Math.max(1, timeoutMillis));
-    exchange(options, request, current, result, true).onComplete(ar -> {
+    long endsAtNanos = started + TimeUnit.MILLISECONDS.toNanos(Math.max(1, timeoutMillis));
+    exchange(options, request, current, result, endsAtNanos, true).onComplete(ar -> {
       vertx.cancelTimer(deadline);
       result.tryComplete(ar.succeeded() ? ar.result().toResult(startedAt, elapsedMillis(started))
           : SendResult.failure(startedAt, elapsedMillis(started), ar.cause()));
@@ -80,13 +81,19 @@ public final class WebhookSender {
    */
   private Future<Answer> exchange(RequestOptions options, OutboundRequest request,
                                   AtomicReference<HttpClientRequest> current, Promise<SendResult> result,
-                                  boolean mayRetry) {
+                                  long endsAtNanos, boolean mayRetry) {
     AtomicBoolean maybeStale = new AtomicBoolean();
     AtomicBoolean answered = new AtomicBoolean();
     return client.agent().request(options)
         .compose(open -> {
           current.set(open);
           maybeStale.set(client.takeMaybeStale(open.connection()));
+          if (result.future().isComplete()) {
+            // Opened after the deadline passed (the timer found nothing to reset): never send.
+            TimeoutException late = new TimeoutException("connected after the attempt's deadline");
+            open.reset(0, late);
+            return Future.failedFuture(late);
+          }
           return request.body() == null ? open.send() : open.send(request.body());
         })
         .compose(response -> {
@@ -95,7 +102,9 @@ public final class WebhookSender {
         })
         .recover(error -> mayRetry && maybeStale.get() && !answered.get() && !result.future().isComplete()
             && (error instanceof HttpClosedException || error instanceof IOException)
-            ? exchange(options, request, current, result, false)
+            ? exchange(new RequestOptions(options).setConnectTimeout(Math.max(1,
+                TimeUnit.NANOSECONDS.toMillis(endsAtNanos - System.nanoTime()))), request, current, result, endsAtNanos,
+                false)
             : Future.failedFuture(error));
   }
 

@@ -34,6 +34,9 @@ public final class Redactor {
         forms.add(json);
         forms.add(json.replace("/", "\\/"));
         forms.add(jsonEscaped(secret, true));
+        // A Latin-1 header value goes out as single bytes; echoed raw, each is invalid UTF-8 and
+        // decodes to U+FFFD in the excerpt.
+        forms.add(secret.replaceAll("[^\\x00-\\x7F]", "\uFFFD"));
       }
     }
     List<String> longestFirst = new ArrayList<>(forms);

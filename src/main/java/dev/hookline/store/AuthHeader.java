@@ -30,7 +30,8 @@ public record AuthHeader(String name, String value) {
 
   /**
    * Every form in which this header's secret could come back: the value, the credential inside it
-   * (after "Bearer " or "Basic "), and for basic auth the decoded "user:password" and the password.
+   * (after "Bearer " or "Basic "), and for basic auth the decoded "user:password", the password and
+   * the username (many APIs put their key there).
    */
   public List<String> secrets() {
     List<String> secrets = new ArrayList<>();
@@ -43,8 +44,10 @@ public record AuthHeader(String name, String value) {
       if (scheme.equalsIgnoreCase("Basic")) {
         try {
           String decoded = new String(Base64.getDecoder().decode(credential), StandardCharsets.UTF_8);
+          int colon = decoded.indexOf(':');
           secrets.add(decoded);
-          secrets.add(decoded.substring(decoded.indexOf(':') + 1));
+          secrets.add(decoded.substring(colon + 1));
+          secrets.add(decoded.substring(0, Math.max(0, colon)));
         } catch (IllegalArgumentException notBase64) {
           // Only this credential's own value then.
         }

@@ -17,12 +17,12 @@ public final class CredentialData {
       "standard_webhooks");
   /**
    * Per type, the fields that name things rather than hold secrets and that the type really uses;
-   * everything else (any other field, whatever its name) is masked on read.
+   * everything else (any other field, whatever its name) is masked on read. Basic auth's username
+   * is masked too: many APIs put their key there.
    */
   private static final Map<String, Set<String>> PUBLIC_FIELDS = Map.of(
       "api_key", Set.of("header_name"),
-      "custom_header", Set.of("header_name"),
-      "basic_auth", Set.of("username"));
+      "custom_header", Set.of("header_name"));
   private static final String MASK = "********";
 
   private CredentialData() {

@@ -57,9 +57,7 @@ class SlowClientTest {
     fixture = Fixture.create(vertx);
     JsonObject config = fixture.infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN))
-        .put("readTimeoutSeconds", READ_TIMEOUT_MILLIS / 1_000.0)
-        // Far beyond every test: a close seen here is the slow-client guard's, never the idle timeout's.
-        .put("idleTimeoutSeconds", 30);
+        .put("readTimeoutSeconds", READ_TIMEOUT_MILLIS / 1_000.0);
     hookline = fixture.startWithConfig(vertx, config);
   }
 

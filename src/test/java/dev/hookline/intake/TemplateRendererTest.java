@@ -371,6 +371,8 @@ class TemplateRendererTest {
         unchanged("{".repeat(k64)), unchanged("{".repeat(m1)), unchanged("{{".repeat(k64 / 2)),
         unchanged("{{ a ".repeat(m1 / 5)), unchanged("{{a|".repeat(k64 / 4)), unchanged("{{ " + "x".repeat(m1)),
         unchanged("{{a}".repeat(m1 / 4)), unchanged("{{a |b}x".repeat(m1 / 8)),
+        unchanged("{{a{{ |".repeat(m1 / 7)), unchanged("{{{ | ".repeat(m1 / 6)),
+        unchanged("{{a |{{ b".repeat(m1 / 9)), unchanged("{{ {{".repeat(m1 / 5)),
         org.junit.jupiter.params.provider.Arguments.of("{{a|" + "}".repeat(m1), "}".repeat(m1 - 2)),
         org.junit.jupiter.params.provider.Arguments.of("{{".repeat(k64) + "a}}", ""));
   }
@@ -392,7 +394,7 @@ class TemplateRendererTest {
   /** The same split as the reference's pattern, on every short string of these characters. */
   @Test
   void theTokenizerSplitsExactlyAsTheReferencePatternDid() {
-    char[] alphabet = {'{', '}', '|', ' ', 'a', ':'};
+    char[] alphabet = {'{', '}', '|', ' ', 'a', ':', '\t'};
     java.util.Random random = new java.util.Random(7);
     for (int i = 0; i < 200_000; i++) {
       StringBuilder text = new StringBuilder();

@@ -140,4 +140,11 @@ class RedactorTest {
 
     assertThat(redactor.scrub("... key-abcd")).isEqualTo("... [redacted]");
   }
+
+  @Test
+  void aLatin1SecretEchoedAsRawBytesIsRecognisedToo() {
+    Redactor redactor = Redactor.of(List.of("geheim-schl\u00fcssel-123"));
+
+    assertThat(redactor.scrub("echo: geheim-schl\uFFFDssel-123")).isEqualTo("echo: [redacted]");
+  }
 }

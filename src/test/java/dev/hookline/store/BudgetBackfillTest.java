@@ -42,6 +42,19 @@ class BudgetBackfillTest {
     return id;
   }
 
+  @Test
+  void aRowRetriedAfterItsDeadLetterStartsItsBudgetAtThatAttempt() {
+    // Dead-lettered at attempt 5, retried with a fresh budget of 5 (max_attempts 10), attempt 6 a retry.
+    long replayed = insert(1, "pending", 6, 6);
+    infra.sql("UPDATE webhook_delivery_attempts SET outcome = 'dead_letter' WHERE delivery_id = ? AND attempt = 5",
+        replayed);
+    infra.sql("UPDATE webhook_deliveries SET max_attempts = 10 WHERE id = ?", replayed);
+
+    Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()));
+
+    assertThat(budget(replayed)).as("recorded in this budget, budget start").containsExactly(1, 5);
+  }
+
   private List<Object> budget(long id) {
     return infra.sql("SELECT recorded_attempts, budget_start FROM webhook_deliveries WHERE id = ?", id).get(0);
   }
