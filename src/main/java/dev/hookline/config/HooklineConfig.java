@@ -1,5 +1,6 @@
 package dev.hookline.config;
 
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.net.URI;
@@ -9,7 +10,9 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 
 /** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
@@ -229,23 +232,23 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
    */
   static List<ApiToken> apiTokens(Object raw) {
     String key = "http.apiTokens";
-    List<Object> entries = new java.util.ArrayList<>();
+    List<Object> entries = new ArrayList<>();
     if (raw instanceof String text) {
       for (String part : text.split(",")) {
         if (!part.isBlank()) {
           entries.add(part.trim());
         }
       }
-    } else if (raw instanceof io.vertx.core.json.JsonArray array) {
+    } else if (raw instanceof JsonArray array) {
       array.forEach(entries::add);
     } else {
       throw new IllegalArgumentException(key + " must be a list of tokens (got " + (raw == null ? "nothing" : raw) + ")");
     }
-    List<ApiToken> tokens = new java.util.ArrayList<>(entries.size());
+    List<ApiToken> tokens = new ArrayList<>(entries.size());
     for (int i = 0; i < entries.size(); i++) {
       String field = key + "[" + i + "]";
       Object entry = entries.get(i);
-      if (entry instanceof java.util.Map<?, ?> map) {
+      if (entry instanceof Map<?, ?> map) {
         entry = new JsonObject(castMap(map));
       }
       ApiToken token;
@@ -275,8 +278,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   }
 
   @SuppressWarnings("unchecked")
-  private static java.util.Map<String, Object> castMap(java.util.Map<?, ?> map) {
-    return (java.util.Map<String, Object>) map;
+  private static Map<String, Object> castMap(Map<?, ?> map) {
+    return (Map<String, Object>) map;
   }
 
   static boolean isLoopback(String host) {

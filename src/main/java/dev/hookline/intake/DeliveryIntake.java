@@ -185,10 +185,10 @@ public final class DeliveryIntake {
         return Future.failedFuture(error);
       }
       if (prepared.size() == 1) {
-        LOG.warn("run={} create refused by Postgres (SQLSTATE {})", prepared.get(0).delivery().workflowRunId(),
-            ((DatabaseException) error).getSqlState());
+        String state = ((DatabaseException) error).getSqlState();
+        LOG.warn("run={} create refused by Postgres (SQLSTATE {})", prepared.get(0).delivery().workflowRunId(), state);
         return Future.succeededFuture(List.of(CreateItem.failed(new InvalidRequestException("body",
-            "holds a value Postgres refused to store (SQLSTATE " + ((DatabaseException) error).getSqlState() + ")"))));
+            "holds a value Postgres refused to store (SQLSTATE " + state + ")"))));
       }
       int half = prepared.size() / 2;
       return store(prepared.subList(0, half)).compose(first -> store(prepared.subList(half, prepared.size()))

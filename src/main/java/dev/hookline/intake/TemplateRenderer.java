@@ -47,7 +47,7 @@ public final class TemplateRenderer {
 
   /** Renders a JSON template value against the render context. */
   public Object render(Object template, JsonObject context) {
-    return render(template, context, OutputBudget.UNLIMITED);
+    return render(template, context, OutputBudget.unlimited());
   }
 
   /**
@@ -77,7 +77,7 @@ public final class TemplateRenderer {
 
   /** Renders one string (placeholders replaced). */
   public String renderString(String text, JsonObject context) {
-    return renderString(text, context, OutputBudget.UNLIMITED);
+    return renderString(text, context, OutputBudget.unlimited());
   }
 
   /** Renders one string, charging what it outputs to {@code budget}. */
@@ -222,7 +222,6 @@ public final class TemplateRenderer {
    * large; the body is still checked exactly afterwards.
    */
   public static final class OutputBudget {
-    static final OutputBudget UNLIMITED = new OutputBudget(Long.MAX_VALUE / 4, null);
 
     private final long limit;
     private final String field;
@@ -231,6 +230,11 @@ public final class TemplateRenderer {
     private OutputBudget(long limit, String field) {
       this.limit = limit;
       this.field = field;
+    }
+
+    /** A budget of its own for a render without a limit (budgets count, so none is shared). */
+    static OutputBudget unlimited() {
+      return new OutputBudget(Long.MAX_VALUE / 4, null);
     }
 
     /** Refuses (as {@link PayloadTooLargeException} on {@code field}) once more than {@code bytes} are rendered. */

@@ -1,6 +1,8 @@
 package dev.hookline.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -11,7 +13,14 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.time.Duration;
+import java.util.Random;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.ValueSource;
@@ -357,35 +366,35 @@ class TemplateRendererTest {
   void anUnclosedPlaceholderFollowedByALongRunOfSpacesRendersInLinearTime() {
     String hostile = "{{a|" + " ".repeat(200_000);
 
-    String rendered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofSeconds(5),
+    String rendered = assertTimeoutPreemptively(Duration.ofSeconds(5),
         () -> renderer.renderString(hostile, new JsonObject()));
 
     assertThat(rendered).isEqualTo(hostile);
   }
 
   /** Hostile templates and what they render to (none holds a placeholder that resolves to text). */
-  static java.util.stream.Stream<org.junit.jupiter.params.provider.Arguments> hostileTemplates() {
+  static Stream<Arguments> hostileTemplates() {
     int k64 = 64 * 1024;
     int m1 = 1024 * 1024;
-    return java.util.stream.Stream.of(
+    return Stream.of(
         unchanged("{".repeat(k64)), unchanged("{".repeat(m1)), unchanged("{{".repeat(k64 / 2)),
         unchanged("{{ a ".repeat(m1 / 5)), unchanged("{{a|".repeat(k64 / 4)), unchanged("{{ " + "x".repeat(m1)),
         unchanged("{{a}".repeat(m1 / 4)), unchanged("{{a |b}x".repeat(m1 / 8)),
         unchanged("{{a{{ |".repeat(m1 / 7)), unchanged("{{{ | ".repeat(m1 / 6)),
         unchanged("{{a |{{ b".repeat(m1 / 9)), unchanged("{{ {{".repeat(m1 / 5)),
-        org.junit.jupiter.params.provider.Arguments.of("{{a|" + "}".repeat(m1), "}".repeat(m1 - 2)),
-        org.junit.jupiter.params.provider.Arguments.of("{{".repeat(k64) + "a}}", ""));
+        Arguments.of("{{a|" + "}".repeat(m1), "}".repeat(m1 - 2)),
+        Arguments.of("{{".repeat(k64) + "a}}", ""));
   }
 
-  private static org.junit.jupiter.params.provider.Arguments unchanged(String template) {
-    return org.junit.jupiter.params.provider.Arguments.of(template, template);
+  private static Arguments unchanged(String template) {
+    return Arguments.of(template, template);
   }
 
   /** Each of these took seconds to minutes per 64 KB when every "{{" was re-scanned to the end. */
   @ParameterizedTest(name = "[{index}]")
-  @org.junit.jupiter.params.provider.MethodSource("hostileTemplates")
+  @MethodSource("hostileTemplates")
   void hostileTemplatesRenderInWellUnderASecond(String hostile, String expected) {
-    String rendered = org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(java.time.Duration.ofMillis(800),
+    String rendered = assertTimeoutPreemptively(Duration.ofMillis(800),
         () -> renderer.renderString(hostile, context));
 
     assertThat(rendered).isEqualTo(expected);
@@ -395,7 +404,7 @@ class TemplateRendererTest {
   @Test
   void theTokenizerSplitsExactlyAsTheReferencePatternDid() {
     char[] alphabet = {'{', '}', '|', ' ', 'a', ':', '\t'};
-    java.util.Random random = new java.util.Random(7);
+    Random random = new Random(7);
     for (int i = 0; i < 200_000; i++) {
       StringBuilder text = new StringBuilder();
       int length = random.nextInt(14);
@@ -412,11 +421,11 @@ class TemplateRendererTest {
    * hostile ones). Only "a" and "a:..." paths occur in the generated inputs; "a" is not in the context.
    */
   private String referenceRender(String text) {
-    java.util.regex.Matcher matcher = java.util.regex.Pattern
+    Matcher matcher = Pattern
         .compile("\\{\\{\\s*+([^\\s|}]++)\\s*+(?:\\|([^}]*+))?\\}\\}").matcher(text);
     StringBuilder out = new StringBuilder();
     while (matcher.find()) {
-      matcher.appendReplacement(out, java.util.regex.Matcher.quoteReplacement(
+      matcher.appendReplacement(out, Matcher.quoteReplacement(
           renderer.renderString("{{" + matcher.group(1) + (matcher.group(2) == null ? "" : "|" + matcher.group(2)) + "}}",
               context)));
     }
@@ -432,7 +441,7 @@ class TemplateRendererTest {
       template.add("{{ blob }}");
     }
 
-    PayloadTooLargeException refused = org.junit.jupiter.api.Assertions.assertThrows(PayloadTooLargeException.class,
+    PayloadTooLargeException refused = assertThrows(PayloadTooLargeException.class,
         () -> renderer.render(template, big, TemplateRenderer.OutputBudget.of(262_144, "webhook.payloadTemplate")));
 
     assertThat(refused.field()).isEqualTo("webhook.payloadTemplate");
