@@ -1,5 +1,7 @@
 package dev.hookline;
 
+import dev.hookline.api.ApiRouter;
+import dev.hookline.api.ApiVerticle;
 import dev.hookline.config.ConfigException;
 import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
@@ -17,8 +19,6 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
-import dev.hookline.api.ApiRouter;
-import dev.hookline.api.ApiVerticle;
 import dev.hookline.ops.GaugeRefresher;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.HooklineMetrics;

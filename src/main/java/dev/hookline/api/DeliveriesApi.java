@@ -1,15 +1,15 @@
 package dev.hookline.api;
 
+import dev.hookline.domain.ChangeResult;
+import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.PayloadTooLargeException;
+import dev.hookline.domain.TenantMismatchException;
 import dev.hookline.intake.CreateReply;
 import dev.hookline.intake.DeliveryIntake;
-import dev.hookline.intake.InvalidRequestException;
-import dev.hookline.intake.PayloadTooLargeException;
 import dev.hookline.ops.Replay;
-import dev.hookline.store.ChangeResult;
-import dev.hookline.store.DeliveryFilter;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.StorageFailures;
-import dev.hookline.store.TenantMismatchException;
 import io.vertx.core.Future;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.Json;

@@ -1,8 +1,8 @@
 package dev.hookline.api;
 
+import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.intake.Uuids;
-import dev.hookline.store.DeliveryFilter;
-import dev.hookline.store.DeliveryStatus;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;

@@ -4,8 +4,8 @@ import dev.hookline.config.ConfigException;
 import java.io.PrintWriter;
 import java.util.Map;
 import java.util.Set;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine;
 
 /** The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry}. */
 @Command(name = "hookline", mixinStandardHelpOptions = true, version = "Hookline 1",

@@ -1,8 +1,8 @@
 package dev.hookline.cli;
 
+import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.ops.Replay;
-import dev.hookline.store.DeliveryFilter;
-import dev.hookline.store.DeliveryStatus;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;

@@ -1,12 +1,12 @@
 package dev.hookline.config;
 
+import dev.hookline.security.AddressPolicy;
+import dev.hookline.security.KeyRing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
-import java.net.URI;
-import dev.hookline.security.AddressPolicy;
-import dev.hookline.security.KeyRing;
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,19 +1,19 @@
 package dev.hookline.delivery;
 
+import dev.hookline.domain.AttemptLog;
+import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.ClaimedDelivery;
+import dev.hookline.domain.DeliveryStatus;
+import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
-import dev.hookline.store.AttemptLog;
-import dev.hookline.store.AttemptOutcome;
 import dev.hookline.security.BlockedDestinationException;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.Redactor;
-import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.Credential;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.DeliveryStatus;
 import dev.hookline.store.GroupCommit;
-import dev.hookline.store.OutcomeWrite;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

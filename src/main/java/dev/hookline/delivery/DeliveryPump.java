@@ -1,12 +1,12 @@
 package dev.hookline.delivery;
 
+import dev.hookline.domain.ClaimResult;
+import dev.hookline.domain.ClaimedDelivery;
+import dev.hookline.domain.DueRef;
+import dev.hookline.domain.HeldDelivery;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
-import dev.hookline.store.ClaimResult;
-import dev.hookline.store.ClaimedDelivery;
 import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.DueRef;
-import dev.hookline.store.HeldDelivery;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package dev.hookline.delivery;
 
-import dev.hookline.store.OriginRooms;
+import dev.hookline.domain.OriginRooms;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.HashMap;

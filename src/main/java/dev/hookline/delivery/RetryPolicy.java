@@ -1,6 +1,6 @@
 package dev.hookline.delivery;
 
-import dev.hookline.store.AttemptOutcome;
+import dev.hookline.domain.AttemptOutcome;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;

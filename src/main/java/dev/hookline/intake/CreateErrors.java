@@ -1,7 +1,8 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.TenantMismatchException;
 import dev.hookline.store.StorageFailures;
-import dev.hookline.store.TenantMismatchException;
 
 /** The create contract's failure codes, shared by the event bus and the HTTP API. */
 public final class CreateErrors {

@@ -1,8 +1,9 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.CustomHeader;
+import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.HeaderRules;
-import dev.hookline.store.CustomHeader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.net.URI;

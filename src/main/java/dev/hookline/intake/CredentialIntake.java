@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.store.CredentialData;
 import dev.hookline.store.CredentialStore;
 import io.vertx.core.Future;

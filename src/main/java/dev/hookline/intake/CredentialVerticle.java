@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.store.CredentialConflictException;
 import dev.hookline.store.CredentialKeyException;
 import io.vertx.core.Future;

@@ -1,14 +1,15 @@
 package dev.hookline.intake;
 
 import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.domain.CreateOutcome;
+import dev.hookline.domain.CreateResult;
+import dev.hookline.domain.DueRef;
+import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.NewDelivery;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
-import dev.hookline.store.CreateOutcome;
-import dev.hookline.store.CreateResult;
 import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.DueRef;
 import dev.hookline.store.GroupCommit;
-import dev.hookline.store.NewDelivery;
 import dev.hookline.store.StorageFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

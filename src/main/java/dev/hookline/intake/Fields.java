@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
 import java.util.Map;

@@ -1,6 +1,6 @@
 package dev.hookline.intake;
 
-import dev.hookline.store.CustomHeader;
+import dev.hookline.domain.CustomHeader;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

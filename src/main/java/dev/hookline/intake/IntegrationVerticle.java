@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.Message;

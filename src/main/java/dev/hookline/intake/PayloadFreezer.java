@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.PayloadTooLargeException;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

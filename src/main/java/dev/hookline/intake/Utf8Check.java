@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;

@@ -1,10 +1,10 @@
 package dev.hookline.ops;
 
 import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.domain.ChangeResult;
+import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DueRef;
 import dev.hookline.queue.DueQueue;
-import dev.hookline.store.ChangeResult;
-import dev.hookline.store.DeliveryFilter;
-import dev.hookline.store.DueRef;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -1,6 +1,6 @@
 package dev.hookline.queue;
 
-import dev.hookline.store.DueRef;
+import dev.hookline.domain.DueRef;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;

@@ -1,5 +1,9 @@
 package dev.hookline.store;
 
+import dev.hookline.domain.CreateOutcome;
+import dev.hookline.domain.CreateResult;
+import dev.hookline.domain.NewDelivery;
+import dev.hookline.domain.TenantMismatchException;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
 import java.util.ArrayList;

@@ -1,6 +1,6 @@
 package dev.hookline.store;
 
-import dev.hookline.intake.InvalidRequestException;
+import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.security.HeaderRules;
 import dev.hookline.security.StandardWebhooks;
 import io.vertx.core.json.JsonArray;

@@ -1,5 +1,18 @@
 package dev.hookline.store;
 
+import dev.hookline.domain.AttemptLog;
+import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.ClaimResult;
+import dev.hookline.domain.ClaimedDelivery;
+import dev.hookline.domain.CreateOutcome;
+import dev.hookline.domain.CreateResult;
+import dev.hookline.domain.CustomHeader;
+import dev.hookline.domain.DueRef;
+import dev.hookline.domain.HeldDelivery;
+import dev.hookline.domain.NewDelivery;
+import dev.hookline.domain.OriginRooms;
+import dev.hookline.domain.Origins;
+import dev.hookline.domain.OutcomeWrite;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;

@@ -1,5 +1,9 @@
 package dev.hookline.store;
 
+import dev.hookline.domain.ChangeResult;
+import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryStatus;
+import dev.hookline.domain.DueRef;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

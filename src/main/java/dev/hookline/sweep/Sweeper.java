@@ -1,8 +1,8 @@
 package dev.hookline.sweep;
 
+import dev.hookline.domain.DueRef;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.DueRef;
 import io.vertx.core.Future;
 import java.util.List;
 

@@ -3,7 +3,7 @@ package dev.hookline.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.delivery.CircuitBreaker.Gate;
-import dev.hookline.store.OriginRooms;
+import dev.hookline.domain.OriginRooms;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 

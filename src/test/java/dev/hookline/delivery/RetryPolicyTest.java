@@ -2,8 +2,8 @@ package dev.hookline.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.store.AttemptOutcome;
-import dev.hookline.store.DeliveryStatus;
+import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.DeliveryStatus;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;

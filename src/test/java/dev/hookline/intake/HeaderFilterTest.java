@@ -2,7 +2,7 @@ package dev.hookline.intake;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.store.CustomHeader;
+import dev.hookline.domain.CustomHeader;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;

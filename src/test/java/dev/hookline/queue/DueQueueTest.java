@@ -2,7 +2,7 @@ package dev.hookline.queue;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.hookline.store.DueRef;
+import dev.hookline.domain.DueRef;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;

@@ -2,6 +2,15 @@ package dev.hookline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.domain.AttemptLog;
+import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.ClaimResult;
+import dev.hookline.domain.ClaimedDelivery;
+import dev.hookline.domain.DueRef;
+import dev.hookline.domain.HeldDelivery;
+import dev.hookline.domain.NewDelivery;
+import dev.hookline.domain.OriginRooms;
+import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;

@@ -2,6 +2,7 @@ package dev.hookline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.domain.Origins;
 import dev.hookline.testing.TestInfra;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.List;

@@ -2,6 +2,7 @@ package dev.hookline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.domain.Origins;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 /** A workflow run already belongs to another organization; nothing was written. */
 public final class TenantMismatchException extends RuntimeException {

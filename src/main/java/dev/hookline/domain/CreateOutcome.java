@@ -1,13 +1,13 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 /** One item of a multi-row create: either a stored (or already existing) row, or a tenant refusal. */
 public record CreateOutcome(CreateResult result, TenantMismatchException refused) {
 
-  static CreateOutcome of(CreateResult result) {
+  public static CreateOutcome of(CreateResult result) {
     return new CreateOutcome(result, null);
   }
 
-  static CreateOutcome refused(TenantMismatchException refused) {
+  public static CreateOutcome refused(TenantMismatchException refused) {
     return new CreateOutcome(null, refused);
   }
 }

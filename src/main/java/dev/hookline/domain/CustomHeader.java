@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

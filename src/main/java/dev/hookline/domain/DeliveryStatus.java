@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 /** The row's status column; the wire names are fixed by the design. */
 public enum DeliveryStatus {

@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 /**
  * The result of an operator action on one delivery: {@code NOT_FOUND}, {@code CONFLICT} (it is in
@@ -8,7 +8,7 @@ public record ChangeResult(Kind kind, String status, DueRef queued) {
 
   public enum Kind { DONE, NOT_FOUND, CONFLICT }
 
-  static ChangeResult notFound() {
+  public static ChangeResult notFound() {
     return new ChangeResult(Kind.NOT_FOUND, null, null);
   }
 }

@@ -1,4 +1,4 @@
-package dev.hookline.intake;
+package dev.hookline.domain;
 
 /** Input over a size limit: 400 on the event bus (invalid input), 413 over HTTP. */
 public final class PayloadTooLargeException extends InvalidRequestException {

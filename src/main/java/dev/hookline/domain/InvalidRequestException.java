@@ -1,4 +1,4 @@
-package dev.hookline.intake;
+package dev.hookline.domain;
 
 /** Bad input: replied as 400 with a message that starts with the offending field. */
 public class InvalidRequestException extends RuntimeException {
