@@ -5,6 +5,9 @@ import dev.hookline.api.ApiVerticle;
 import dev.hookline.config.ConfigException;
 import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
+import dev.hookline.credentials.CredentialIntake;
+import dev.hookline.credentials.CredentialStore;
+import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
 import dev.hookline.delivery.DeliveryVerticle;
@@ -13,30 +16,28 @@ import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.WebhookSender;
 import dev.hookline.intake.CreateRequestParser;
-import dev.hookline.intake.CredentialIntake;
-import dev.hookline.intake.CredentialVerticle;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.GaugeRefresher;
 import dev.hookline.ops.Health;
-import dev.hookline.ops.HooklineMetrics;
-import dev.hookline.ops.PeriodicVerticle;
 import dev.hookline.ops.Replay;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.HostResolver;
 import dev.hookline.security.KeyRing;
-import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
+import dev.hookline.sweep.PeriodicVerticle;
 import dev.hookline.sweep.SweepVerticle;
 import dev.hookline.sweep.Sweeper;
 import io.micrometer.prometheus.PrometheusMeterRegistry;
@@ -153,6 +154,7 @@ public final class Hookline {
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay());
+    Schedule schedule = new Schedule(vertx, queue);
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
@@ -160,13 +162,13 @@ public final class Hookline {
     // One runner per delivery verticle: each groups the outcome writes of its own event loop.
     Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
         new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
-        retryPolicy, repository, queue, circuits, metrics, d.timeout(), d.lease());
-    Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
-    DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
+        retryPolicy, repository, schedule, circuits, metrics, d.timeout(), d.lease());
+    Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize());
+    DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
         new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
-    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(vertx, operator, queue, d.maxAttempts()),
+    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(operator, schedule, d.maxAttempts()),
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
         http.maxRequestBytes(), openapi);
     HooklineConfig.Retention retention = config.retention();
@@ -184,7 +186,7 @@ public final class Hookline {
             // Brings other workers' circuit transitions into this process's view.
             ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH, circuits::refresh), 1)
             : Future.succeededFuture())
-        .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), circuits, metrics,
+        .compose(v -> deploy(() -> new DeliveryVerticle(queue, schedule, repository, runners.get(), circuits, metrics,
             d.maxInFlight(), d.maxInFlightPerOrigin(), d.lease(), d.idlePoll(), d.shutdownGrace()), d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),

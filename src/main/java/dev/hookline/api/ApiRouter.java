@@ -1,13 +1,17 @@
 package dev.hookline.api;
 
 import dev.hookline.config.ApiToken;
-import dev.hookline.intake.CredentialIntake;
+import dev.hookline.credentials.CredentialIntake;
+import dev.hookline.credentials.CredentialStore;
+import dev.hookline.credentials.CredentialsApi;
 import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.Health;
-import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.ops.Replay;
-import dev.hookline.store.CredentialStore;
 import dev.hookline.store.OperatorRepository;
+import dev.hookline.web.ApiError;
+import dev.hookline.web.Caller;
+import dev.hookline.web.Responses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.json.JsonObject;
@@ -37,14 +41,14 @@ public final class ApiRouter {
     DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay());
 
     BearerAuth auth = new BearerAuth(deps.apiTokens());
-    router.get("/health/live").handler(ctx -> DeliveriesApi.json(ctx, 200, new JsonObject().put("status", "up")));
+    router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
     // Open to probes, which need only up or down; what is down, and why, only an operator is told.
     router.get("/health/ready").handler(ctx -> deps.health().check().onComplete(ar -> {
       Health.Report report = ar.result();
       Caller caller = auth.open() ? Caller.OPERATOR : auth.caller(ctx.request().getHeader("Authorization"));
       JsonObject body = caller != null && caller.isOperator() ? report.toJson()
           : new JsonObject().put("status", report.up() ? "up" : "down");
-      DeliveriesApi.json(ctx, report.up() ? 200 : 503, body);
+      Responses.json(ctx, report.up() ? 200 : 503, body);
     }));
 
     router.route().handler(auth);
@@ -68,12 +72,7 @@ public final class ApiRouter {
     router.get("/v1/deliveries/:uuid/attempts").handler(deliveries::attempts);
     router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
-    CredentialsApi credentials = new CredentialsApi(deps.credentialIntake(), deps.credentials());
-    router.post("/v1/credentials").handler(credentials::create);
-    router.get("/v1/credentials").handler(credentials::list);
-    router.get("/v1/credentials/:uuid").handler(credentials::get);
-    router.put("/v1/credentials/:uuid").handler(credentials::rotate);
-    router.delete("/v1/credentials/:uuid").handler(credentials::delete);
+    new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
 
     router.route().failureHandler(ApiRouter::failure);
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));
@@ -83,7 +82,7 @@ public final class ApiRouter {
 
   private static void failure(RoutingContext ctx) {
     if (ctx.failure() != null) {
-      DeliveriesApi.fail(ctx, ctx.failure());
+      Responses.fail(ctx, ctx.failure());
     } else if (ctx.statusCode() == 413) {
       ApiError.send(ctx, 413, "body", "request body is over the limit");
     } else {

@@ -1,6 +1,8 @@
 package dev.hookline.api;
 
 import dev.hookline.config.ApiToken;
+import dev.hookline.web.ApiError;
+import dev.hookline.web.Caller;
 import io.vertx.core.Handler;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;

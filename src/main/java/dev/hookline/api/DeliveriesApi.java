@@ -2,34 +2,25 @@ package dev.hookline.api;
 
 import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
-import dev.hookline.domain.InvalidRequestException;
-import dev.hookline.domain.PayloadTooLargeException;
 import dev.hookline.domain.TenantMismatchException;
 import dev.hookline.intake.CreateReply;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.ops.Replay;
 import dev.hookline.store.OperatorRepository;
-import dev.hookline.store.StorageFailures;
+import dev.hookline.web.ApiError;
+import dev.hookline.web.Caller;
+import dev.hookline.web.QueryParams;
+import dev.hookline.web.RequestBodies;
+import dev.hookline.web.Responses;
 import io.vertx.core.Future;
-import io.vertx.core.json.DecodeException;
-import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
-import java.nio.ByteBuffer;
-import java.nio.charset.CharacterCodingException;
-import java.nio.charset.CodingErrorAction;
-import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Locale;
 import java.util.UUID;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /** Handlers for {@code /v1/deliveries}. */
 final class DeliveriesApi {
-  private static final Logger LOG = LoggerFactory.getLogger(DeliveriesApi.class);
-
   private final DeliveryIntake intake;
   private final DeliveryIntake.Grouped grouped;
   private final OperatorRepository operator;
@@ -44,21 +35,21 @@ final class DeliveriesApi {
   }
 
   void create(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx, true);
+    JsonObject body = RequestBodies.jsonBody(ctx, true);
     confineCreate(ctx, body, "organizationId");
     grouped.create(body).onComplete(ar -> {
       if (ar.succeeded()) {
         CreateReply reply = ar.result();
-        json(ctx, "created".equals(reply.status()) ? 201 : 200, reply.toJson());
+        Responses.json(ctx, "created".equals(reply.status()) ? 201 : 200, reply.toJson());
       } else {
-        fail(ctx, ar.cause());
+        Responses.fail(ctx, ar.cause());
       }
     });
   }
 
   /** A JSON array of create bodies in, a JSON array of per-item results out, same order. */
   void createBatch(RoutingContext ctx) {
-    Object body = jsonValue(ctx, "a JSON array of create requests");
+    Object body = RequestBodies.jsonValue(ctx, "a JSON array of create requests");
     if (!(body instanceof JsonArray creates)) {
       throw ApiError.badRequest("body", "body: must be a JSON array of create requests");
     }
@@ -69,7 +60,7 @@ final class DeliveriesApi {
     }
     intake.createAll(creates).onComplete(ar -> {
       if (ar.failed()) {
-        fail(ctx, ar.cause());
+        Responses.fail(ctx, ar.cause());
         return;
       }
       boolean operatorCaller = Caller.of(ctx).isOperator();
@@ -87,12 +78,12 @@ final class DeliveriesApi {
 
   void get(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, visible(ctx, uuid));
+    Responses.respond(ctx, visible(ctx, uuid));
   }
 
   void attempts(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, visible(ctx, uuid).compose(found -> operator.attempts(uuid)).map(found -> {
+    Responses.respond(ctx, visible(ctx, uuid).compose(found -> operator.attempts(uuid)).map(found -> {
       if (found == null) {
         throw notFoundError(uuid);
       }
@@ -125,27 +116,27 @@ final class DeliveriesApi {
     DeliveryFilter filter = confine(ctx, QueryParams.listFilter(ctx));
     int limit = QueryParams.limit(ctx);
     long after = QueryParams.after(ctx);
-    respond(ctx, operator.list(filter, after, limit).map(items -> new JsonObject()
+    Responses.respond(ctx, operator.list(filter, after, limit).map(items -> new JsonObject()
         .put("items", new JsonArray(List.copyOf(items)))
         .put("next", items.size() < limit ? null : String.valueOf(items.get(items.size() - 1).getLong("id")))));
   }
 
   void retry(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, visible(ctx, uuid).compose(found -> replay.retry(uuid))
+    Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.retry(uuid))
         .compose(result -> changed(uuid, result, "only a dead letter can be retried")));
   }
 
   void cancel(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    respond(ctx, visible(ctx, uuid).compose(found -> replay.cancel(uuid))
+    Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.cancel(uuid))
         .compose(result -> changed(uuid, result, "only a pending delivery can be cancelled")));
   }
 
   void retryAll(RoutingContext ctx) {
-    JsonObject body = jsonBody(ctx, false);
+    JsonObject body = RequestBodies.jsonBody(ctx, false);
     DeliveryFilter filter = confine(ctx, QueryParams.retryFilter(body == null ? new JsonObject() : body));
-    respond(ctx, replay.retryAll(filter).map(count -> new JsonObject().put("retried", count)));
+    Responses.respond(ctx, replay.retryAll(filter).map(count -> new JsonObject().put("retried", count)));
   }
 
   private static DeliveryFilter confine(RoutingContext ctx, DeliveryFilter filter) {
@@ -169,92 +160,5 @@ final class DeliveriesApi {
 
   private static ApiError notFoundError(UUID uuid) {
     return new ApiError(404, "uuid", "no delivery " + uuid);
-  }
-
-  /**
-   * The JSON object body, or null when {@code required} is false and there is none. A body that is
-   * not declared as JSON is 415; one that does not parse as an object is 400.
-   */
-  static JsonObject jsonBody(RoutingContext ctx, boolean required) {
-    if (!required && isBlank(strictUtf8(ctx))) {
-      return null;
-    }
-    Object parsed = jsonValue(ctx, "a JSON object");
-    if (parsed instanceof JsonObject object) {
-      return object;
-    }
-    throw ApiError.badRequest("body", "body: must be a JSON object");
-  }
-
-  /** The parsed JSON body; a body not declared as JSON is 415, an empty or malformed one 400. */
-  private static Object jsonValue(RoutingContext ctx, String expected) {
-    String text = strictUtf8(ctx);
-    String contentType = ctx.request().getHeader("Content-Type");
-    if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith("application/json")) {
-      throw new ApiError(415, "Content-Type", "Content-Type must be application/json");
-    }
-    if (isBlank(text)) {
-      throw ApiError.badRequest("body", "body: " + expected + " is required");
-    }
-    try {
-      return Json.decodeValue(text);
-    } catch (DecodeException e) {
-      throw ApiError.badRequest("body", "body: not valid JSON");
-    }
-  }
-
-  private static boolean isBlank(String text) {
-    return text == null || text.isBlank();
-  }
-
-  /** Decodes the body refusing malformed UTF-8, which a lenient decode would silently replace. */
-  private static String strictUtf8(RoutingContext ctx) {
-    if (ctx.body().buffer() == null) {
-      return null;
-    }
-    try {
-      return StandardCharsets.UTF_8.newDecoder()
-          .onMalformedInput(CodingErrorAction.REPORT)
-          .onUnmappableCharacter(CodingErrorAction.REPORT)
-          .decode(ByteBuffer.wrap(ctx.body().buffer().getBytes()))
-          .toString();
-    } catch (CharacterCodingException e) {
-      throw ApiError.badRequest("body", "body: not valid UTF-8");
-    }
-  }
-
-  static void respond(RoutingContext ctx, Future<JsonObject> result) {
-    result.onComplete(ar -> {
-      if (ar.succeeded()) {
-        json(ctx, 200, ar.result());
-      } else {
-        fail(ctx, ar.cause());
-      }
-    });
-  }
-
-  static void json(RoutingContext ctx, int status, JsonObject body) {
-    ctx.response().setStatusCode(status).putHeader("Content-Type", "application/json").end(body.encode());
-  }
-
-  static void fail(RoutingContext ctx, Throwable error) {
-    if (error instanceof ApiError api) {
-      api.send(ctx);
-    } else if (error instanceof PayloadTooLargeException tooLarge) {
-      ApiError.send(ctx, 413, tooLarge.field(), tooLarge.getMessage());
-    } else if (error instanceof InvalidRequestException invalid) {
-      ApiError.send(ctx, 400, invalid.field(), invalid.getMessage());
-    } else if (error instanceof TenantMismatchException mismatch) {
-      // Which organization owns the run is for operators; a tenant learns only that it is not theirs.
-      ApiError.send(ctx, 409, "workflowRunId", Caller.of(ctx).isOperator() ? mismatch.getMessage()
-          : mismatch.withoutOwner());
-    } else if (StorageFailures.isStorageFailure(error)) {
-      LOG.error("API request {} {} failed: storage unavailable ({})", ctx.request().method(), ctx.request().path(),
-          error.getClass().getSimpleName());
-      ApiError.send(ctx, 503, null, "storage unavailable: " + error.getClass().getSimpleName());
-    } else {
-      LOG.error("API request {} {} failed unexpectedly", ctx.request().method(), ctx.request().path(), error);
-      ApiError.send(ctx, 500, null, "internal error: " + error.getClass().getSimpleName());
-    }
   }
 }

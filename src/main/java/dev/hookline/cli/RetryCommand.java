@@ -3,6 +3,7 @@ package dev.hookline.cli;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.ops.Replay;
+import dev.hookline.queue.Schedule;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -48,7 +49,7 @@ final class RetryCommand implements Callable<Integer> {
     Instant createdAfter = since == null ? null : parseSince(since, Instant.now());
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
-      Replay replay = new Replay(clients.vertx, clients.operator, clients.queue, loaded.config().delivery().maxAttempts());
+      Replay replay = new Replay(clients.operator, new Schedule(clients.vertx, clients.queue), loaded.config().delivery().maxAttempts());
       long retried = replay.retryAll(new DeliveryFilter(DeliveryStatus.DEAD_LETTER, organizationId, null, createdAfter,
           null, null)).await();
       spec.commandLine().getOut().printf("retried %d dead letters%n", retried);

@@ -1,7 +1,7 @@
 package dev.hookline.cli;
 
+import dev.hookline.credentials.CredentialStore;
 import dev.hookline.security.KeyRing;
-import dev.hookline.store.CredentialStore;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;

@@ -1,17 +1,17 @@
 package dev.hookline.delivery;
 
+import dev.hookline.credentials.Credential;
+import dev.hookline.credentials.CredentialStore;
 import dev.hookline.domain.AttemptLog;
 import dev.hookline.domain.AttemptOutcome;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.OutcomeWrite;
-import dev.hookline.ops.HooklineMetrics;
-import dev.hookline.queue.DueQueue;
+import dev.hookline.metrics.HooklineMetrics;
+import dev.hookline.queue.Schedule;
 import dev.hookline.security.BlockedDestinationException;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.Redactor;
-import dev.hookline.store.Credential;
-import dev.hookline.store.CredentialStore;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.GroupCommit;
 import io.vertx.core.Future;
@@ -46,7 +46,7 @@ public final class AttemptRunner {
   private final WebhookSender sender;
   private final OutboundRequests requests;
   private final RetryPolicy policy;
-  private final DueQueue queue;
+  private final Schedule schedule;
   private final HooklineMetrics metrics;
   private final CircuitBreaker circuits;
   private final DeliveryRepository repository;
@@ -62,7 +62,7 @@ public final class AttemptRunner {
    * timeout). The lease also bounds how long a refused success write is retried.
    */
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
-                       OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, DueQueue queue,
+                       OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, Schedule schedule,
                        CircuitBreaker circuits, HooklineMetrics metrics, Duration timeout, Duration lease) {
     this.circuits = circuits;
     this.repository = repository;
@@ -75,7 +75,7 @@ public final class AttemptRunner {
     this.sender = sender;
     this.requests = requests;
     this.policy = policy;
-    this.queue = queue;
+    this.schedule = schedule;
     this.outcomes = new GroupCommit<>(repository::recordOutcomes, OUTCOME_BATCH, OUTCOME_FLUSHES);
   }
 
@@ -125,7 +125,7 @@ public final class AttemptRunner {
           metrics.deferred("circuit_open", 1);
           LOG.debug("delivery={} attempt={} not sent: circuit open for origin={}", delivery.id(), delivery.attempt(),
               delivery.origin());
-          return due.isPresent() ? queue.enqueue(delivery.id(), due.get().toEpochMilli()) : Future.succeededFuture();
+          return due.isPresent() ? schedule.enqueueLater(delivery.id(), due.get().toEpochMilli()) : Future.succeededFuture();
         })
         .onFailure(e -> LOG.warn("delivery={} attempt={} deferred for an open circuit but not given back ({}); it is"
             + " retried after its lease", delivery.id(), delivery.attempt(), e.getMessage()))
@@ -164,7 +164,7 @@ public final class AttemptRunner {
           }
           if (dueAt.isPresent() && outcome.status() == DeliveryStatus.PENDING) {
             // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
-            return queue.enqueue(delivery.id(), dueAt.get().toEpochMilli())
+            return schedule.enqueueLater(delivery.id(), dueAt.get().toEpochMilli())
                 .onFailure(e -> LOG.warn("delivery={} attempt={} retry recorded but not queued ({}); the sweeper will requeue it",
                     delivery.id(), delivery.attempt(), e.getMessage()));
           }

@@ -1,7 +1,7 @@
 package dev.hookline.delivery;
 
 import dev.hookline.config.HooklineConfig;
-import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
 import io.vertx.core.Future;

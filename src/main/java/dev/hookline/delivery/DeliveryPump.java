@@ -4,7 +4,7 @@ import dev.hookline.domain.ClaimResult;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.HeldDelivery;
-import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;

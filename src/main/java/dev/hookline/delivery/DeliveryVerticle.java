@@ -1,23 +1,18 @@
 package dev.hookline.delivery;
 
-import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.Vertx;
-import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
 
 /** Wires one {@link DeliveryPump} to this instance's event loop and to the local wake signal. */
 public final class DeliveryVerticle extends VerticleBase {
-  /** Local-only address published to whenever a delivery is queued for now. */
-  public static final String WAKE_ADDRESS = "hookline.internal.wake";
-  private static final DeliveryOptions LOCAL = new DeliveryOptions().setLocalOnly(true);
-  private static final int ONE_POP = 64;
-
   private final DueQueue queue;
+  private final Schedule schedule;
   private final DeliveryRepository repository;
   private final AttemptRunner runner;
   private final CircuitBreaker circuits;
@@ -30,10 +25,11 @@ public final class DeliveryVerticle extends VerticleBase {
   private DeliveryPump pump;
   private MessageConsumer<Object> wakeConsumer;
 
-  public DeliveryVerticle(DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
+  public DeliveryVerticle(DueQueue queue, Schedule schedule, DeliveryRepository repository, AttemptRunner runner,
                           CircuitBreaker circuits, HooklineMetrics metrics, int maxInFlight, int maxInFlightPerOrigin,
                           Duration lease, Duration idlePoll, Duration shutdownGrace) {
     this.queue = queue;
+    this.schedule = schedule;
     this.repository = repository;
     this.runner = runner;
     this.circuits = circuits;
@@ -45,29 +41,11 @@ public final class DeliveryVerticle extends VerticleBase {
     this.shutdownGrace = shutdownGrace;
   }
 
-  /** Tells this process's delivery verticles that something is due now; never crosses the cluster. */
-  public static void wake(Vertx vertx) {
-    vertx.eventBus().publish(WAKE_ADDRESS, null, LOCAL);
-  }
-
-  /**
-   * Tells one of them (round robin) that {@code queued} ids are due now. A few ids are one pop's
-   * work: waking every verticle for them only splits them into smaller claims and more round
-   * trips. A batch wakes them all.
-   */
-  public static void wake(Vertx vertx, int queued) {
-    if (queued >= ONE_POP) {
-      wake(vertx);
-    } else {
-      vertx.eventBus().send(WAKE_ADDRESS, null, LOCAL);
-    }
-  }
-
   @Override
   public Future<?> start() {
     pump = new DeliveryPump(vertx, queue, repository, runner, circuits, metrics, maxInFlight, maxInFlightPerOrigin,
         lease, idlePoll);
-    wakeConsumer = vertx.eventBus().localConsumer(WAKE_ADDRESS, message -> pump.wake());
+    wakeConsumer = schedule.onWake(pump::wake);
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }
 

@@ -1,9 +1,9 @@
 package dev.hookline.delivery;
 
+import dev.hookline.credentials.Credential;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.CustomHeader;
 import dev.hookline.security.StandardWebhooks;
-import dev.hookline.store.Credential;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpMethod;

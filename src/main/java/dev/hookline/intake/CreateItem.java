@@ -1,5 +1,6 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.Failure;
 import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.json.JsonObject;
 
@@ -22,7 +23,7 @@ public record CreateItem(CreateReply reply, RuntimeException error) {
     if (reply != null) {
       return reply.toJson();
     }
-    JsonObject json = new JsonObject().put("status", "failed").put("code", CreateErrors.code(error))
+    JsonObject json = new JsonObject().put("status", "failed").put("code", Failure.of(error, true).busCode())
         .put("error", error.getMessage());
     if (error instanceof InvalidRequestException invalid) {
       json.put("field", invalid.field());

@@ -1,7 +1,10 @@
 package dev.hookline.intake;
 
 import dev.hookline.domain.CustomHeader;
+import dev.hookline.domain.Fields;
 import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.Utf8Check;
+import dev.hookline.domain.Uuids;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.HeaderRules;
 import io.vertx.core.json.JsonArray;

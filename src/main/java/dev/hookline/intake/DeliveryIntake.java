@@ -1,13 +1,12 @@
 package dev.hookline.intake;
 
-import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.domain.CreateOutcome;
 import dev.hookline.domain.CreateResult;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.domain.NewDelivery;
-import dev.hookline.ops.HooklineMetrics;
-import dev.hookline.queue.DueQueue;
+import dev.hookline.metrics.HooklineMetrics;
+import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.GroupCommit;
 import dev.hookline.store.StorageFailures;
@@ -36,19 +35,19 @@ public final class DeliveryIntake {
 
   private final Vertx vertx;
   private final DeliveryRepository repository;
-  private final DueQueue queue;
+  private final Schedule schedule;
   private final PayloadFreezer payloads;
   private final int maxAttempts;
   private final HooklineMetrics metrics;
   private final CreateRequestParser parser;
 
-  public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, CreateRequestParser parser,
+  public DeliveryIntake(Vertx vertx, DeliveryRepository repository, Schedule schedule, CreateRequestParser parser,
                         PayloadFreezer payloads, int maxAttempts, HooklineMetrics metrics) {
     this.metrics = metrics;
     this.parser = parser;
     this.vertx = vertx;
     this.repository = repository;
-    this.queue = queue;
+    this.schedule = schedule;
     this.payloads = payloads;
     this.maxAttempts = maxAttempts;
   }
@@ -242,11 +241,8 @@ public final class DeliveryIntake {
     if (fresh.isEmpty()) {
       return Future.succeededFuture();
     }
-    return queue.enqueueAll(fresh)
-        .<Void>map(added -> {
-          DeliveryVerticle.wake(vertx, fresh.size());
-          return null;
-        })
+    return schedule.enqueue(fresh)
+        .<Void>mapEmpty()
         .recover(error -> {
           LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
               error.getMessage());

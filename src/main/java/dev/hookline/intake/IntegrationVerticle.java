@@ -1,14 +1,12 @@
 package dev.hookline.intake;
 
+import dev.hookline.domain.BusReply;
 import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
-import io.vertx.core.eventbus.Message;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
 import java.util.function.Supplier;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
 
 /**
  * The event-bus face of intake: {@code hookline.delivery.create} (one create, request/reply) and
@@ -18,7 +16,6 @@ import org.slf4j.LoggerFactory;
 public final class IntegrationVerticle extends VerticleBase {
   public static final String CREATE_ADDRESS = "hookline.delivery.create";
   public static final String CREATE_BATCH_ADDRESS = "hookline.delivery.create-batch";
-  private static final Logger LOG = LoggerFactory.getLogger(IntegrationVerticle.class);
 
   private final DeliveryIntake intake;
   private final boolean singles;
@@ -44,10 +41,10 @@ public final class IntegrationVerticle extends VerticleBase {
   public Future<?> start() {
     grouped = intake.grouped();
     if (singles) {
-      single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> reply(message, guarded(() ->
+      single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> BusReply.send(message, guarded(() ->
           grouped.create(message.body()).map(CreateReply::toJson))));
     }
-    batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> reply(message, guarded(() -> {
+    batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> BusReply.send(message, guarded(() -> {
       if (!(message.body() instanceof JsonArray creates)) {
         return Future.failedFuture(new InvalidRequestException("body", "must be a JSON array of create requests"));
       }
@@ -66,28 +63,6 @@ public final class IntegrationVerticle extends VerticleBase {
     } catch (RuntimeException e) {
       return Future.failedFuture(e);
     }
-  }
-
-  private static void reply(Message<Object> message, Future<?> reply) {
-    reply.onComplete(ar -> {
-      if (ar.succeeded()) {
-        message.reply(ar.result());
-        return;
-      }
-      Throwable error = ar.cause();
-      int code = CreateErrors.code(error);
-      switch (code) {
-        case 400, 409 -> message.fail(code, error.getMessage());
-        case 503 -> {
-          LOG.error("create failed: storage unavailable ({})", error.toString());
-          message.fail(503, "storage unavailable: " + error.getClass().getSimpleName());
-        }
-        default -> {
-          LOG.error("create failed unexpectedly", error);
-          message.fail(500, "internal error: " + error.getClass().getSimpleName());
-        }
-      }
-    });
   }
 
   @Override

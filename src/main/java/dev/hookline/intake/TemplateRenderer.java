@@ -1,6 +1,7 @@
 package dev.hookline.intake;
 
 import dev.hookline.domain.PayloadTooLargeException;
+import dev.hookline.domain.Utf8Check;
 import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;

@@ -1,5 +1,6 @@
 package dev.hookline.ops;
 
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;

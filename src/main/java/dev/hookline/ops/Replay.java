@@ -1,13 +1,11 @@
 package dev.hookline.ops;
 
-import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DueRef;
-import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
-import io.vertx.core.Vertx;
 import java.util.List;
 import java.util.UUID;
 
@@ -15,15 +13,13 @@ import java.util.UUID;
 public final class Replay {
   private static final int BATCH = 500;
 
-  private final Vertx vertx;
   private final OperatorRepository operator;
-  private final DueQueue queue;
+  private final Schedule schedule;
   private final int freshAttempts;
 
-  public Replay(Vertx vertx, OperatorRepository operator, DueQueue queue, int freshAttempts) {
-    this.vertx = vertx;
+  public Replay(OperatorRepository operator, Schedule schedule, int freshAttempts) {
     this.operator = operator;
-    this.queue = queue;
+    this.schedule = schedule;
     this.freshAttempts = freshAttempts;
   }
 
@@ -55,8 +51,7 @@ public final class Replay {
 
   /** If Redis is down the rows are still pending and due now: the sweeper queues them. */
   private Future<Void> schedule(List<DueRef> refs) {
-    return queue.enqueueAll(refs)
-        .onSuccess(added -> DeliveryVerticle.wake(vertx))
+    return schedule.enqueue(refs)
         .<Void>mapEmpty()
         .recover(error -> Future.succeededFuture());
   }

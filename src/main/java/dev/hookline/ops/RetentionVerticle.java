@@ -1,5 +1,6 @@
 package dev.hookline.ops;
 
+import dev.hookline.sweep.PeriodicVerticle;
 import io.vertx.core.Future;
 import java.time.Duration;
 import org.slf4j.Logger;

@@ -1,11 +1,8 @@
 package dev.hookline.store;
 
-import io.vertx.core.VertxException;
 import io.vertx.sqlclient.DatabaseException;
-import java.io.IOException;
-import java.util.concurrent.TimeoutException;
 
-/** Which errors mean "Postgres or Redis is unavailable" (503) rather than a bug (500). */
+/** Which Postgres errors refuse one row rather than a whole statement group. */
 public final class StorageFailures {
   private StorageFailures() {
   }
@@ -21,10 +18,5 @@ public final class StorageFailures {
     }
     String state = db.getSqlState();
     return state.startsWith("22") || state.startsWith("23") || state.startsWith("54");
-  }
-
-  public static boolean isStorageFailure(Throwable error) {
-    return error instanceof DatabaseException || error instanceof VertxException || error instanceof IOException
-        || error instanceof TimeoutException;
   }
 }

@@ -1,8 +1,6 @@
 package dev.hookline.sweep;
 
-import dev.hookline.delivery.DeliveryVerticle;
-import dev.hookline.ops.HooklineMetrics;
-import dev.hookline.ops.PeriodicVerticle;
+import dev.hookline.metrics.HooklineMetrics;
 import io.vertx.core.Future;
 import java.time.Duration;
 import org.slf4j.Logger;
@@ -31,7 +29,6 @@ public final class SweepVerticle extends PeriodicVerticle {
     if (result.restored() > 0 || result.deadLettered() > 0) {
       LOG.info("sweep found {} overdue deliveries, re-added the {} missing from the schedule, dead-lettered {} whose"
           + " attempts too often ended without a recorded outcome", result.overdue(), result.restored(), result.deadLettered());
-      DeliveryVerticle.wake(vertx);
     } else {
       LOG.debug("sweep found {} overdue deliveries, all still on the schedule", result.overdue());
     }

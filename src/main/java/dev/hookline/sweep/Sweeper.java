@@ -1,7 +1,7 @@
 package dev.hookline.sweep;
 
 import dev.hookline.domain.DueRef;
-import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;
 import java.util.List;
@@ -13,12 +13,12 @@ import java.util.List;
  */
 public final class Sweeper {
   private final DeliveryRepository repository;
-  private final DueQueue queue;
+  private final Schedule schedule;
   private final int pageSize;
 
-  public Sweeper(DeliveryRepository repository, DueQueue queue, int pageSize) {
+  public Sweeper(DeliveryRepository repository, Schedule schedule, int pageSize) {
     this.repository = repository;
-    this.queue = queue;
+    this.schedule = schedule;
     this.pageSize = pageSize;
   }
 
@@ -33,7 +33,7 @@ public final class Sweeper {
       if (page.isEmpty()) {
         return Future.succeededFuture(soFar);
       }
-      return queue.restoreMissing(page).compose(missing -> {
+      return schedule.restoreMissing(page).compose(missing -> {
         SweepResult total = new SweepResult(soFar.overdue() + page.size(), soFar.restored() + missing,
             soFar.deadLettered());
         return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(lastId(page), total);

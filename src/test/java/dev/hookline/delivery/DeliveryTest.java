@@ -3,8 +3,8 @@ package dev.hookline.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.credentials.CredentialStore;
 import dev.hookline.security.KeyRing;
-import dev.hookline.store.CredentialStore;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;

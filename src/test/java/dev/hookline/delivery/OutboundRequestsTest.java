@@ -2,10 +2,10 @@ package dev.hookline.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.credentials.AuthHeader;
+import dev.hookline.credentials.Credential;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.CustomHeader;
-import dev.hookline.store.AuthHeader;
-import dev.hookline.store.Credential;
 import io.vertx.core.http.HttpMethod;
 import java.nio.charset.StandardCharsets;
 import java.util.List;

@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hookline.Hookline;
 import dev.hookline.cli.HooklineCli;
-import dev.hookline.store.AuthHeader;
-import dev.hookline.store.Credential;
-import dev.hookline.store.CredentialStore;
+import dev.hookline.credentials.AuthHeader;
+import dev.hookline.credentials.Credential;
+import dev.hookline.credentials.CredentialStore;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.CliRun;

@@ -3,7 +3,7 @@ package dev.hookline.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
-import dev.hookline.intake.CredentialVerticle;
+import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.LogCapture;

@@ -2,6 +2,7 @@ package dev.hookline.store;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.hookline.credentials.AuthHeader;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.Optional;

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hookline.Hookline;
-import dev.hookline.intake.CredentialVerticle;
+import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;

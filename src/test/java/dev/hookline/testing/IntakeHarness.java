@@ -5,8 +5,9 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
-import dev.hookline.ops.HooklineMetrics;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.Migrations;
@@ -48,7 +49,7 @@ public final class IntakeHarness implements AutoCloseable {
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
     DueQueue queue = new DueQueue(redis, infra.keyPrefix, 3);
-    DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool, 3), queue,
+    DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool, 3), new Schedule(vertx, queue),
         new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh"),
         new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), MAX_PAYLOAD_BYTES), 5, HooklineMetrics.standalone());
     vertx.deployVerticle(new IntegrationVerticle(intake)).await();

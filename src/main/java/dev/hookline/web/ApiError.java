@@ -1,24 +1,24 @@
-package dev.hookline.api;
+package dev.hookline.web;
 
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 
 /** Every API error is {@code {"error": "...", "field": "..."}} with the right status. */
-final class ApiError extends RuntimeException {
+public final class ApiError extends RuntimeException {
   private final int status;
   private final String field;
 
-  ApiError(int status, String field, String message) {
+  public ApiError(int status, String field, String message) {
     super(message, null, false, false);
     this.status = status;
     this.field = field;
   }
 
-  static ApiError badRequest(String field, String message) {
+  public static ApiError badRequest(String field, String message) {
     return new ApiError(400, field, message);
   }
 
-  static void send(RoutingContext ctx, int status, String field, String message) {
+  public static void send(RoutingContext ctx, int status, String field, String message) {
     if (ctx.response().ended() || ctx.response().headWritten()) {
       return;
     }
@@ -26,7 +26,7 @@ final class ApiError extends RuntimeException {
         .end(new JsonObject().put("error", message).put("field", field).encode());
   }
 
-  void send(RoutingContext ctx) {
+  public void send(RoutingContext ctx) {
     send(ctx, status, field, getMessage());
   }
 }

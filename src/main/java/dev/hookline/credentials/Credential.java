@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.credentials;
 
 import dev.hookline.security.StandardWebhooks;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.hookline.intake;
+package dev.hookline.domain;
 
 import java.util.UUID;
 

@@ -1,32 +1,42 @@
-package dev.hookline.api;
+package dev.hookline.credentials;
 
-import dev.hookline.intake.CredentialIntake;
-import dev.hookline.store.CredentialConflictException;
-import dev.hookline.store.CredentialKeyException;
-import dev.hookline.store.CredentialStore;
+import dev.hookline.web.ApiError;
+import dev.hookline.web.Caller;
+import dev.hookline.web.QueryParams;
+import dev.hookline.web.RequestBodies;
+import dev.hookline.web.Responses;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.Router;
 import io.vertx.ext.web.RoutingContext;
 import java.util.UUID;
 
 /** {@code /v1/credentials}: create, rotate, read (masked) and delete, always within one organization. */
-final class CredentialsApi {
+public final class CredentialsApi {
   private final CredentialIntake intake;
   private final CredentialStore store;
 
-  CredentialsApi(CredentialIntake intake, CredentialStore store) {
+  public CredentialsApi(CredentialIntake intake, CredentialStore store) {
     this.intake = intake;
     this.store = store;
   }
 
+  public void mount(Router router) {
+    router.post("/v1/credentials").handler(this::create);
+    router.get("/v1/credentials").handler(this::list);
+    router.get("/v1/credentials/:uuid").handler(this::get);
+    router.put("/v1/credentials/:uuid").handler(this::rotate);
+    router.delete("/v1/credentials/:uuid").handler(this::delete);
+  }
+
   void create(RoutingContext ctx) {
-    write(ctx, intake.put(confined(ctx, DeliveriesApi.jsonBody(ctx, true))));
+    write(ctx, intake.put(confined(ctx, RequestBodies.jsonBody(ctx, true))));
   }
 
   void rotate(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    JsonObject body = confined(ctx, DeliveriesApi.jsonBody(ctx, true)).put("credentialUuid", uuid.toString());
+    JsonObject body = confined(ctx, RequestBodies.jsonBody(ctx, true)).put("credentialUuid", uuid.toString());
     write(ctx, intake.put(body));
   }
 
@@ -46,7 +56,7 @@ final class CredentialsApi {
 
   void list(RoutingContext ctx) {
     long org = organization(ctx);
-    DeliveriesApi.respond(ctx, store.list(org).map(items -> {
+    Responses.respond(ctx, store.list(org).map(items -> {
       JsonArray array = new JsonArray();
       items.forEach(item -> array.add(item.toJson()));
       return new JsonObject().put("items", array);
@@ -56,7 +66,7 @@ final class CredentialsApi {
   void get(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
     long org = organization(ctx);
-    DeliveriesApi.respond(ctx, store.find(org, uuid).map(found -> found
+    Responses.respond(ctx, store.find(org, uuid).map(found -> found
         .map(CredentialStore.StoredCredential::toJson)
         .orElseThrow(() -> new ApiError(404, "uuid", "no credential " + uuid + " in organization " + org))));
   }
@@ -66,7 +76,7 @@ final class CredentialsApi {
     long org = organization(ctx);
     store.delete(org, uuid).onComplete(ar -> {
       if (ar.failed()) {
-        DeliveriesApi.fail(ctx, ar.cause());
+        Responses.fail(ctx, ar.cause());
       } else if (ar.result()) {
         ctx.response().setStatusCode(204).end();
       } else {
@@ -78,13 +88,9 @@ final class CredentialsApi {
   private static void write(RoutingContext ctx, Future<CredentialStore.StoredCredential> result) {
     result.onComplete(ar -> {
       if (ar.succeeded()) {
-        DeliveriesApi.json(ctx, ar.result().created() ? 201 : 200, ar.result().toJson());
-      } else if (ar.cause() instanceof CredentialConflictException conflict) {
-        ApiError.send(ctx, 409, "credentialUuid", conflict.getMessage());
-      } else if (ar.cause() instanceof CredentialKeyException keys) {
-        ApiError.send(ctx, 503, null, keys.getMessage());
+        Responses.json(ctx, ar.result().created() ? 201 : 200, ar.result().toJson());
       } else {
-        DeliveriesApi.fail(ctx, ar.cause());
+        Responses.fail(ctx, ar.cause());
       }
     });
   }

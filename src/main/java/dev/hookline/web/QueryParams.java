@@ -1,8 +1,8 @@
-package dev.hookline.api;
+package dev.hookline.web;
 
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
-import dev.hookline.intake.Uuids;
+import dev.hookline.domain.Uuids;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -11,14 +11,14 @@ import java.util.UUID;
 import java.util.function.Function;
 
 /** Parses request parameters and filter bodies; every problem is a 400 naming the parameter. */
-final class QueryParams {
-  static final int DEFAULT_LIMIT = 100;
-  static final int MAX_LIMIT = 500;
+public final class QueryParams {
+  public static final int DEFAULT_LIMIT = 100;
+  public static final int MAX_LIMIT = 500;
 
   private QueryParams() {
   }
 
-  static UUID uuid(RoutingContext ctx) {
+  public static UUID uuid(RoutingContext ctx) {
     UUID uuid = Uuids.parseOrNull(ctx.pathParam("uuid"));
     if (uuid == null) {
       throw ApiError.badRequest("uuid", "uuid: not a UUID");
@@ -27,7 +27,7 @@ final class QueryParams {
   }
 
 
-  static long requiredOrganization(RoutingContext ctx) {
+  public static long requiredOrganization(RoutingContext ctx) {
     Long org = param(ctx, "organizationId", QueryParams::positiveLong);
     if (org == null) {
       throw ApiError.badRequest("organizationId", "organizationId: is required");
@@ -35,7 +35,7 @@ final class QueryParams {
     return org;
   }
 
-  static DeliveryFilter listFilter(RoutingContext ctx) {
+  public static DeliveryFilter listFilter(RoutingContext ctx) {
     String status = ctx.queryParams().get("status");
     DeliveryStatus parsedStatus = null;
     if (status != null) {
@@ -52,7 +52,7 @@ final class QueryParams {
         null);
   }
 
-  static int limit(RoutingContext ctx) {
+  public static int limit(RoutingContext ctx) {
     Integer limit = param(ctx, "limit", Integer::valueOf);
     if (limit == null) {
       return DEFAULT_LIMIT;
@@ -64,7 +64,7 @@ final class QueryParams {
   }
 
   /** The cursor is the last id of the previous page; opaque to clients. */
-  static long after(RoutingContext ctx) {
+  public static long after(RoutingContext ctx) {
     Long after = param(ctx, "after", Long::valueOf);
     if (after != null && after < 0) {
       throw ApiError.badRequest("after", "after: not a cursor from a previous page");
@@ -73,7 +73,7 @@ final class QueryParams {
   }
 
   /** The bulk-retry filter body: organization, time range and last status code, all optional. */
-  static DeliveryFilter retryFilter(JsonObject body) {
+  public static DeliveryFilter retryFilter(JsonObject body) {
     return new DeliveryFilter(DeliveryStatus.DEAD_LETTER,
         field(body, "organizationId", v -> positiveLong(String.valueOf(v))),
         null,

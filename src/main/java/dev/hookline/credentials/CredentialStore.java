@@ -1,5 +1,7 @@
-package dev.hookline.store;
+package dev.hookline.credentials;
 
+import dev.hookline.domain.CredentialConflictException;
+import dev.hookline.domain.CredentialKeyException;
 import dev.hookline.security.KeyRing;
 import dev.hookline.security.SecretCipher;
 import io.vertx.core.Future;

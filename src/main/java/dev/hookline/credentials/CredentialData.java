@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.credentials;
 
 import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.security.HeaderRules;

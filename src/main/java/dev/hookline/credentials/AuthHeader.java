@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.credentials;
 
 import io.vertx.core.json.JsonObject;
 import java.nio.charset.StandardCharsets;

@@ -1,18 +1,17 @@
-package dev.hookline.intake;
+package dev.hookline.domain;
 
-import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.json.JsonObject;
 import java.math.BigInteger;
 import java.util.Map;
 import java.util.UUID;
 
 /** Typed field reads shared by the message parsers; every problem names the field. */
-final class Fields {
+public final class Fields {
   private Fields() {
   }
 
   @SuppressWarnings("unchecked")
-  static JsonObject object(Object value, String field) {
+  public static JsonObject object(Object value, String field) {
     if (value instanceof JsonObject object) {
       return object;
     }
@@ -23,7 +22,7 @@ final class Fields {
   }
 
   /** Ids must be JSON integers; "7", 7.5 and booleans are refused rather than guessed at. */
-  static long positiveLong(JsonObject json, String field) {
+  public static long positiveLong(JsonObject json, String field) {
     Object value = json.getValue(field);
     if (value == null) {
       throw new InvalidRequestException(field, "is required");
@@ -41,14 +40,14 @@ final class Fields {
   }
 
   /** Postgres text cannot hold NUL: such a value would fail the whole group's statement, so it is refused here. */
-  static String storable(String text, String field) {
+  public static String storable(String text, String field) {
     if (text != null && text.indexOf('\0') >= 0) {
       throw new InvalidRequestException(field, "must not contain NUL characters (Postgres cannot store them)");
     }
     return text;
   }
 
-  static UUID uuid(JsonObject json, String field) {
+  public static UUID uuid(JsonObject json, String field) {
     UUID uuid = json.getValue(field) instanceof String text ? Uuids.parseOrNull(text) : null;
     if (uuid == null) {
       throw new InvalidRequestException(field, "must be a UUID");

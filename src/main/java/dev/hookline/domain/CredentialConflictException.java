@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 import java.util.UUID;
 

@@ -1,6 +1,5 @@
-package dev.hookline.intake;
+package dev.hookline.domain;
 
-import dev.hookline.domain.InvalidRequestException;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.List;
@@ -10,11 +9,11 @@ import java.util.Map;
  * Refuses strings that cannot be encoded as UTF-8 (unpaired UTF-16 surrogates): they would be
  * silently replaced when the body is frozen, so the receiver would get something else than sent.
  */
-final class Utf8Check {
+public final class Utf8Check {
   private Utf8Check() {
   }
 
-  static void requireValid(Object value, String path) {
+  public static void requireValid(Object value, String path) {
     if (value instanceof String text) {
       if (!isWellFormed(text)) {
         throw new InvalidRequestException(path.isEmpty() ? "body" : path, "is not valid UTF-8 (unpaired surrogate)");
@@ -40,7 +39,7 @@ final class Utf8Check {
   }
 
   /** The length of {@code text} in UTF-8, without encoding it. */
-  static long byteLength(CharSequence text) {
+  public static long byteLength(CharSequence text) {
     long bytes = 0;
     for (int i = 0; i < text.length(); i++) {
       char c = text.charAt(i);

@@ -1,4 +1,4 @@
-package dev.hookline.store;
+package dev.hookline.domain;
 
 /** Credentials cannot be sealed or opened with the configured keys. */
 public final class CredentialKeyException extends RuntimeException {

@@ -1,4 +1,4 @@
-package dev.hookline.api;
+package dev.hookline.web;
 
 import io.vertx.ext.web.RoutingContext;
 
@@ -7,25 +7,25 @@ import io.vertx.ext.web.RoutingContext;
  * A caller scoped to one organization is told "not found" about anything of another one, so it
  * never learns another organization's ids.
  */
-record Caller(Long organizationId) {
-  static final Caller OPERATOR = new Caller(null);
+public record Caller(Long organizationId) {
+  public static final Caller OPERATOR = new Caller(null);
   private static final String KEY = "hookline.caller";
 
-  static Caller of(RoutingContext ctx) {
+  public static Caller of(RoutingContext ctx) {
     Caller caller = ctx.get(KEY);
     return caller == null ? OPERATOR : caller;
   }
 
-  void attachTo(RoutingContext ctx) {
+  public void attachTo(RoutingContext ctx) {
     ctx.put(KEY, this);
   }
 
-  boolean isOperator() {
+  public boolean isOperator() {
     return organizationId == null;
   }
 
   /** Whether this caller may see and act on what belongs to {@code organization}. */
-  boolean sees(Long organization) {
+  public boolean sees(Long organization) {
     return isOperator() || organizationId.equals(organization);
   }
 
@@ -33,7 +33,7 @@ record Caller(Long organizationId) {
    * The organization a scoped caller is confined to, checked against the one a request named
    * ({@code named}, null when it named none); the 404 says nothing about what exists elsewhere.
    */
-  Long confine(Long named, String field) {
+  public Long confine(Long named, String field) {
     if (isOperator()) {
       return named;
     }

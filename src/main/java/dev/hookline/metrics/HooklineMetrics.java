@@ -1,4 +1,4 @@
-package dev.hookline.ops;
+package dev.hookline.metrics;
 
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;

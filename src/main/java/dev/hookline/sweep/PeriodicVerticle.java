@@ -1,4 +1,4 @@
-package dev.hookline.ops;
+package dev.hookline.sweep;
 
 import io.vertx.core.Future;
 import io.vertx.core.Promise;

@@ -1,8 +1,8 @@
-package dev.hookline.intake;
+package dev.hookline.credentials;
 
+import dev.hookline.domain.Fields;
 import dev.hookline.domain.InvalidRequestException;
-import dev.hookline.store.CredentialData;
-import dev.hookline.store.CredentialStore;
+import dev.hookline.domain.Utf8Check;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import java.util.UUID;
