@@ -11,10 +11,12 @@ import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
 import dev.hookline.delivery.DeliveryVerticle;
+import dev.hookline.delivery.EndpointHealth;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.WebhookSender;
+import dev.hookline.domain.TimeSource;
 import dev.hookline.intake.CreateRequestParser;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.IntegrationVerticle;
@@ -158,11 +160,16 @@ public final class Hookline {
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
-        d.lease(), metrics);
-    // One runner per delivery verticle: each groups the outcome writes of its own event loop.
-    Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
-        new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
-        retryPolicy, repository, schedule, circuits, metrics, d.timeout(), d.lease());
+        d.lease(), metrics, TimeSource.SYSTEM);
+    // Per delivery verticle: its own origin slots, and a runner grouping the outcome writes of its own event loop.
+    Supplier<DeliveryVerticle> deliveryVerticles = () -> {
+      EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin());
+      AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
+          new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+          retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease());
+      return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
+          d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());
+    };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
         new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
@@ -186,8 +193,7 @@ public final class Hookline {
             // Brings other workers' circuit transitions into this process's view.
             ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH, circuits::refresh), 1)
             : Future.succeededFuture())
-        .compose(v -> deploy(() -> new DeliveryVerticle(queue, schedule, repository, runners.get(), circuits, metrics,
-            d.maxInFlight(), d.maxInFlightPerOrigin(), d.lease(), d.idlePoll(), d.shutdownGrace()), d.instances()))
+        .compose(v -> deploy(deliveryVerticles, d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
             retention.days(), retention.interval()), 1))

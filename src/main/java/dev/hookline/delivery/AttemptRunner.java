@@ -7,6 +7,7 @@ import dev.hookline.domain.AttemptOutcome;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Schedule;
 import dev.hookline.security.BlockedDestinationException;
@@ -48,7 +49,8 @@ public final class AttemptRunner {
   private final RetryPolicy policy;
   private final Schedule schedule;
   private final HooklineMetrics metrics;
-  private final CircuitBreaker circuits;
+  private final EndpointHealth health;
+  private final TimeSource time;
   private final DeliveryRepository repository;
   private final Vertx vertx;
   private final long timeoutNanos;
@@ -63,8 +65,10 @@ public final class AttemptRunner {
    */
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, Schedule schedule,
-                       CircuitBreaker circuits, HooklineMetrics metrics, Duration timeout, Duration lease) {
-    this.circuits = circuits;
+                       EndpointHealth health, HooklineMetrics metrics, TimeSource time, Duration timeout,
+                       Duration lease) {
+    this.health = health;
+    this.time = time;
     this.repository = repository;
     this.vertx = vertx;
     this.timeoutNanos = Math.max(1, timeout.toNanos());
@@ -79,12 +83,12 @@ public final class AttemptRunner {
     this.outcomes = new GroupCommit<>(repository::recordOutcomes, OUTCOME_BATCH, OUTCOME_FLUSHES);
   }
 
-  /** Runs a delivery claimed by a statement sent at {@code claimedAtNanos} ({@link System#nanoTime()}). */
+  /** Runs a delivery claimed by a statement sent at {@code claimedAtNanos} (on the {@link TimeSource}'s monotonic clock). */
   public Future<Void> run(ClaimedDelivery delivery, long claimedAtNanos) {
-    Deadline deadline = new Deadline(claimedAtNanos + timeoutNanos);
+    Deadline deadline = new Deadline(time, claimedAtNanos + timeoutNanos);
     long leaseEnds = claimedAtNanos + leaseNanos;
     // admit() never fails and has its own short timeout; its time still counts against the deadline.
-    return circuits.admit(delivery.origin()).compose(admission -> switch (admission) {
+    return health.admit(delivery.origin()).compose(admission -> switch (admission) {
       case SEND -> attempt(delivery, false, deadline, leaseEnds);
       case PROBE -> attempt(delivery, true, deadline, leaseEnds);
       case WAIT -> giveBack(delivery);
@@ -97,21 +101,19 @@ public final class AttemptRunner {
             ? send(delivery, credential.result(), deadline)
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
                 policy.internalFailure(delivery.budgetAttempt(), delivery.budget(),
-                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), false,
+                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), null,
                 Redactor.NONE)))
         .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
         .otherwiseEmpty()
         .mapEmpty();
   }
 
-  /** Tells the circuit breaker what the origin did; results that say nothing about it are not counted. */
+  /** Tells endpoint health what the origin did; results that say nothing about it are not counted. */
   private Future<Void> judge(ClaimedDelivery delivery, Attempt attempt, boolean probe) {
-    if (!attempt.fromOrigin()) {
+    if (attempt.verdict() == null) {
       return Future.succeededFuture();
     }
-    return OutcomeClassifier.classify(attempt.result()) == Verdict.TRANSIENT
-        ? circuits.failed(delivery.origin(), probe)
-        : circuits.answered(delivery.origin(), probe);
+    return health.report(delivery.origin(), attempt.verdict(), probe);
   }
 
   /**
@@ -120,7 +122,7 @@ public final class AttemptRunner {
    * If this write fails the row keeps its lease and the attempt is spent, as after a crash.
    */
   private Future<Void> giveBack(ClaimedDelivery delivery) {
-    return repository.release(delivery.id(), delivery.attempt(), circuits.retryDelay(delivery.origin()))
+    return repository.release(delivery.id(), delivery.attempt(), health.retryDelay(delivery.origin()))
         .compose(due -> {
           metrics.deferred("circuit_open", 1);
           LOG.debug("delivery={} attempt={} not sent: circuit open for origin={}", delivery.id(), delivery.attempt(),
@@ -141,16 +143,21 @@ public final class AttemptRunner {
     Redactor secrets = credential.map(c -> Redactor.of(c.secrets())).orElse(Redactor.NONE);
     return deadline.bound(guard.vet(delivery.endpointUrl()), "the DNS resolution")
         .compose(target -> sender.send(requests.build(delivery, credential), target, deadline.remainingMillis()))
-        .map(result -> new Attempt(result.scrubbed(secrets), policy.decide(delivery.budgetAttempt(), delivery.budget(),
-            result, Instant.now()), true, secrets))
+        .map(result -> {
+          Verdict verdict = OutcomeClassifier.classify(result);
+          return new Attempt(result.scrubbed(secrets), policy.decide(delivery.budgetAttempt(), delivery.budget(),
+              result, verdict, time.now()), verdict, secrets);
+        })
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
-          // A refused destination will not become acceptable by retrying it.
-          boolean blocked = error instanceof BlockedDestinationException;
-          AttemptOutcome outcome = blocked
-              ? AttemptOutcome.deadLetter(null, error.getMessage())
-              : policy.decide(delivery.budgetAttempt(), delivery.budget(), failed, Instant.now());
-          return Future.succeededFuture(new Attempt(failed, outcome, !blocked, secrets));
+          // A refused destination will not become acceptable by retrying it, and says nothing of the origin.
+          if (error instanceof BlockedDestinationException) {
+            return Future.succeededFuture(new Attempt(failed, AttemptOutcome.deadLetter(null, error.getMessage()),
+                null, secrets));
+          }
+          Verdict verdict = OutcomeClassifier.classify(failed);
+          return Future.succeededFuture(new Attempt(failed, policy.decide(delivery.budgetAttempt(), delivery.budget(),
+              failed, verdict, time.now()), verdict, secrets));
         });
   }
 
@@ -186,7 +193,7 @@ public final class AttemptRunner {
       boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
       // Room for the wait and one more write before the lease ends.
       long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis) + timeoutNanos;
-      if (!delivered || System.nanoTime() + marginNanos > leaseEnds) {
+      if (!delivered || time.nanoTime() + marginNanos > leaseEnds) {
         return Future.failedFuture(error);
       }
       LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying in {} ms",
@@ -238,9 +245,9 @@ public final class AttemptRunner {
   }
 
   /** The one instant an attempt must finish by; every step gets what is left of it. */
-  private record Deadline(long atNanos) {
+  private record Deadline(TimeSource time, long atNanos) {
     long remainingMillis() {
-      return TimeUnit.NANOSECONDS.toMillis(atNanos - System.nanoTime());
+      return TimeUnit.NANOSECONDS.toMillis(atNanos - time.nanoTime());
     }
 
     <T> Future<T> bound(Future<T> step, String what) {
@@ -253,10 +260,10 @@ public final class AttemptRunner {
   }
 
   /**
-   * {@code fromOrigin}: the result says something about the origin's health (it was tried).
-   * {@code result} is already scrubbed; the outcome's error is scrubbed here, once.
+   * {@code verdict}: what the result says about the origin's health, classified once; null when the
+   * origin was not tried. {@code result} is already scrubbed; the outcome's error is scrubbed here, once.
    */
-  private record Attempt(SendResult result, AttemptOutcome outcome, boolean fromOrigin, Redactor secrets) {
+  private record Attempt(SendResult result, AttemptOutcome outcome, Verdict verdict, Redactor secrets) {
     Attempt {
       outcome = outcome.withError(secrets.scrub(outcome.error()));
     }

@@ -1,6 +1,7 @@
 package dev.hookline.delivery;
 
 import dev.hookline.config.HooklineConfig;
+import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
@@ -53,12 +54,15 @@ public final class CircuitBreaker {
   private final HooklineConfig.Circuit config;
   private final Duration probeLease;
   private final HooklineMetrics metrics;
+  private final TimeSource time;
   private final Map<String, CircuitState> known = new ConcurrentHashMap<>();
   private volatile long redisClockOffsetMillis;
 
   /** {@code probeLease}: how long a granted probe keeps others from probing (as long as a claim's lease). */
-  public CircuitBreaker(CircuitStore store, HooklineConfig.Circuit config, Duration probeLease, HooklineMetrics metrics) {
+  public CircuitBreaker(CircuitStore store, HooklineConfig.Circuit config, Duration probeLease, HooklineMetrics metrics,
+                        TimeSource time) {
     this.store = store;
+    this.time = time;
     this.config = config;
     this.probeLease = probeLease;
     this.metrics = metrics;
@@ -77,16 +81,16 @@ public final class CircuitBreaker {
     return redisNowMillis < state.openUntilMillis() ? Gate.OPEN : Gate.PROBE;
   }
 
-  public Gate gate(String origin) {
-    return config.enabled() ? gate(known.get(origin), redisNow()) : Gate.CLOSED;
+  Gate gate(String origin) {
+    return config.enabled() ? gate(known.get(origin), redisNowMillis()) : Gate.CLOSED;
   }
 
   /** The origins that are not closed, with what each allows now (for the claim's per-origin rooms). */
-  public Map<String, Gate> notClosed() {
+  Map<String, Gate> notClosed() {
     if (known.isEmpty()) {
       return Map.of();
     }
-    long now = redisNow();
+    long now = redisNowMillis();
     Map<String, Gate> gates = new HashMap<>();
     known.forEach((origin, state) -> {
       Gate gate = gate(state, now);
@@ -101,8 +105,8 @@ public final class CircuitBreaker {
    * When, on the Redis clock, a delivery to {@code origin} that may not go now should be looked at
    * again: at the end of the cool-down, or a first cool-down after now while a probe is out.
    */
-  public long retryAtMillis(String origin) {
-    long now = redisNow();
+  long retryAtMillis(String origin) {
+    long now = redisNowMillis();
     CircuitState state = known.get(origin);
     if (state != null && state.open() && state.openUntilMillis() > now) {
       return state.openUntilMillis();
@@ -111,8 +115,8 @@ public final class CircuitBreaker {
   }
 
   /** {@link #retryAtMillis} as a delay from now. */
-  public Duration retryDelay(String origin) {
-    return Duration.ofMillis(Math.max(0, retryAtMillis(origin) - redisNow()));
+  Duration retryDelay(String origin) {
+    return Duration.ofMillis(Math.max(0, retryAtMillis(origin) - redisNowMillis()));
   }
 
   /**
@@ -121,7 +125,7 @@ public final class CircuitBreaker {
    * over, is checked in Redis, which knows if another worker opened the circuit meanwhile and hands
    * out the one probe. A Redis failure lets the send go (fail open).
    */
-  public Future<Admission> admit(String origin) {
+  Future<Admission> admit(String origin) {
     if (!config.enabled()) {
       return SEND;
     }
@@ -129,7 +133,7 @@ public final class CircuitBreaker {
     if (quiet(state)) {
       return SEND;
     }
-    if (gate(state, redisNow()) == Gate.OPEN) {
+    if (gate(state, redisNowMillis()) == Gate.OPEN) {
       return WAIT;
     }
     return store.tryProbe(origin, probeLease).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(grant -> {
@@ -150,7 +154,7 @@ public final class CircuitBreaker {
   }
 
   /** A transient failure from {@code origin}; {@code probe} when it answered this worker's probe. */
-  public Future<Void> failed(String origin, boolean probe) {
+  Future<Void> failed(String origin, boolean probe) {
     if (!config.enabled()) {
       return Future.succeededFuture();
     }
@@ -174,7 +178,7 @@ public final class CircuitBreaker {
    * {@code origin} gave an answer that is not a transient failure: it closes the circuit and
    * resets the count. Only origins with a record cost a Redis call.
    */
-  public Future<Void> answered(String origin, boolean probe) {
+  Future<Void> answered(String origin, boolean probe) {
     if (!config.enabled() || (!probe && quiet(known.get(origin)))) {
       return Future.succeededFuture();
     }
@@ -182,7 +186,7 @@ public final class CircuitBreaker {
         .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
         .onSuccess(removed -> {
           // A closed mark rather than a removal: a snapshot read before this must not bring it back.
-          long now = redisNow();
+          long now = redisNowMillis();
           CircuitState before = known.put(origin, new CircuitState(0, 0, 0, 0, now, now));
           if (before != null && before.open()) {
             LOG.info("origin={} circuit closed: it answered{}", origin, probe ? " the probe" : "");
@@ -199,7 +203,7 @@ public final class CircuitBreaker {
       return Future.succeededFuture();
     }
     return store.snapshot(FORGET_AFTER).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(snapshot -> {
-      redisClockOffsetMillis = snapshot.redisNowMillis() - System.currentTimeMillis();
+      observeRedisTime(snapshot.redisNowMillis());
       long readAt = snapshot.redisNowMillis();
       // A transition this worker saw after Redis answered is newer than the snapshot: keep it.
       known.entrySet().removeIf(e -> !snapshot.states().containsKey(e.getKey())
@@ -215,8 +219,16 @@ public final class CircuitBreaker {
     metrics.openCircuits((int) known.values().stream().filter(CircuitState::open).count());
   }
 
-  private long redisNow() {
-    return System.currentTimeMillis() + redisClockOffsetMillis;
+  /**
+   * The one offset between the Redis clock and this process's, kept current by every Redis answer
+   * that carries the time (pops and snapshots), so all workers judge due times and cool-downs alike.
+   */
+  void observeRedisTime(long redisNowMillis) {
+    redisClockOffsetMillis = redisNowMillis - time.millis();
+  }
+
+  long redisNowMillis() {
+    return time.millis() + redisClockOffsetMillis;
   }
 
   private static Future<Void> logStoreFailure(String origin, Throwable error) {

@@ -3,7 +3,7 @@ package dev.hookline.delivery;
 import dev.hookline.domain.ClaimResult;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DueRef;
-import dev.hookline.domain.HeldDelivery;
+import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.DeliveryRepository;
@@ -35,8 +35,8 @@ final class DeliveryPump {
   private final DueQueue queue;
   private final DeliveryRepository repository;
   private final AttemptRunner runner;
-  private final OriginSlots slots;
-  private final CircuitBreaker circuits;
+  private final EndpointHealth health;
+  private final TimeSource time;
   private final HooklineMetrics metrics;
   private final int maxInFlight;
   private final Duration lease;
@@ -47,19 +47,18 @@ final class DeliveryPump {
   private boolean wakeDuringPop;
   private boolean stopping;
   private long timerId = -1;
-  private long redisClockOffsetMillis;
   private Promise<Void> drained;
 
   DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
-               CircuitBreaker circuits, HooklineMetrics metrics, int maxInFlight, int maxInFlightPerOrigin,
-               Duration lease, Duration idlePoll) {
+               EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight, Duration lease,
+               Duration idlePoll) {
     this.vertx = vertx;
     this.queue = queue;
     this.repository = repository;
     this.runner = runner;
-    this.circuits = circuits;
+    this.health = health;
     this.metrics = metrics;
-    this.slots = new OriginSlots(maxInFlightPerOrigin);
+    this.time = time;
     this.maxInFlight = maxInFlight;
     this.lease = lease;
     this.idlePollMillis = Math.max(1, idlePoll.toMillis());
@@ -82,11 +81,11 @@ final class DeliveryPump {
     cancelTimer();
     popping = true;
     wakeDuringPop = false;
-    List<Long> ready = slots.takeReady(Math.min(free, DueQueue.MAX_POP));
+    List<Long> ready = health.takeReady(Math.min(free, DueQueue.MAX_POP));
     if (!ready.isEmpty()) {
       // Waiting here for a slot of their origin, which is free now: claimed without a pop. If the
       // claim fails they are overdue in Postgres and missing from Redis, so the sweeper restores them.
-      claimAndStart(ready, redisNowMillis()).onComplete(ar -> stepDone(ar.cause(), -1));
+      claimAndStart(ready, health.redisNowMillis()).onComplete(ar -> stepDone(ar.cause(), -1));
       return;
     }
     int requested = Math.min(free, DueQueue.MAX_POP);
@@ -94,7 +93,7 @@ final class DeliveryPump {
     queue.popDue(requested)
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .compose(popped -> {
-          redisClockOffsetMillis = popped.redisNowMillis() - System.currentTimeMillis();
+          health.observeRedisTime(popped.redisNowMillis());
           return claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped);
         })
         .onComplete(ar -> {
@@ -123,10 +122,6 @@ final class DeliveryPump {
     }
   }
 
-  private long redisNowMillis() {
-    return System.currentTimeMillis() + redisClockOffsetMillis;
-  }
-
   private Future<Void> claimAndStart(List<Long> ids, long redisNowMillis) {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
@@ -137,49 +132,36 @@ final class DeliveryPump {
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
     // The lease starts when Postgres runs the claim, so the attempts' deadline counts from before it.
-    long claimedAtNanos = System.nanoTime();
-    return repository.claim(ids, lease, slots.rooms(circuits.notClosed()))
+    long claimedAtNanos = time.nanoTime();
+    return repository.claim(ids, lease, health.rooms())
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .compose(result -> {
           result.claimed().forEach(delivery -> start(delivery, claimedAtNanos));
-          return queue.enqueueAll(backOnSchedule(result, redisNowMillis)).mapEmpty();
+          return queue.enqueueAll(backOnSchedule(result)).mapEmpty();
         });
   }
 
-  /**
-   * Unclaimable ids at their own due time. Held ones wait here for a slot of their origin (one
-   * cap's worth), or go back on the schedule for when it should have room again, or for the end
-   * of its circuit's cool-down.
-   */
-  private List<DueRef> backOnSchedule(ClaimResult result, long redisNowMillis) {
+  /** Unclaimable ids at their own due time; held ones as endpoint health decides. */
+  private List<DueRef> backOnSchedule(ClaimResult result) {
     if (result.held().isEmpty()) {
       return result.stillPending();
     }
-    List<DueRef> refs = new ArrayList<>(result.stillPending().size() + result.held().size());
+    EndpointHealth.Deferral deferral = health.defer(result.held());
+    metrics.deferred("origin_limit", deferral.busyOrigin());
+    metrics.deferred("circuit_open", deferral.circuitOpen());
+    List<DueRef> refs = new ArrayList<>(result.stillPending().size() + deferral.later().size());
     refs.addAll(result.stillPending());
-    int busyOrigin = 0;
-    for (HeldDelivery held : result.held()) {
-      if (circuits.gate(held.origin()) != CircuitBreaker.Gate.CLOSED) {
-        refs.add(new DueRef(held.id(), circuits.retryAtMillis(held.origin())));
-        continue;
-      }
-      busyOrigin++;
-      if (!slots.waitHere(held.origin(), held.id())) {
-        refs.add(new DueRef(held.id(), slots.heldUntilMillis(held.origin(), redisNowMillis)));
-      }
-    }
-    metrics.deferred("origin_limit", busyOrigin);
-    metrics.deferred("circuit_open", result.held().size() - busyOrigin);
+    refs.addAll(deferral.later());
     return refs;
   }
 
   private void start(ClaimedDelivery delivery, long claimedAtNanos) {
     inFlight++;
-    slots.acquire(delivery.origin());
-    long startedNanos = System.nanoTime();
+    health.started(delivery.origin());
+    long startedNanos = time.nanoTime();
     runner.run(delivery, claimedAtNanos).onComplete(done -> {
       inFlight--;
-      slots.release(delivery.origin(), TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos));
+      health.finished(delivery.origin(), TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - startedNanos));
       if (stopping) {
         completeDrainIfIdle();
         return;
@@ -228,8 +210,8 @@ final class DeliveryPump {
     stopping = true;
     cancelTimer();
     // Held here for a slot: back on the schedule, due now, for whichever worker goes on.
-    long now = redisNowMillis();
-    Future<Void> handedBack = queue.enqueueAll(slots.drainWaiting().stream().map(id -> new DueRef(id, now)).toList())
+    long now = health.redisNowMillis();
+    Future<Void> handedBack = queue.enqueueAll(health.drainWaiting().stream().map(id -> new DueRef(id, now)).toList())
         .<Void>mapEmpty()
         .recover(e -> {
           LOG.warn("held deliveries could not be handed back to the schedule ({}); the sweeper will", e.getMessage());

@@ -1,5 +1,6 @@
 package dev.hookline.delivery;
 
+import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.queue.Schedule;
@@ -15,10 +16,10 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Schedule schedule;
   private final DeliveryRepository repository;
   private final AttemptRunner runner;
-  private final CircuitBreaker circuits;
+  private final EndpointHealth health;
+  private final TimeSource time;
   private final HooklineMetrics metrics;
   private final int maxInFlight;
-  private final int maxInFlightPerOrigin;
   private final Duration lease;
   private final Duration idlePoll;
   private final Duration shutdownGrace;
@@ -26,16 +27,16 @@ public final class DeliveryVerticle extends VerticleBase {
   private MessageConsumer<Object> wakeConsumer;
 
   public DeliveryVerticle(DueQueue queue, Schedule schedule, DeliveryRepository repository, AttemptRunner runner,
-                          CircuitBreaker circuits, HooklineMetrics metrics, int maxInFlight, int maxInFlightPerOrigin,
+                          EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight,
                           Duration lease, Duration idlePoll, Duration shutdownGrace) {
     this.queue = queue;
     this.schedule = schedule;
     this.repository = repository;
     this.runner = runner;
-    this.circuits = circuits;
+    this.health = health;
+    this.time = time;
     this.metrics = metrics;
     this.maxInFlight = maxInFlight;
-    this.maxInFlightPerOrigin = maxInFlightPerOrigin;
     this.lease = lease;
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
@@ -43,8 +44,7 @@ public final class DeliveryVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    pump = new DeliveryPump(vertx, queue, repository, runner, circuits, metrics, maxInFlight, maxInFlightPerOrigin,
-        lease, idlePoll);
+    pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll);
     wakeConsumer = schedule.onWake(pump::wake);
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }

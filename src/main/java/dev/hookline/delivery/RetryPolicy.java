@@ -29,7 +29,11 @@ public record RetryPolicy(Duration baseDelay, Duration maxDelay) {
    * receiver asked instead of the backoff, never longer than {@code maxDelay}.
    */
   public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result, Instant now) {
-    Verdict verdict = OutcomeClassifier.classify(result);
+    return decide(attempt, attemptsAllowed, result, OutcomeClassifier.classify(result), now);
+  }
+
+  /** As above, for a result whose {@code verdict} the caller has already classified. */
+  public AttemptOutcome decide(int attempt, int attemptsAllowed, SendResult result, Verdict verdict, Instant now) {
     String description = OutcomeClassifier.describe(result);
     return switch (verdict) {
       case SUCCESS -> AttemptOutcome.succeeded(result.statusCode());
