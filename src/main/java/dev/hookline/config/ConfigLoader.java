@@ -119,10 +119,8 @@ public final class ConfigLoader {
     if (current instanceof JsonArray) {
       // Lists arrive comma-separated, e.g. HOOKLINE_API_TOKENS=tokenA,tokenB.
       JsonArray items = new JsonArray();
-      for (String item : raw.split(",")) {
-        if (!item.isBlank()) {
-          items.add(API_TOKENS.equals(key) ? apiToken(item.trim()) : item.trim());
-        }
+      for (String item : ConfigReader.commaSeparated(raw)) {
+        items.add(API_TOKENS.equals(key) ? apiToken(item) : item);
       }
       section.put(parts[1], items);
       return;

@@ -35,17 +35,23 @@ final class ConfigReader {
     return false;
   }
 
+  /** The non-blank items of a comma-separated list, trimmed: how lists arrive in environment variables. */
+  static List<String> commaSeparated(String text) {
+    List<String> items = new ArrayList<>();
+    for (String part : text.split(",")) {
+      if (!part.isBlank()) {
+        items.add(part.trim());
+      }
+    }
+    return items;
+  }
+
   /** A list of non-empty strings; also accepts one comma-separated string (how environment variables arrive). */
   List<String> stringList(String key) {
     Object value = lookup(key);
     List<String> items = new ArrayList<>();
     if (value instanceof String s) {
-      for (String part : s.split(",")) {
-        if (!part.isBlank()) {
-          items.add(part.trim());
-        }
-      }
-      return items;
+      return commaSeparated(s);
     }
     if (value instanceof JsonArray array) {
       for (Object item : array) {

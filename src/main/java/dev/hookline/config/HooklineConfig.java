@@ -1,6 +1,7 @@
 package dev.hookline.config;
 
 import dev.hookline.security.AddressPolicy;
+import dev.hookline.security.HeaderRules;
 import dev.hookline.security.KeyRing;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -19,7 +20,6 @@ import java.util.regex.Pattern;
 public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http,
                              Retention retention, Metrics metrics, Cluster cluster, Security security) {
 
-  private static final Pattern HEADER_TOKEN = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
 
   public record Postgres(String url, int poolSize) {
@@ -202,7 +202,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         "redis.url must be a redis:// or rediss:// URL (got " + redis.redactedUrl() + ")");
     in.require(redis.keyPrefix().isEmpty() || KEY_PREFIX.matcher(redis.keyPrefix()).matches(),
         "redis.keyPrefix may hold only letters, digits and _ . : { } - (got \"" + redis.keyPrefix() + "\")");
-    in.require(delivery.headerPrefix().isEmpty() || HEADER_TOKEN.matcher(delivery.headerPrefix()).matches(),
+    in.require(delivery.headerPrefix().isEmpty() || HeaderRules.isToken(delivery.headerPrefix()),
         "delivery.headerPrefix must be a valid HTTP header name prefix (got \"" + delivery.headerPrefix() + "\")");
     in.require(delivery.maxDelaySeconds() >= delivery.baseDelaySeconds(),
         "delivery.maxDelaySeconds (" + delivery.maxDelaySeconds() + ") must not be below delivery.baseDelaySeconds ("
@@ -234,11 +234,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     String key = "http.apiTokens";
     List<Object> entries = new ArrayList<>();
     if (raw instanceof String text) {
-      for (String part : text.split(",")) {
-        if (!part.isBlank()) {
-          entries.add(part.trim());
-        }
-      }
+      entries.addAll(ConfigReader.commaSeparated(text));
     } else if (raw instanceof JsonArray array) {
       array.forEach(entries::add);
     } else {

@@ -3,6 +3,7 @@ package dev.hookline.delivery;
 import dev.hookline.credentials.Credential;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.CustomHeader;
+import dev.hookline.security.ReservedHeaders;
 import dev.hookline.security.StandardWebhooks;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
@@ -12,11 +13,11 @@ import java.util.Optional;
 
 /** Builds the request for one attempt of a claimed delivery. Pure: no I/O. */
 public final class OutboundRequests {
-  private final String headerPrefix;
+  private final ReservedHeaders reserved;
   private final Clock clock;
 
   public OutboundRequests(String headerPrefix, Clock clock) {
-    this.headerPrefix = headerPrefix;
+    this.reserved = new ReservedHeaders(headerPrefix);
     this.clock = clock;
   }
 
@@ -25,15 +26,15 @@ public final class OutboundRequests {
   }
 
   public String deliveryIdHeader() {
-    return headerPrefix + "-Delivery-Id";
+    return reserved.deliveryId();
   }
 
   public String workflowRunIdHeader() {
-    return headerPrefix + "-Workflow-Run-Id";
+    return reserved.workflowRunId();
   }
 
   public String attemptHeader() {
-    return headerPrefix + "-Delivery-Attempt";
+    return reserved.attempt();
   }
 
   /**

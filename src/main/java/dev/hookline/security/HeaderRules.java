@@ -16,12 +16,17 @@ public final class HeaderRules {
   private HeaderRules() {
   }
 
+  /** An HTTP token (RFC 9110): what a header name, or a prefix of one, must be. */
+  public static boolean isToken(String name) {
+    return TOKEN.matcher(name).matches();
+  }
+
   /** Null when {@code name} may be set; otherwise what is wrong with it. */
   public static String nameProblem(String name, String headerPrefix) {
     if (name.getBytes(StandardCharsets.UTF_8).length > MAX_HEADER_BYTES) {
       return "is over the " + MAX_HEADER_BYTES + "-byte limit";
     }
-    if (!TOKEN.matcher(name).matches()) {
+    if (!isToken(name)) {
       return hasControl(name) ? "must not contain CR, LF, NUL or other control characters"
           : "is not a valid HTTP header name";
     }
@@ -29,9 +34,7 @@ public final class HeaderRules {
     if (FRAMING.contains(lower)) {
       return name + " is set by Hookline's HTTP client and cannot be overridden";
     }
-    String prefix = headerPrefix.toLowerCase(Locale.ROOT);
-    if (lower.startsWith("webhook-") || lower.equals(prefix + "-delivery-id") || lower.equals(prefix + "-workflow-run-id")
-        || lower.equals(prefix + "-delivery-attempt")) {
+    if (new ReservedHeaders(headerPrefix).isReserved(name)) {
       return name + " is reserved for Hookline's signature and delivery id headers";
     }
     return null;
