@@ -20,7 +20,7 @@ final class ConfigOption {
       chosen = Path.of(env.get("HOOKLINE_CONFIG"));
     }
     JsonObject json = ConfigLoader.load(chosen, env);
-    return new Loaded(json, HooklineConfig.from(json));
+    return new Loaded(json, HooklineConfig.from(json, env));
   }
 
   record Loaded(JsonObject json, HooklineConfig config) {

@@ -8,8 +8,11 @@ import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +31,14 @@ public final class ConfigLoader {
       "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds",
       "HOOKLINE_API_TOKENS", "http.apiTokens",
       "HOOKLINE_SECRET_KEYS", "security.secretKeys");
+
+  /**
+   * {@code HOOKLINE_} variables that are not config keys, so the unknown-variable check leaves them
+   * alone: the config file's path (read by the CLI) and the log level and target (read by logback).
+   */
+  static final Set<String> NOT_CONFIG_VARIABLES = Set.of("HOOKLINE_CONFIG", "HOOKLINE_LOG_LEVEL", "HOOKLINE_LOG_TARGET");
+  /** The test suite's own settings (base addresses, log levels); a shell that runs tests may also run the jar. */
+  static final String TEST_VARIABLE_PREFIX = "HOOKLINE_TEST_";
 
   private static final String API_TOKENS = "http.apiTokens";
   private static final Pattern TENANT_TOKEN = Pattern.compile("([1-9][0-9]{0,17})=(.+)");
@@ -98,6 +109,16 @@ public final class ConfigLoader {
         }
       }
     }
+  }
+
+  /** Every variable that sets one of {@code keys} (dotted): its own name and any legacy alias. */
+  static Set<String> variableNames(Collection<String> keys) {
+    Set<String> names = new TreeSet<>(LEGACY_ENV.keySet());
+    for (String key : keys) {
+      int dot = key.indexOf('.');
+      names.add(envName(key.substring(0, dot), key.substring(dot + 1)));
+    }
+    return names;
   }
 
   public static String envName(String section, String key) {

@@ -18,11 +18,13 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -340,6 +342,21 @@ class CliTest {
       assertThat(result.exit()).as("%s: %s", command, result).isEqualTo(HooklineCli.USAGE);
       assertThat(result.err()).as(command).contains("delivery.maxAttempts");
     }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void unknownKeysAndVariablesStopStartUpNamingEveryOne() throws IOException {
+    Path typo = dir.resolve("typo.json");
+    Files.writeString(typo, "{\"delivery\": {\"maxAtempts\": 3}, \"retension\": {}}");
+
+    CliRun result = CliRun.withEnv(Map.of("HOOKLINE_DELIVERY_MAX_ATEMPTS", "3", "HOOKLINE_CONFIG", typo.toString()), "run");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).startsWith("Invalid configuration: ")
+        .contains("unknown key delivery.maxAtempts (did you mean delivery.maxAttempts?)")
+        .contains("unknown section retension (did you mean retention?)")
+        .contains("unknown environment variable HOOKLINE_DELIVERY_MAX_ATEMPTS (did you mean HOOKLINE_DELIVERY_MAX_ATTEMPTS?)");
   }
 
   @Test
