@@ -6,6 +6,7 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collection;
@@ -69,19 +70,41 @@ public final class ConfigLoader {
 
   /** Defaults, overlaid with {@code file} when given, then with the environment. */
   public static JsonObject load(Path file, Map<String, String> env) {
+    return load(file, null, env);
+  }
+
+  /** As {@link #load(Path, Map)}; {@code givenBy} (e.g. "given with -conf") is told when the file cannot be read. */
+  public static JsonObject load(Path file, String givenBy, Map<String, String> env) {
     JsonObject config = defaults();
     if (file != null) {
-      config.mergeIn(readFile(file), true);
+      config.mergeIn(readFile(file, givenBy), true);
     }
     applyEnvironment(config, env);
     return config;
   }
 
   public static JsonObject readFile(Path file) {
+    return readFile(file, null);
+  }
+
+  /**
+   * The file's JSON object. Why it cannot be read comes first, then how its path was given and
+   * where that led, since a relative path depends on the working directory.
+   */
+  public static JsonObject readFile(Path file, String givenBy) {
+    String origin = " (" + (givenBy == null ? "" : "path " + givenBy + ", ") + "looked for " + file.toAbsolutePath() + ")";
+    if (Files.notExists(file)) {
+      throw new ConfigException("config file " + file + " does not exist" + origin);
+    }
+    if (Files.isDirectory(file)) {
+      throw new ConfigException("config file " + file + " is a directory, not a file" + origin);
+    }
     try {
       return new JsonObject(Files.readString(file));
+    } catch (AccessDeniedException e) {
+      throw new ConfigException("config file " + file + " is not readable (permission denied)" + origin);
     } catch (IOException e) {
-      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      throw new ConfigException("cannot read config file " + file + origin + ": " + e.getMessage());
     } catch (DecodeException | ClassCastException e) {
       throw new ConfigException("config file " + file + " is not a JSON object: " + e.getMessage());
     }

@@ -322,13 +322,24 @@ class CliTest {
   // ---------------------------------------------------------------- configuration and arguments
 
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aMissingConfigFileIsAUsageErrorNamingTheFile() {
     Path missing = dir.resolve("no-such-config.json");
 
     CliRun result = CliRun.of("stats", "-conf", missing.toString());
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
-    assertThat(result.err()).contains(missing.toString());
+    assertThat(result.err()).contains("config file " + missing + " does not exist (path given with -conf/--conf");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aMissingConfigFileNamedByTheEnvironmentSaysSoAndWhereItWasLookedFor() {
+    CliRun result = CliRun.withEnv(Map.of("HOOKLINE_CONFIG", "no-such-config.json"), "migrate");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("config file no-such-config.json does not exist (path from HOOKLINE_CONFIG,"
+        + " looked for " + Path.of("no-such-config.json").toAbsolutePath() + ")");
   }
 
   @Test

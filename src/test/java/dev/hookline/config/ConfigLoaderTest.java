@@ -183,7 +183,14 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining(file.toString());
+        .hasMessage("config file " + file + " does not exist (looked for " + file.toAbsolutePath() + ")");
+  }
+
+  @Test
+  void aDirectoryGivenAsTheFileIsRefusedAsSuch() {
+    assertThatThrownBy(() -> ConfigLoader.load(dir, "given with -conf/--conf", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config file " + dir + " is a directory, not a file (path given with -conf/--conf");
   }
 
   @Test
