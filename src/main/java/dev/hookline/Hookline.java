@@ -5,6 +5,7 @@ import dev.hookline.api.ApiVerticle;
 import dev.hookline.config.ConfigException;
 import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
+import dev.hookline.config.ServiceUnreachable;
 import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
 import dev.hookline.delivery.DeliveryVerticle;
@@ -129,6 +130,8 @@ public final class Hookline {
         .addProperty("plan_cache_mode", "force_custom_plan");
     return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing(),
             ApiRouter.loadOpenApi()))
+        // Migrations are the first to connect: an unreachable Postgres is reported from here.
+        .recover(error -> Future.failedFuture(ServiceUnreachable.postgres(config.postgres(), error)))
         .compose(prepared -> {
       String schemaVersion = prepared.schemaVersion();
       HooklineConfig.Delivery d = config.delivery();
