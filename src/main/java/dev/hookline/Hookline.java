@@ -128,8 +128,11 @@ public final class Hookline {
         // to a third). Custom plans are re-made per execution from the index's current size; the
         // statements are few and multi-row, so planning costs little per delivery.
         .addProperty("plan_cache_mode", "force_custom_plan");
-    return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing(),
-            ApiRouter.loadOpenApi()))
+    return vertx.executeBlocking(() -> {
+          // Reads its resource once per JVM: here, so that this never happens on an event loop.
+          HooklineVersion.current();
+          return new Prepared(Migrations.apply(pgOptions), config.security().keyRing(), ApiRouter.loadOpenApi());
+        })
         // Migrations are the first to connect: an unreachable Postgres is reported from here.
         .recover(error -> Future.failedFuture(ServiceUnreachable.postgres(config.postgres(), error)))
         .compose(prepared -> {
@@ -160,9 +163,10 @@ public final class Hookline {
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
         d.lease(), metrics);
+    String userAgent = HooklineVersion.userAgent();
     // One runner per delivery verticle: each groups the outcome writes of its own event loop.
     Supplier<AttemptRunner> runners = () -> new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
-        new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+        new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix(), userAgent),
         retryPolicy, repository, queue, circuits, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,

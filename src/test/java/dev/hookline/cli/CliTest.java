@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.queue.DueQueue;
 import dev.hookline.testing.CliRun;
+import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -103,6 +104,19 @@ class CliTest {
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline").contains("run").contains("migrate").contains("stats")
         .contains("retry").contains("--help").contains("--version");
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void versionIsThePomsOnEveryCommand() {
+    String expected = "Hookline " + PomVersion.read();
+
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"stats", "--version"})) {
+      CliRun result = CliRun.of(args);
+
+      assertThat(result.exit()).as("%s", result).isZero();
+      assertThat(result.out().strip()).as(String.join(" ", args)).isEqualTo(expected);
+    }
   }
 
   @Test
