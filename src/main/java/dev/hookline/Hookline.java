@@ -5,6 +5,7 @@ import dev.hookline.api.ApiVerticle;
 import dev.hookline.config.ConfigException;
 import dev.hookline.config.ConfigLoader;
 import dev.hookline.config.HooklineConfig;
+import dev.hookline.config.ServiceUnreachable;
 import dev.hookline.credentials.CredentialIntake;
 import dev.hookline.credentials.CredentialStore;
 import dev.hookline.credentials.CredentialVerticle;
@@ -130,8 +131,13 @@ public final class Hookline {
         // to a third). Custom plans are re-made per execution from the index's current size; the
         // statements are few and multi-row, so planning costs little per delivery.
         .addProperty("plan_cache_mode", "force_custom_plan");
-    return vertx.executeBlocking(() -> new Prepared(Migrations.apply(pgOptions), config.security().keyRing(),
-            ApiRouter.loadOpenApi()))
+    return vertx.executeBlocking(() -> {
+          // Reads its resource once per JVM: here, so that this never happens on an event loop.
+          HooklineVersion.current();
+          return new Prepared(Migrations.apply(pgOptions), config.security().keyRing(), ApiRouter.loadOpenApi());
+        })
+        // Migrations are the first to connect: an unreachable Postgres is reported from here.
+        .recover(error -> Future.failedFuture(ServiceUnreachable.postgres(config.postgres(), error)))
         .compose(prepared -> {
       String schemaVersion = prepared.schemaVersion();
       HooklineConfig.Delivery d = config.delivery();
@@ -161,11 +167,12 @@ public final class Hookline {
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
         d.lease(), metrics, TimeSource.SYSTEM);
+    String userAgent = HooklineVersion.userAgent();
     // Per delivery verticle: its own origin slots, and a runner grouping the outcome writes of its own event loop.
     Supplier<DeliveryVerticle> deliveryVerticles = () -> {
       EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin());
       AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
-          new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix()),
+          new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix(), userAgent),
           retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
           d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());

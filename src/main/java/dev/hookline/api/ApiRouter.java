@@ -74,17 +74,19 @@ public final class ApiRouter {
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
     new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
 
-    router.route().failureHandler(ApiRouter::failure);
+    router.route().failureHandler(ctx -> failure(ctx, deps.maxRequestBytes()));
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));
     router.errorHandler(405, ctx -> ApiError.send(ctx, 405, null, "method not allowed"));
     return router;
   }
 
-  private static void failure(RoutingContext ctx) {
+  /** {@code maxRequestBytes} is told in a 413, so a client knows how far to shrink and an operator what to raise. */
+  private static void failure(RoutingContext ctx, int maxRequestBytes) {
     if (ctx.failure() != null) {
       Responses.fail(ctx, ctx.failure());
     } else if (ctx.statusCode() == 413) {
-      ApiError.send(ctx, 413, "body", "request body is over the limit");
+      ApiError.send(ctx, 413, "body", "request body is over the limit of " + maxRequestBytes
+          + " bytes (http.maxRequestBytes)");
     } else {
       ApiError.send(ctx, ctx.statusCode() > 0 ? ctx.statusCode() : 500, null, "request failed");
     }

@@ -1,10 +1,12 @@
 package dev.hookline.api;
 
+import dev.hookline.config.ConfigLoader;
 import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
 import java.time.Duration;
+import java.util.Locale;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -43,7 +45,34 @@ public final class ApiVerticle extends VerticleBase {
     server = vertx.createHttpServer(new HttpServerOptions().setHost(host).setPort(port)
         .setHttp2ClearTextEnabled(false));
     new SlowClientGuard(vertx, Math.max(1, readTimeout.toMillis())).guard(server, ApiRouter.create(vertx, deps));
-    return server.listen().onSuccess(s -> boundPort.set(s.actualPort()));
+    return server.listen()
+        .recover(error -> Future.failedFuture(listenFailure(error)))
+        .onSuccess(s -> boundPort.set(s.actualPort()));
+  }
+
+  /**
+   * The bind error alone ("bind(..) failed with error(-98)") names neither the server, the address
+   * nor the setting to change; this says all three.
+   */
+  private IllegalStateException listenFailure(Throwable error) {
+    String address = (host.contains(":") && !host.startsWith("[") ? "[" + host + "]" : host) + ":" + port;
+    String where = "HTTP API cannot listen on " + address + ": ";
+    String portKey = "http.port (" + ConfigLoader.envName("http", "port") + ")";
+    if (addressInUse(error)) {
+      return new IllegalStateException(where + "address already in use; set " + portKey + " to a free port", error);
+    }
+    return new IllegalStateException(where + error.getMessage() + "; check http.host ("
+        + ConfigLoader.envName("http", "host") + ") and " + portKey, error);
+  }
+
+  /** EADDRINUSE, whichever transport reports it: the JDK's BindException or Netty's native epoll error. */
+  private static boolean addressInUse(Throwable error) {
+    for (Throwable e = error; e != null; e = e.getCause() == e ? null : e.getCause()) {
+      if (String.valueOf(e.getMessage()).toLowerCase(Locale.ROOT).contains("address already in use")) {
+        return true;
+      }
+    }
+    return false;
   }
 
   @Override

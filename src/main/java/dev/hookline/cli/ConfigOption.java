@@ -16,11 +16,13 @@ final class ConfigOption {
   /** The merged tree (defaults, file, environment), validated. */
   Loaded load(Map<String, String> env) {
     Path chosen = file;
+    String givenBy = "given with -conf/--conf";
     if (chosen == null && env.get("HOOKLINE_CONFIG") != null && !env.get("HOOKLINE_CONFIG").isBlank()) {
       chosen = Path.of(env.get("HOOKLINE_CONFIG"));
+      givenBy = "from HOOKLINE_CONFIG";
     }
-    JsonObject json = ConfigLoader.load(chosen, env);
-    return new Loaded(json, HooklineConfig.from(json));
+    JsonObject json = ConfigLoader.load(chosen, givenBy, env);
+    return new Loaded(json, HooklineConfig.from(json, env));
   }
 
   record Loaded(JsonObject json, HooklineConfig config) {

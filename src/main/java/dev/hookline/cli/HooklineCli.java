@@ -1,5 +1,6 @@
 package dev.hookline.cli;
 
+import dev.hookline.HooklineVersion;
 import dev.hookline.config.ConfigException;
 import java.io.PrintWriter;
 import java.util.Map;
@@ -8,7 +9,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
 /** The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry}. */
-@Command(name = "hookline", mixinStandardHelpOptions = true, version = "Hookline 1",
+@Command(name = "hookline", mixinStandardHelpOptions = true, versionProvider = HooklineCli.Version.class,
     description = "Durable, retrying outbound-webhook delivery worker.",
     subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, RotateKeysCommand.class,
         BenchCommand.class,
@@ -42,6 +43,8 @@ public final class HooklineCli {
       System.setProperty(LOG_TARGET, "System.err");
     }
     CommandLine cli = new CommandLine(new HooklineCli(env));
+    // Every command answers --version (picocli gives a subcommand none of its own).
+    cli.getSubcommands().values().forEach(sub -> sub.getCommandSpec().versionProvider(new Version()));
     cli.setOut(out);
     cli.setErr(err);
     cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
@@ -53,5 +56,13 @@ public final class HooklineCli {
       return 1;
     });
     return cli.execute(effective);
+  }
+
+  /** {@code --version}: the pom's version, as {@link HooklineVersion} reads it. */
+  static final class Version implements CommandLine.IVersionProvider {
+    @Override
+    public String[] getVersion() {
+      return new String[] {"Hookline " + HooklineVersion.current()};
+    }
   }
 }

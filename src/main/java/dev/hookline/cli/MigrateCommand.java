@@ -1,5 +1,6 @@
 package dev.hookline.cli;
 
+import dev.hookline.config.ServiceUnreachable;
 import dev.hookline.store.Migrations;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -23,7 +24,12 @@ final class MigrateCommand implements Callable<Integer> {
   @Override
   public Integer call() {
     ConfigOption.Loaded loaded = config.load(parent.env);
-    String version = Migrations.apply(loaded.config().postgres().connectOptions());
+    String version;
+    try {
+      version = Migrations.apply(loaded.config().postgres().connectOptions());
+    } catch (RuntimeException e) {
+      throw ServiceUnreachable.postgres(loaded.config().postgres(), e);
+    }
     spec.commandLine().getOut().printf("schema of %s is at version %s%n", loaded.config().postgres().redactedUrl(),
         version);
     return 0;

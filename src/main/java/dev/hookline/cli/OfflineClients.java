@@ -1,9 +1,11 @@
 package dev.hookline.cli;
 
 import dev.hookline.config.HooklineConfig;
+import dev.hookline.config.ServiceUnreachable;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
+import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
@@ -16,11 +18,31 @@ final class OfflineClients implements AutoCloseable {
   final DueQueue queue;
   final OperatorRepository operator;
 
+  private final HooklineConfig config;
+
   OfflineClients(HooklineConfig config) {
+    this.config = config;
     pool = PostgresPool.create(vertx, config.postgres().connectOptions(), 2);
     redis = DueQueue.createClient(vertx, config.redis().url(), 2);
     queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
     operator = new OperatorRepository(pool);
+  }
+
+  /**
+   * One round trip to Postgres, so that a command fails first with which service is unreachable
+   * and which setting points at it, rather than with the socket's bare error half-way through.
+   */
+  void requirePostgres() {
+    pool.query("SELECT 1").execute()
+        .recover(error -> Future.failedFuture(ServiceUnreachable.postgres(config.postgres(), error)))
+        .await();
+  }
+
+  /** As {@link #requirePostgres()}, for Redis. */
+  void requireRedis() {
+    queue.ping()
+        .recover(error -> Future.failedFuture(ServiceUnreachable.redis(config.redis(), error)))
+        .await();
   }
 
   @Override

@@ -49,6 +49,8 @@ final class RetryCommand implements Callable<Integer> {
     Instant createdAfter = since == null ? null : parseSince(since, Instant.now());
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
+      clients.requirePostgres();
+      clients.requireRedis();
       Replay replay = new Replay(clients.operator, new Schedule(clients.vertx, clients.queue), loaded.config().delivery().maxAttempts());
       long retried = replay.retryAll(new DeliveryFilter(DeliveryStatus.DEAD_LETTER, organizationId, null, createdAfter,
           null, null)).await();

@@ -26,6 +26,7 @@ final class RotateKeysCommand implements Callable<Integer> {
     ConfigOption.Loaded loaded = config.load(parent.env);
     KeyRing keys = loaded.config().security().keyRing();
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
+      clients.requirePostgres();
       int resealed = new CredentialStore(clients.pool, keys).rotateKeys().await();
       spec.commandLine().getOut().printf("re-encrypted %d credentials under key %s%n", resealed, keys.activeKeyId());
     }

@@ -33,6 +33,8 @@ final class StatsCommand implements Callable<Integer> {
   public Integer call() {
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
+      clients.requirePostgres();
+      clients.requireRedis();
       Map<String, Long> counts = clients.operator.countByStatus().await();
       List<Long> depth = clients.queue.depthByShard().await();
       double oldest = clients.operator.oldestPendingAgeSeconds().await();

@@ -6,10 +6,14 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.Collection;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -28,6 +32,14 @@ public final class ConfigLoader {
       "WEBHOOK_DELIVERY_TIMEOUT_SECONDS", "delivery.timeoutSeconds",
       "HOOKLINE_API_TOKENS", "http.apiTokens",
       "HOOKLINE_SECRET_KEYS", "security.secretKeys");
+
+  /**
+   * {@code HOOKLINE_} variables that are not config keys, so the unknown-variable check leaves them
+   * alone: the config file's path (read by the CLI) and the log level and target (read by logback).
+   */
+  static final Set<String> NOT_CONFIG_VARIABLES = Set.of("HOOKLINE_CONFIG", "HOOKLINE_LOG_LEVEL", "HOOKLINE_LOG_TARGET");
+  /** The test suite's own settings (base addresses, log levels); a shell that runs tests may also run the jar. */
+  static final String TEST_VARIABLE_PREFIX = "HOOKLINE_TEST_";
 
   private static final String API_TOKENS = "http.apiTokens";
   private static final Pattern TENANT_TOKEN = Pattern.compile("([1-9][0-9]{0,17})=(.+)");
@@ -58,19 +70,41 @@ public final class ConfigLoader {
 
   /** Defaults, overlaid with {@code file} when given, then with the environment. */
   public static JsonObject load(Path file, Map<String, String> env) {
+    return load(file, null, env);
+  }
+
+  /** As {@link #load(Path, Map)}; {@code givenBy} (e.g. "given with -conf") is told when the file cannot be read. */
+  public static JsonObject load(Path file, String givenBy, Map<String, String> env) {
     JsonObject config = defaults();
     if (file != null) {
-      config.mergeIn(readFile(file), true);
+      config.mergeIn(readFile(file, givenBy), true);
     }
     applyEnvironment(config, env);
     return config;
   }
 
   public static JsonObject readFile(Path file) {
+    return readFile(file, null);
+  }
+
+  /**
+   * The file's JSON object. Why it cannot be read comes first, then how its path was given and
+   * where that led, since a relative path depends on the working directory.
+   */
+  public static JsonObject readFile(Path file, String givenBy) {
+    String origin = " (" + (givenBy == null ? "" : "path " + givenBy + ", ") + "looked for " + file.toAbsolutePath() + ")";
+    if (Files.notExists(file)) {
+      throw new ConfigException("config file " + file + " does not exist" + origin);
+    }
+    if (Files.isDirectory(file)) {
+      throw new ConfigException("config file " + file + " is a directory, not a file" + origin);
+    }
     try {
       return new JsonObject(Files.readString(file));
+    } catch (AccessDeniedException e) {
+      throw new ConfigException("config file " + file + " is not readable (permission denied)" + origin);
     } catch (IOException e) {
-      throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+      throw new ConfigException("cannot read config file " + file + origin + ": " + e.getMessage());
     } catch (DecodeException | ClassCastException e) {
       throw new ConfigException("config file " + file + " is not a JSON object: " + e.getMessage());
     }
@@ -98,6 +132,16 @@ public final class ConfigLoader {
         }
       }
     }
+  }
+
+  /** Every variable that sets one of {@code keys} (dotted): its own name and any legacy alias. */
+  static Set<String> variableNames(Collection<String> keys) {
+    Set<String> names = new TreeSet<>(LEGACY_ENV.keySet());
+    for (String key : keys) {
+      int dot = key.indexOf('.');
+      names.add(envName(key.substring(0, dot), key.substring(dot + 1)));
+    }
+    return names;
   }
 
   public static String envName(String section, String key) {

@@ -3,7 +3,10 @@ package dev.hookline.config;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import java.util.ArrayList;
+import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
 
 /**
  * Reads typed values out of a config tree by dotted key, collecting every problem so that one
@@ -12,6 +15,8 @@ import java.util.List;
 final class ConfigReader {
   private final JsonObject root;
   private final List<String> problems = new ArrayList<>();
+  /** Every key asked for, in order: after all reads, this is the schema unknown keys are checked against. */
+  private final Set<String> keysRead = new LinkedHashSet<>();
 
   ConfigReader(JsonObject root) {
     this.root = root;
@@ -125,6 +130,17 @@ final class ConfigReader {
     }
   }
 
+  /**
+   * Puts first a problem for every name that no read asked for: keys and sections in the tree, and
+   * {@code HOOKLINE_} variables in {@code env}. A mistyped name would otherwise leave its default
+   * in force without a word. Call it after every read, so the keys read are the whole schema.
+   */
+  void rejectUnknown(Map<String, String> env) {
+    List<String> unknown = new ArrayList<>(UnknownNames.inTree(root, keysRead));
+    unknown.addAll(UnknownNames.inEnvironment(env, keysRead));
+    problems.addAll(0, unknown);
+  }
+
   void throwIfInvalid() {
     if (!problems.isEmpty()) {
       throw new ConfigException("Invalid configuration: " + String.join("; ", problems));
@@ -132,6 +148,7 @@ final class ConfigReader {
   }
 
   private Object lookup(String key) {
+    keysRead.add(key);
     Object node = root;
     for (String part : key.split("\\.")) {
       if (!(node instanceof JsonObject object)) {

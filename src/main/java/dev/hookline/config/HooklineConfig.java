@@ -158,6 +158,15 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
   /** Validates a complete config tree (defaults already merged in). */
   public static HooklineConfig from(JsonObject json) {
+    return from(json, Map.of());
+  }
+
+  /**
+   * As {@link #from(JsonObject)}, also refusing any variable in {@code env} that starts with
+   * {@code HOOKLINE_} but sets no key (see {@link UnknownNames}); a key in {@code json} that nothing
+   * reads is refused either way.
+   */
+  public static HooklineConfig from(JsonObject json, Map<String, String> env) {
     ConfigReader in = new ConfigReader(json);
     Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
     Redis redis = new Redis(in.string("redis.url"), in.string("redis.keyPrefix"),
@@ -221,6 +230,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"
             + " name at least one token");
 
+    in.rejectUnknown(env);
     in.throwIfInvalid();
     return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security);
   }

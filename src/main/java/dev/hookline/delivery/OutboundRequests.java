@@ -14,15 +14,18 @@ import java.util.Optional;
 /** Builds the request for one attempt of a claimed delivery. Pure: no I/O. */
 public final class OutboundRequests {
   private final ReservedHeaders reserved;
+  private final String userAgent;
   private final Clock clock;
 
-  public OutboundRequests(String headerPrefix, Clock clock) {
+  /** {@code userAgent} is sent on every request unless the delivery sets its own (e.g. {@code Hookline/1.2.0}). */
+  public OutboundRequests(String headerPrefix, String userAgent, Clock clock) {
     this.reserved = new ReservedHeaders(headerPrefix);
+    this.userAgent = userAgent;
     this.clock = clock;
   }
 
-  public OutboundRequests(String headerPrefix) {
-    this(headerPrefix, Clock.systemUTC());
+  public OutboundRequests(String headerPrefix, String userAgent) {
+    this(headerPrefix, userAgent, Clock.systemUTC());
   }
 
   public String deliveryIdHeader() {
@@ -39,7 +42,9 @@ public final class OutboundRequests {
 
   /**
    * Order matters: custom headers first, then the credential, then the stable ids, so neither a
-   * tenant header nor a credential can overwrite the ids receivers dedupe on.
+   * tenant header nor a credential can overwrite the ids receivers dedupe on. Content-Type and
+   * User-Agent go before the custom headers: like Content-Type, a User-Agent a tenant sets wins,
+   * since some receivers only admit the agent they were told to expect.
    */
   public OutboundRequest build(ClaimedDelivery delivery, Optional<Credential> credential) {
     HttpMethod method = HttpMethod.valueOf(delivery.httpMethod());
@@ -48,6 +53,7 @@ public final class OutboundRequests {
 
     MultiMap headers = MultiMap.caseInsensitiveMultiMap();
     headers.set("Content-Type", "application/json");
+    headers.set("User-Agent", userAgent);
     for (CustomHeader header : delivery.customHeaders()) {
       headers.set(header.key(), header.value());
     }

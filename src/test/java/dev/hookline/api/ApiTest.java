@@ -1,6 +1,7 @@
 package dev.hookline.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
@@ -16,6 +17,9 @@ import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,9 +28,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -57,6 +63,19 @@ class ApiTest {
   void tearDown() {
     api.close();
     fixture.close();
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aPortAlreadyInUseIsNamedWithTheAddressAndTheSettingToChange(Vertx vertx) throws IOException {
+    try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
+      JsonObject config = infra.config();
+      config.getJsonObject("http").put("port", taken.getLocalPort());
+
+      assertThatThrownBy(() -> fixture.startWithConfig(vertx, config))
+          .hasMessage("HTTP API cannot listen on 127.0.0.1:" + taken.getLocalPort()
+              + ": address already in use; set http.port (HOOKLINE_HTTP_PORT) to a free port");
+    }
   }
 
   private JsonObject create(long org, long run, String path) {
@@ -160,6 +179,7 @@ class ApiTest {
   }
 
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void createRefusesBadInputWithTheRightCodes() {
     JsonObject badUrl = Messages.create(7, 9, "node-1", "ftp://x.example.com/");
     ApiClient.assertError(api.post("/v1/deliveries", badUrl), 400, "webhook.endpointUrl");
@@ -174,7 +194,10 @@ class ApiTest {
 
     JsonObject hugeBody = Messages.create(7, 11, "node-1", fixture.receiver.url("/hook"));
     hugeBody.put("renderContext", new JsonObject().put("junk", "y".repeat(10_000)));
-    ApiClient.assertError(api.post("/v1/deliveries", hugeBody), 413, "body");
+    HttpResponse<Buffer> tooBig = api.post("/v1/deliveries", hugeBody);
+    ApiClient.assertError(tooBig, 413, "body");
+    assertThat(tooBig.bodyAsJsonObject().getString("error"))
+        .isEqualTo("request body is over the limit of 4096 bytes (http.maxRequestBytes)");
 
     HttpResponse<Buffer> notJson = api.request(HttpMethod.POST, "/v1/deliveries").putHeader("Content-Type", "text/plain")
         .sendBuffer(Buffer.buffer("hello")).await();

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.queue.DueQueue;
 import dev.hookline.testing.CliRun;
+import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
@@ -11,6 +12,8 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Redis;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -18,18 +21,21 @@ import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The picocli command line run in-process against a private database and key prefix, with its
  * output captured. The machine environment is never passed in, so it cannot change the outcome.
- * {@code run} is only ever asked for its help: without it, it would start a server.
+ * {@code run} is only ever asked for its help, or pointed at a Postgres it cannot reach: otherwise
+ * it would start a server.
  */
 @ExtendWith(VertxExtension.class)
 class CliTest {
@@ -98,6 +104,19 @@ class CliTest {
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline").contains("run").contains("migrate").contains("stats")
         .contains("retry").contains("--help").contains("--version");
+  }
+
+  @Test
+  @Timeout(value = 30, unit = TimeUnit.SECONDS)
+  void versionIsThePomsOnEveryCommand() {
+    String expected = "Hookline " + PomVersion.read();
+
+    for (String[] args : List.of(new String[] {"--version"}, new String[] {"-V"}, new String[] {"stats", "--version"})) {
+      CliRun result = CliRun.of(args);
+
+      assertThat(result.exit()).as("%s", result).isZero();
+      assertThat(result.out().strip()).as(String.join(" ", args)).isEqualTo(expected);
+    }
   }
 
   @Test
@@ -320,13 +339,24 @@ class CliTest {
   // ---------------------------------------------------------------- configuration and arguments
 
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void aMissingConfigFileIsAUsageErrorNamingTheFile() {
     Path missing = dir.resolve("no-such-config.json");
 
     CliRun result = CliRun.of("stats", "-conf", missing.toString());
 
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
-    assertThat(result.err()).contains(missing.toString());
+    assertThat(result.err()).contains("config file " + missing + " does not exist (path given with -conf/--conf");
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void aMissingConfigFileNamedByTheEnvironmentSaysSoAndWhereItWasLookedFor() {
+    CliRun result = CliRun.withEnv(Map.of("HOOKLINE_CONFIG", "no-such-config.json"), "migrate");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).contains("config file no-such-config.json does not exist (path from HOOKLINE_CONFIG,"
+        + " looked for " + Path.of("no-such-config.json").toAbsolutePath() + ")");
   }
 
   @Test
@@ -339,6 +369,89 @@ class CliTest {
 
       assertThat(result.exit()).as("%s: %s", command, result).isEqualTo(HooklineCli.USAGE);
       assertThat(result.err()).as(command).contains("delivery.maxAttempts");
+    }
+  }
+
+  @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
+  void unknownKeysAndVariablesStopStartUpNamingEveryOne() throws IOException {
+    Path typo = dir.resolve("typo.json");
+    Files.writeString(typo, "{\"delivery\": {\"maxAtempts\": 3}, \"retension\": {}}");
+
+    CliRun result = CliRun.withEnv(Map.of("HOOKLINE_DELIVERY_MAX_ATEMPTS", "3", "HOOKLINE_CONFIG", typo.toString()), "run");
+
+    assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+    assertThat(result.err()).startsWith("Invalid configuration: ")
+        .contains("unknown key delivery.maxAtempts (did you mean delivery.maxAttempts?)")
+        .contains("unknown section retension (did you mean retention?)")
+        .contains("unknown environment variable HOOKLINE_DELIVERY_MAX_ATEMPTS (did you mean HOOKLINE_DELIVERY_MAX_ATTEMPTS?)");
+  }
+
+  // ---------------------------------------------------------------- unreachable services
+
+  /** A config file with {@code section.key} of the test config replaced. */
+  private Path confWith(String section, String key, String value) throws IOException {
+    JsonObject json = new JsonObject(Files.readString(conf));
+    json.getJsonObject(section).put(key, value);
+    Path file = dir.resolve("conf-" + section + "-" + key + ".json");
+    Files.writeString(file, json.encode());
+    return file;
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+      return socket.getLocalPort();
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aRedisThatRefusesIsNamedWithItsUrlWithoutThePasswordAndItsSetting() throws IOException {
+    int port = freePort();
+    Path file = confWith("redis", "url", "redis://:redis-s3cret@127.0.0.1:" + port);
+
+    for (String[] command : List.of(new String[] {"stats"}, new String[] {"retry", "--status", "dead_letter"})) {
+      CliRun result = CliRun.of(Stream.concat(Stream.of(command), Stream.of("-conf", file.toString())).toArray(String[]::new));
+
+      assertThat(result.exit()).as("%s", result).isEqualTo(1);
+      assertThat(result.err()).as(command[0])
+          .contains("Redis at redis://:***@127.0.0.1:" + port + " cannot be reached: connection to 127.0.0.1:" + port
+              + " was refused (is Redis running there?); check redis.url (HOOKLINE_REDIS_URL)")
+          .doesNotContain("redis-s3cret");
+    }
+  }
+
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aPostgresThatRefusesIsNamedWithItsUrlWithoutThePasswordAndItsSetting() throws IOException {
+    int port = freePort();
+    Path file = confWith("postgres", "url", "postgresql://app:pg-s3cret@127.0.0.1:" + port + "/hooks");
+
+    for (String command : List.of("migrate", "stats", "rotate-keys")) {
+      CliRun result = CliRun.of(command, "-conf", file.toString());
+
+      assertThat(result.exit()).as("%s", result).isEqualTo(1);
+      assertThat(result.err()).as(command)
+          .contains("Postgres at postgresql://app:***@127.0.0.1:" + port + "/hooks cannot be reached: connection to 127.0.0.1:"
+              + port + " was refused (is Postgres running there?); check postgres.url (HOOKLINE_POSTGRES_URL)")
+          .doesNotContain("pg-s3cret");
+    }
+  }
+
+  /** {@code run} included: it stops at its migrations, before anything is served. */
+  @Test
+  @Timeout(value = 120, unit = TimeUnit.SECONDS)
+  void aPostgresHostThatDoesNotResolveIsNamedWithItsSetting() throws IOException {
+    Path file = confWith("postgres", "url", "postgresql://app:pg-s3cret@no-such-host.invalid:5432/hooks");
+
+    for (String command : List.of("migrate", "stats", "run")) {
+      CliRun result = CliRun.of(command, "-conf", file.toString());
+
+      assertThat(result.exit()).as("%s", result).isEqualTo(1);
+      assertThat(result.err()).as(command)
+          .contains("Postgres at postgresql://app:***@no-such-host.invalid:5432/hooks cannot be reached: host"
+              + " no-such-host.invalid could not be resolved; check postgres.url (HOOKLINE_POSTGRES_URL)")
+          .doesNotContain("pg-s3cret");
     }
   }
 

@@ -7,12 +7,16 @@ import io.vertx.core.json.JsonObject;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.HashMap;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class ConfigLoaderTest {
 
   @TempDir
@@ -179,7 +183,14 @@ class ConfigLoaderTest {
 
     assertThatThrownBy(() -> ConfigLoader.load(file, Map.of()))
         .isInstanceOf(ConfigException.class)
-        .hasMessageContaining(file.toString());
+        .hasMessage("config file " + file + " does not exist (looked for " + file.toAbsolutePath() + ")");
+  }
+
+  @Test
+  void aDirectoryGivenAsTheFileIsRefusedAsSuch() {
+    assertThatThrownBy(() -> ConfigLoader.load(dir, "given with -conf/--conf", Map.of()))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("config file " + dir + " is a directory, not a file (path given with -conf/--conf");
   }
 
   @Test
@@ -193,5 +204,91 @@ class ConfigLoaderTest {
         ApiToken.operator("second-token-0123456789"), ApiToken.tenant("tenant-token-0123456789", 7));
     assertThat(config.cluster().members()).containsExactly("10.0.0.1:5701", "10.0.0.2:5701");
     assertThat(config.cluster().enabled()).isTrue();
+  }
+
+  // ---------------------------------------------------------------- unknown keys and variables
+
+  private static String problemWith(Path file, Map<String, String> env) {
+    try {
+      HooklineConfig.from(ConfigLoader.load(file, env), env);
+    } catch (ConfigException e) {
+      return e.getMessage();
+    }
+    throw new AssertionError("expected a ConfigException");
+  }
+
+  @Test
+  void everyUnknownKeyAndSectionInTheFileIsNamedAtOnceWithTheKeyMeant() throws IOException {
+    Path file = dir.resolve("typos.json");
+    Files.writeString(file, "{\"delivery\": {\"maxAtempts\": 3, \"colour\": \"red\"}, \"delivry\": {\"maxAttempts\": 3},"
+        + " \"http\": {\"PORT\": 9090, \"maxAttempts\": 4}}");
+
+    String problem = problemWith(file, Map.of());
+
+    assertThat(problem).startsWith("Invalid configuration: ")
+        .contains("unknown key delivery.maxAtempts (did you mean delivery.maxAttempts?)")
+        .contains("unknown key delivery.colour;")
+        .contains("unknown section delivry (did you mean delivery?)")
+        .contains("unknown key http.PORT (did you mean http.port?)")
+        .contains("unknown key http.maxAttempts (did you mean delivery.maxAttempts?)")
+        .doesNotContain("red");
+  }
+
+  @Test
+  void unknownKeysAreReportedTogetherWithBadValues() throws IOException {
+    Path file = dir.resolve("mixed.json");
+    Files.writeString(file, "{\"delivery\": {\"maxAttempts\": 0, \"leaseSecond\": 100}}");
+
+    assertThat(problemWith(file, Map.of()))
+        .contains("unknown key delivery.leaseSecond (did you mean delivery.leaseSeconds?)")
+        .contains("delivery.maxAttempts must be a whole number");
+  }
+
+  @Test
+  void everyUnknownHooklineVariableIsNamedWithTheVariableMeantAndNeverItsValue() {
+    Map<String, String> env = Map.of(
+        "HOOKLINE_DELIVERY_MAX_ATEMPTS", "3",
+        "HOOKLINE_REDIS_PASSWORD", "s3cret-value-never-shown",
+        "hookline_http_port", "9090",
+        "HOOKLINE_API_TOKEN", "another-s3cret-value");
+
+    String problem = problemWith(null, env);
+
+    assertThat(problem).startsWith("Invalid configuration: ")
+        .contains("unknown environment variable HOOKLINE_DELIVERY_MAX_ATEMPTS (did you mean HOOKLINE_DELIVERY_MAX_ATTEMPTS?)")
+        .contains("unknown environment variable HOOKLINE_REDIS_PASSWORD")
+        .contains("unknown environment variable hookline_http_port (did you mean HOOKLINE_HTTP_PORT?)")
+        .contains("unknown environment variable HOOKLINE_API_TOKEN (did you mean HOOKLINE_API_TOKENS?)")
+        .doesNotContain("s3cret");
+  }
+
+  @Test
+  void hooklineVariablesWithOtherUsesAndOtherProgramsVariablesAreLeftAlone() {
+    Map<String, String> env = Map.of(
+        "HOOKLINE_CONFIG", "",
+        "HOOKLINE_LOG_LEVEL", "DEBUG",
+        "HOOKLINE_LOG_TARGET", "System.err",
+        "HOOKLINE_TEST_PG_USER", "postgres",
+        "HOOKLINE_TEST_ANYTHING_NEW", "x",
+        "HOOKLINE_API_TOKENS", "first-token-0123456789",
+        "HOOKLINE_SECRET_KEYS", "",
+        "WEBHOOK_DELIVERY_MAX_ATTEMPTS", "4",
+        "PATH", "/usr/bin",
+        "WEBHOOK_SOMETHING_ELSE", "x");
+
+    assertThat(HooklineConfig.from(ConfigLoader.load(null, env), env).delivery().maxAttempts()).isEqualTo(4);
+  }
+
+  @Test
+  void everyKeyOfTheDefaultsHasAnAcceptedVariable() {
+    JsonObject defaults = ConfigLoader.defaults();
+    Map<String, String> env = new HashMap<>();
+    for (String section : defaults.fieldNames()) {
+      for (String key : defaults.getJsonObject(section).fieldNames()) {
+        env.put(ConfigLoader.envName(section, key), "x");
+      }
+    }
+
+    assertThat(problemWith(null, env)).doesNotContain("unknown");
   }
 }

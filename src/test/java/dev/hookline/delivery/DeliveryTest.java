@@ -9,6 +9,7 @@ import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
+import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.Receiver.Reply;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
@@ -27,10 +28,12 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The delivery semantics of the design, against a real receiver, Postgres and Redis. */
@@ -80,6 +83,7 @@ class DeliveryTest {
   }
 
   @Test
+  @Timeout(value = 60, unit = TimeUnit.SECONDS)
   void a2xxAnswerMarksTheDeliverySucceededAndCarriesTheStableHeaders(Vertx vertx) {
     start(vertx, new JsonObject());
     receiver.behave(r -> Reply.status(204));
@@ -97,6 +101,7 @@ class DeliveryTest {
     assertThat(request.header("X-Dograh-Delivery-Id")).isEqualTo(row.get(6));
     assertThat(request.header("X-Dograh-Workflow-Run-Id")).isEqualTo("9");
     assertThat(request.header("X-Dograh-Delivery-Attempt")).isEqualTo("1");
+    assertThat(request.header("User-Agent")).isEqualTo("Hookline/" + PomVersion.read());
     assertThat(receiver.requests()).hasSize(1);
   }
 

@@ -11,7 +11,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -27,7 +29,9 @@ class OutboundRequestsTest {
         headers, null, 2, 2, 5, "https://crm.example.com");
   }
 
-  private final OutboundRequests requests = new OutboundRequests("X-Dograh");
+  private static final String USER_AGENT = "Hookline/9.8.7";
+
+  private final OutboundRequests requests = new OutboundRequests("X-Dograh", USER_AGENT);
 
   @Test
   void postCarriesJsonContentTypeCustomHeadersIdsAndPayload() {
@@ -104,7 +108,7 @@ class OutboundRequestsTest {
 
   @Test
   void customPrefixRenamesTheIdHeaders() {
-    OutboundRequests hook = new OutboundRequests("X-Hook");
+    OutboundRequests hook = new OutboundRequests("X-Hook", USER_AGENT);
 
     OutboundRequest request = hook.build(delivery("POST", CUSTOM), Optional.empty());
 
@@ -115,5 +119,25 @@ class OutboundRequestsTest {
     assertThat(request.headers().get("X-Hook-Workflow-Run-Id")).isEqualTo("4242");
     assertThat(request.headers().get("X-Hook-Delivery-Attempt")).isEqualTo("2");
     assertThat(request.headers().contains("X-Dograh-Delivery-Id")).isFalse();
+  }
+
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void everyRequestCarriesHooklinesUserAgent() {
+    for (String method : List.of("POST", "GET")) {
+      OutboundRequest request = requests.build(delivery(method, CUSTOM), Optional.empty());
+
+      assertThat(request.headers().getAll("User-Agent")).as(method).containsExactly(USER_AGENT);
+    }
+  }
+
+  /** As with Content-Type, the delivery's own header wins: some receivers admit only the agent they expect. */
+  @Test
+  @Timeout(value = 10, unit = TimeUnit.SECONDS)
+  void aUserAgentTheDeliverySetsReplacesHooklines() {
+    OutboundRequest request = requests.build(delivery("POST", List.of(new CustomHeader("user-agent", "Acme-CRM-Bridge"))),
+        Optional.empty());
+
+    assertThat(request.headers().getAll("User-Agent")).containsExactly("Acme-CRM-Bridge");
   }
 }
