@@ -60,12 +60,13 @@ class EndpointHealthClockTest {
 
     health.report(ORIGIN, Verdict.TRANSIENT, false).await();
     assertThat(health.rooms().limited()).as("two transient failures in a row open it").containsEntry(ORIGIN, 0);
-    assertThat(health.retryDelay(ORIGIN)).isBetween(COOL_DOWN.minusSeconds(30), COOL_DOWN);
+    // The local estimate of the Redis clock may be off by a round trip either way.
+    assertThat(health.retryDelay(ORIGIN)).isBetween(COOL_DOWN.minusSeconds(30), COOL_DOWN.plusSeconds(1));
     assertThat(health.admit(ORIGIN).await()).isEqualTo(CircuitBreaker.Admission.WAIT);
 
     time.advance(COOL_DOWN.minusMinutes(4));
     assertThat(health.rooms().limited()).as("still cooling down").containsEntry(ORIGIN, 0);
-    assertThat(health.retryDelay(ORIGIN)).isBetween(Duration.ofMinutes(4).minusSeconds(30), Duration.ofMinutes(4));
+    assertThat(health.retryDelay(ORIGIN)).isBetween(Duration.ofMinutes(4).minusSeconds(30), Duration.ofMinutes(4).plusSeconds(1));
 
     time.advance(Duration.ofMinutes(5));
     assertThat(health.rooms().limited()).as("cooled down: room for the one probe").containsEntry(ORIGIN, 1);
