@@ -27,7 +27,7 @@ final class EmbeddedMode implements AutoCloseable {
 
   private final EmbeddedServices services;
   private final int receiverPort;
-  private DemoReceiver receiver;
+  private volatile DemoReceiver receiver;
 
   private EmbeddedMode(EmbeddedServices services, int receiverPort) {
     this.services = services;
