@@ -214,7 +214,9 @@ public final class Hookline {
         .compose(v -> d.instances() > 1
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
-        .compose(v -> deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1));
+        .compose(v -> http.enabled()
+            ? deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1)
+            : Future.succeededFuture());
   }
 
   private Future<Void> deploy(Supplier<? extends Deployable> verticle, int instances) {
@@ -227,11 +229,12 @@ public final class Hookline {
     HooklineConfig.Delivery d = config.delivery();
     LOG.info("Hookline started: {} delivery verticles x {} in flight ({} per origin), circuit breaker {},"
             + " sweep every {}s, event-bus address {},"
-            + " HTTP API on {}:{}; Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(),
+            + " {}; Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(),
         d.maxInFlight(), d.maxInFlightPerOrigin(), d.circuit().enabled()
             ? "after " + d.circuit().failureThreshold() + " transient failures" : "off",
-        config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().host(),
-        httpPort.get(), config.postgres().redactedUrl(), schemaVersion, config.redis().redactedUrl(),
+        config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().enabled()
+            ? "HTTP API on " + config.http().host() + ":" + httpPort.get() : "HTTP API off (http.enabled false)",
+        config.postgres().redactedUrl(), schemaVersion, config.redis().redactedUrl(),
         config.redis().keyPrefix(), config.redis().shards());
   }
 
@@ -274,7 +277,7 @@ public final class Hookline {
   private record Prepared(String schemaVersion, KeyRing keys, Buffer openapi) {
   }
 
-  /** The port the HTTP API is bound to (useful when {@code http.port} is 0). */
+  /** The port the HTTP API is bound to (useful when {@code http.port} is 0); -1 when {@code http.enabled} is false. */
   public int httpPort() {
     return httpPort.get();
   }

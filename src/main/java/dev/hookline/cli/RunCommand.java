@@ -28,23 +28,36 @@ final class RunCommand implements Callable<Integer> {
   @Option(names = "--cluster", description = "Join the Vert.x cluster (Hazelcast over TCP/IP); same as cluster.enabled")
   boolean cluster;
 
+  @Mixin
+  EmbeddedOptions embeddedOptions;
+
   @Override
   public Integer call() {
     ConfigOption.Loaded loaded = config.load(parent.env);
     if (cluster) {
       loaded.json().getJsonObject("cluster").put("enabled", true);
     }
-    HooklineConfig validated = HooklineConfig.from(loaded.json());
-    PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
-    Vertx vertx = VertxFactory.create(validated.cluster(), registry).await();
+    // Before any Vert.x thread exists: the embedded servers start blocking, on this thread.
+    EmbeddedMode embedded = embeddedOptions.start(loaded.json());
+    Vertx vertx;
     Hookline hookline;
     try {
-      hookline = Hookline.start(vertx, loaded.json(), registry).await();
+      HooklineConfig validated = HooklineConfig.from(loaded.json());
+      PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
+      vertx = VertxFactory.create(validated.cluster(), registry).await();
+      try {
+        hookline = embedded.startReceiver(vertx, validated)
+            .compose(v -> Hookline.start(vertx, loaded.json(), registry)).await();
+      } catch (RuntimeException e) {
+        vertx.close().await();
+        throw e;
+      }
     } catch (RuntimeException e) {
-      vertx.close().await();
+      embedded.close();
       throw e;
     }
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(vertx, hookline), "hookline-shutdown"));
+    Runtime.getRuntime().addShutdownHook(new Thread(() -> shutDown(vertx, hookline, embedded), "hookline-shutdown"));
+    embedded.started(hookline);
     return HooklineCli.RUNNING;
   }
 
@@ -52,10 +65,11 @@ final class RunCommand implements Callable<Integer> {
    * Runs on SIGTERM/SIGINT. The JVM would report a signal death (143) after the hooks; halting
    * with 0 once everything is closed tells the supervisor this was a clean, intended stop.
    */
-  private static void shutDown(Vertx vertx, Hookline hookline) {
+  private static void shutDown(Vertx vertx, Hookline hookline, EmbeddedMode embedded) {
     LOG.info("Shutdown requested: no new work is taken, in-flight deliveries get up to {} s",
         hookline.config().delivery().shutdownGraceSeconds());
     long budgetMillis = hookline.config().delivery().shutdownGrace().toMillis() + 10_000;
+    int exitCode = 0;
     try {
       // Awaited one after the other from this plain thread: chaining vertx.close() onto a future
       // bound to an event loop would try to complete it on a loop that close() has just stopped.
@@ -63,10 +77,12 @@ final class RunCommand implements Callable<Integer> {
       vertx.close().toCompletionStage().toCompletableFuture().get(30, TimeUnit.SECONDS);
     } catch (Exception e) {
       LOG.warn("shutdown did not finish cleanly: {}", e.toString());
-      Logging.flush();
-      Runtime.getRuntime().halt(1);
+      exitCode = 1;
     }
+    // Last, and also after a failed stop: Hookline's final writes need them, and halting must not
+    // leave them running.
+    embedded.close();
     Logging.flush();
-    Runtime.getRuntime().halt(0);
+    Runtime.getRuntime().halt(exitCode);
   }
 }

@@ -94,8 +94,12 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
   }
 
-  /** {@code apiTokens} empty means an open API, allowed only on a loopback address. */
-  public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds) {
+  /**
+   * {@code apiTokens} empty means an open API, allowed only on a loopback address. {@code enabled}
+   * false serves no HTTP at all: an application embedding Hookline may use the event bus only.
+   */
+  public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds,
+                     boolean enabled) {
     public Duration readTimeout() {
       return seconds(readTimeoutSeconds);
     }
@@ -103,7 +107,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     @Override
     public String toString() {
       return "Http[port=" + port + ", host=" + host + ", apiTokens=" + apiTokens.size() + " configured, maxRequestBytes="
-          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + "]";
+          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + ", enabled=" + enabled + "]";
     }
   }
 
@@ -194,7 +198,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
         in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024),
-        in.seconds("http.readTimeoutSeconds", 0, 3_600));
+        in.seconds("http.readTimeoutSeconds", 0, 3_600), in.bool("http.enabled"));
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));
@@ -226,7 +230,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         "delivery.leaseSeconds (" + delivery.leaseSeconds() + ") must be longer than delivery.timeoutSeconds ("
             + delivery.timeoutSeconds() + ")");
     // An API reachable from other machines must not be open to them.
-    in.require(!http.apiTokens().isEmpty() || isLoopback(http.host()),
+    in.require(!http.enabled() || !http.apiTokens().isEmpty() || isLoopback(http.host()),
         "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"
             + " name at least one token");
 

@@ -132,6 +132,19 @@ class ConfigLoaderTest {
   }
 
   @Test
+  void httpCanBeTurnedOffFromTheEnvironmentAndThenNeedsNoTokenOnAnOpenHost() {
+    assertThat(HooklineConfig.from(ConfigLoader.load(null, Map.of())).http().enabled()).isTrue();
+
+    HooklineConfig config = HooklineConfig.from(ConfigLoader.load(null,
+        Map.of("HOOKLINE_HTTP_ENABLED", "false", "HOOKLINE_HTTP_HOST", "0.0.0.0")));
+
+    assertThat(config.http().enabled()).isFalse();
+    assertThatThrownBy(() -> HooklineConfig.from(ConfigLoader.load(null, Map.of("HOOKLINE_HTTP_ENABLED", "maybe"))))
+        .isInstanceOf(ConfigException.class)
+        .hasMessageContaining("http.enabled must be true or false");
+  }
+
+  @Test
   void fileOverridesOnlyTheKeysItNames() throws IOException {
     Path file = dir.resolve("hookline.json");
     Files.writeString(file, "{\"delivery\": {\"maxAttempts\": 9}, \"http\": {\"port\": 9090}}");
