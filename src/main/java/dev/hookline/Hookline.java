@@ -16,6 +16,7 @@ import dev.hookline.intake.CreateRequestParser;
 import dev.hookline.intake.CredentialIntake;
 import dev.hookline.intake.CredentialVerticle;
 import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.intake.DestinationCheck;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
@@ -163,7 +164,8 @@ public final class Hookline {
         retryPolicy, repository, queue, circuits, metrics, d.timeout(), d.lease());
     Sweeper sweeper = new Sweeper(repository, queue, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, queue,
-        new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
+        new CreateRequestParser(destinations, d.headerPrefix()),
+        new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(vertx, operator, queue, d.maxAttempts()),

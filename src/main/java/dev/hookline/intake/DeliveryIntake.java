@@ -19,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -41,11 +42,14 @@ public final class DeliveryIntake {
   private final int maxAttempts;
   private final HooklineMetrics metrics;
   private final CreateRequestParser parser;
+  private final DestinationCheck destinations;
 
   public DeliveryIntake(Vertx vertx, DeliveryRepository repository, DueQueue queue, CreateRequestParser parser,
-                        PayloadFreezer payloads, int maxAttempts, HooklineMetrics metrics) {
+                        DestinationCheck destinations, PayloadFreezer payloads, int maxAttempts,
+                        HooklineMetrics metrics) {
     this.metrics = metrics;
     this.parser = parser;
+    this.destinations = destinations;
     this.vertx = vertx;
     this.repository = repository;
     this.queue = queue;
@@ -64,8 +68,9 @@ public final class DeliveryIntake {
           + " creates; at most " + MAX_BATCH + " are accepted at once"));
     }
     List<Future<Prepared>> preparing = new ArrayList<>(bodies.size());
+    Function<String, Future<Void>> vet = destinations.forBatch();
     for (Object body : bodies) {
-      preparing.add(prepare(body));
+      preparing.add(prepare(body, vet));
     }
     return Future.join(preparing).transform(joined -> {
       CreateItem[] items = new CreateItem[bodies.size()];
@@ -123,7 +128,7 @@ public final class DeliveryIntake {
 
     /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
     public Future<CreateReply> create(Object body) {
-      return prepare(body).compose(prepared -> {
+      return prepare(body, destinations::check).compose(prepared -> {
         if (prepared == null) {
           metrics.created("skipped");
           return Future.succeededFuture(CreateReply.skipped("disabled"));
@@ -140,10 +145,11 @@ public final class DeliveryIntake {
 
   /**
    * Null when the webhook is disabled (nothing to store); fails with {@link InvalidRequestException}
-   * for bad input. A large template is rendered on a worker thread, so no create holds the event
-   * loop (and with it the API and the other creates) for longer than a small render takes.
+   * for bad input, a receiver host name that resolves to a refused address included ({@code vet}).
+   * A large template is rendered on a worker thread, so no create holds the event loop (and with it
+   * the API and the other creates) for longer than a small render takes.
    */
-  private Future<Prepared> prepare(Object body) {
+  private Future<Prepared> prepare(Object body, Function<String, Future<Void>> vet) {
     CreateRequest request;
     boolean inline;
     try {
@@ -155,6 +161,11 @@ public final class DeliveryIntake {
     } catch (InvalidRequestException e) {
       return Future.failedFuture(e);
     }
+    // After the checks that cost nothing, so a hostile body is refused without waiting for DNS.
+    return vet.apply(request.endpointUrl()).compose(vetted -> render(request, inline));
+  }
+
+  private Future<Prepared> render(CreateRequest request, boolean inline) {
     Callable<Prepared> render = () -> {
       HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
       String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
