@@ -29,6 +29,7 @@ import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.HostResolver;
@@ -75,6 +76,8 @@ public final class Hookline {
   private final Redis redis;
   private final ReceiverClient httpClient;
   private final DueQueue queue;
+  /** One per process, so an unreachable Redis is reported once whichever part of it finds out. */
+  private final Outage redisOutage;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
   private final KeyRing keys;
@@ -97,7 +100,9 @@ public final class Hookline {
     this.httpClient = httpClient;
     this.metrics = metrics;
     this.schemaVersion = schemaVersion;
-    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
+    this.redisOutage = new Outage("Redis at " + config.redis().redactedUrl() + " (redis.url, "
+        + ConfigLoader.envName("redis", "url") + ")");
+    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards(), redisOutage);
   }
 
   /** {@code overrides} is laid over the built-in defaults; keys it omits keep their default. */
@@ -184,7 +189,8 @@ public final class Hookline {
         }))
         .compose(v -> d.circuit().enabled()
             // Brings other workers' circuit transitions into this process's view.
-            ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH, circuits::refresh), 1)
+            ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH,
+                () -> redisOutage.watch(circuits.refresh())), 1)
             : Future.succeededFuture())
         .compose(v -> deploy(() -> new DeliveryVerticle(queue, repository, runners.get(), circuits, metrics,
             d.maxInFlight(), d.maxInFlightPerOrigin(), d.lease(), d.idlePoll(), d.shutdownGrace()), d.instances()))

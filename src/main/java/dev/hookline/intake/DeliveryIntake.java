@@ -8,6 +8,7 @@ import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.domain.NewDelivery;
 import dev.hookline.ops.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.GroupCommit;
 import dev.hookline.store.StorageFailures;
@@ -259,8 +260,14 @@ public final class DeliveryIntake {
           return null;
         })
         .recover(error -> {
-          LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
-              error.getMessage());
+          if (Outage.isReported(error)) {
+            // Said once for the whole outage; a line per create would grow with the traffic.
+            LOG.debug("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
+                error.getMessage());
+          } else {
+            LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
+                error.getMessage());
+          }
           return Future.succeededFuture();
         });
   }
