@@ -4,6 +4,7 @@ import io.vertx.core.Future;
 import io.vertx.redis.client.Response;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -20,6 +21,8 @@ import org.slf4j.LoggerFactory;
 public final class Outage {
   private static final Logger LOG = LoggerFactory.getLogger(Outage.class);
   private static final long UP = Long.MIN_VALUE;
+  private static final Pattern CLIENT_MADE =
+      Pattern.compile("CONNECTION_CLOSED|\\b[a-z][a-z0-9_]*(\\.[a-z0-9_]+)*\\.[A-Z][A-Za-z0-9_$]*(Exception|Error)\\b");
 
   private final String what;
   private final AtomicLong downSinceNanos = new AtomicLong(UP);
@@ -40,13 +43,23 @@ public final class Outage {
       return call;
     }
     return call.transform(done -> {
-      if (done.succeeded() || done.cause() instanceof Response) {
+      if (done.succeeded() || isAnswer(done.cause())) {
         reachable();
         return done.succeeded() ? Future.succeededFuture(done.result()) : Future.failedFuture(done.cause());
       }
       unreachable(done.cause());
       return Future.failedFuture(done.cause() instanceof Unreachable ? done.cause() : new Unreachable(done.cause()));
     });
+  }
+
+  /**
+   * An error reply: Redis answered. Except the ones the client makes up itself for requests a dropped
+   * connection left unanswered: CONNECTION_CLOSED, and a batch's "ERR [0] java.net.SocketException:
+   * Connection reset" (one line per command, naming the Java exception). Redis's own replies never
+   * name a Java class.
+   */
+  private static boolean isAnswer(Throwable error) {
+    return error instanceof Response && !CLIENT_MADE.matcher(String.valueOf(error.getMessage())).find();
   }
 
   /** True for a failure already reported as part of an outage: the caller retries without logging it. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.PrivatePostgres;
+import dev.hookline.testing.PrivateRedis;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -13,6 +14,7 @@ import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
+import java.util.List;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -72,6 +74,32 @@ class OutageTest {
     assertThat(reply).as("the reply").isInstanceOf(Response.class).hasMessageContaining("WRONGTYPE scripted");
     assertThat(Outage.isReported(reply)).isFalse();
     assertThat(log.messages()).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
+  void commandsLeftUnansweredWhenRedisDiesArePartOfTheOutageEvenWhenTheClientDressesThemAsAnErrorReply(Vertx vertx) {
+    try (PrivateRedis dying = PrivateRedis.start("outage-test-pass")) {
+      Redis client = Redis.createClient(vertx, dying.url());
+      try {
+        ping(client).await();
+        // Each blocks until a push that never comes, so both are still waiting when the server dies. A batch's
+        // failures come back as an error reply the client makes up ("ERR [0] java.net.SocketException: ...").
+        Future<Response> waiting = outage.watch(client.send(Request.cmd(Command.BLPOP).arg("{outage-test}:never")
+            .arg(0)));
+        Future<List<Response>> batch = outage.watch(client.batch(List.of(Request.cmd(Command.BLPOP)
+            .arg("{outage-test}:never-either").arg(0))));
+        dying.kill();
+
+        Throwable single = catchThrowable(waiting::await);
+        Throwable batched = catchThrowable(batch::await);
+        assertThat(Outage.isReported(single)).as(String.valueOf(single.getCause())).isTrue();
+        assertThat(Outage.isReported(batched)).as(String.valueOf(batched.getCause())).isTrue();
+        assertThat(log.messages()).singleElement().satisfies(line -> assertThat(line).contains("is unreachable"));
+      } finally {
+        client.close();
+      }
+    }
   }
 
   @Test
