@@ -20,6 +20,7 @@ import dev.hookline.delivery.WebhookSender;
 import dev.hookline.domain.TimeSource;
 import dev.hookline.intake.CreateRequestParser;
 import dev.hookline.intake.DeliveryIntake;
+import dev.hookline.intake.DestinationCheck;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
 import dev.hookline.intake.TemplateRenderer;
@@ -31,6 +32,7 @@ import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.queue.Schedule;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
@@ -78,6 +80,8 @@ public final class Hookline {
   private final Redis redis;
   private final ReceiverClient httpClient;
   private final DueQueue queue;
+  /** One per process, so an unreachable Redis is reported once whichever part of it finds out. */
+  private final Outage redisOutage;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
   private final KeyRing keys;
@@ -100,7 +104,9 @@ public final class Hookline {
     this.httpClient = httpClient;
     this.metrics = metrics;
     this.schemaVersion = schemaVersion;
-    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
+    this.redisOutage = new Outage("Redis at " + config.redis().redactedUrl() + " (redis.url, "
+        + ConfigLoader.envName("redis", "url") + ")");
+    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards(), redisOutage);
   }
 
   /** {@code overrides} is laid over the built-in defaults; keys it omits keep their default. */
@@ -179,7 +185,8 @@ public final class Hookline {
     };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
-        new CreateRequestParser(destinations, d.headerPrefix()), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
+        new CreateRequestParser(destinations, d.headerPrefix()),
+        new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(operator, schedule, d.maxAttempts()),
@@ -198,7 +205,8 @@ public final class Hookline {
         }))
         .compose(v -> d.circuit().enabled()
             // Brings other workers' circuit transitions into this process's view.
-            ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH, circuits::refresh), 1)
+            ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH,
+                () -> redisOutage.watch(circuits.refresh())), 1)
             : Future.succeededFuture())
         .compose(v -> deploy(deliveryVerticles, d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))

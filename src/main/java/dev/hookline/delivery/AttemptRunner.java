@@ -7,6 +7,7 @@ import dev.hookline.domain.AttemptOutcome;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.RecordResult;
 import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Schedule;
@@ -55,7 +56,7 @@ public final class AttemptRunner {
   private final Vertx vertx;
   private final long timeoutNanos;
   private final long leaseNanos;
-  private final GroupCommit<OutcomeWrite, Optional<Instant>> outcomes;
+  private final GroupCommit<OutcomeWrite, RecordResult> outcomes;
 
   /**
    * {@code timeout} bounds the whole attempt, from the claim to the receiver's last byte: the
@@ -164,14 +165,15 @@ public final class AttemptRunner {
   private Future<Void> record(ClaimedDelivery delivery, Attempt attempt, long leaseEnds) {
     AttemptOutcome outcome = attempt.outcome();
     return write(delivery, outcome, logOf(attempt), leaseEnds, WRITE_RETRY_START_MILLIS)
-        .compose(dueAt -> {
-          log(delivery, attempt, dueAt);
-          if (dueAt.isPresent()) {
-            metrics.attempt(outcome.logName(), attempt.result().latencyMillis());
+        .compose(written -> {
+          log(delivery, attempt, written);
+          if (written.recorded() || written.cancelled()) {
+            metrics.attempt(written.recorded() ? outcome.logName() : RecordResult.CANCELLED,
+                attempt.result().latencyMillis());
           }
-          if (dueAt.isPresent() && outcome.status() == DeliveryStatus.PENDING) {
+          if (written.recorded() && outcome.status() == DeliveryStatus.PENDING) {
             // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
-            return schedule.enqueueLater(delivery.id(), dueAt.get().toEpochMilli())
+            return schedule.enqueueLater(delivery.id(), written.dueAt().toEpochMilli())
                 .onFailure(e -> LOG.warn("delivery={} attempt={} retry recorded but not queued ({}); the sweeper will requeue it",
                     delivery.id(), delivery.attempt(), e.getMessage()));
           }
@@ -187,8 +189,8 @@ public final class AttemptRunner {
    * this worker still holds the lease. Once the lease is gone, the row is re-sent after it (the
    * receiver dedupes on the delivery id); the fence makes a late write from here harmless.
    */
-  private Future<Optional<Instant>> write(ClaimedDelivery delivery, AttemptOutcome outcome, AttemptLog log,
-                                          long leaseEnds, long backoffMillis) {
+  private Future<RecordResult> write(ClaimedDelivery delivery, AttemptOutcome outcome, AttemptLog log,
+                                     long leaseEnds, long backoffMillis) {
     return outcomes.submit(new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, log)).recover(error -> {
       boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
       // Room for the wait and one more write before the lease ends.
@@ -198,7 +200,7 @@ public final class AttemptRunner {
       }
       LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying in {} ms",
           delivery.id(), delivery.attempt(), error.getMessage(), backoffMillis);
-      Promise<Optional<Instant>> retried = Promise.promise();
+      Promise<RecordResult> retried = Promise.promise();
       vertx.setTimer(backoffMillis, id -> write(delivery, outcome, log, leaseEnds,
           Math.min(backoffMillis * 2, WRITE_RETRY_MAX_MILLIS)).onComplete(retried));
       return retried.future();
@@ -215,16 +217,22 @@ public final class AttemptRunner {
         result.bodyExcerpt(), result.contentType(), result.retryAfter());
   }
 
-  private static void log(ClaimedDelivery delivery, Attempt attempt, Optional<Instant> dueAt) {
+  private static void log(ClaimedDelivery delivery, Attempt attempt, RecordResult written) {
     AttemptOutcome outcome = attempt.outcome();
     SendResult result = attempt.result();
     String latency = result.latencyMillis() + "ms";
     String status = outcome.statusCode() != null ? String.valueOf(outcome.statusCode()) : "-";
     String origin = delivery.origin();
-    if (dueAt.isEmpty()) {
-      LOG.warn("delivery={} attempt={} outcome={} status={} latency={} origin={} discarded: the lease was lost"
-              + " and a newer attempt owns the row", delivery.id(), delivery.attempt(), outcome.logName(), status,
-          latency, origin);
+    if (written.cancelled()) {
+      LOG.warn("attempt {} of delivery={} was cancelled: {}; logged as cancelled and the delivery left as it is"
+              + " (it would have been outcome={} status={} latency={} origin={}); the receiver may have received it",
+          delivery.attempt(), delivery.id(), whyCancelled(delivery, written), outcome.logName(), status, latency,
+          origin);
+      return;
+    }
+    if (!written.recorded()) {
+      LOG.warn("delivery={} attempt={} outcome={} not recorded: the delivery no longer exists, or this attempt's"
+          + " outcome was already recorded", delivery.id(), delivery.attempt(), outcome.logName());
       return;
     }
     String error = outcome.error() == null ? "" : " error=\"" + outcome.error() + "\"";
@@ -232,6 +240,15 @@ public final class AttemptRunner {
     LOG.info("delivery={} attempt={} budget={}/{} outcome={} status={} latency={} origin={}{}{}{}", delivery.id(),
         delivery.attempt(), delivery.budgetAttempt(), delivery.budget(), outcome.logName(), status, latency,
         origin, error, next, bodyExcerpt(outcome, result));
+  }
+
+  private static String whyCancelled(ClaimedDelivery delivery, RecordResult written) {
+    if (written.cancelledByOperator(delivery.attempt())) {
+      return "the delivery was cancelled while the attempt was in flight";
+    }
+    String newer = written.rowAttempt() > delivery.attempt() ? " (attempt " + written.rowAttempt() + ")" : "";
+    return "its lease ran out before its outcome was written, and a newer attempt" + newer + " owns the delivery"
+        + (DeliveryStatus.PENDING.column().equals(written.rowStatus()) ? "" : ", now " + written.rowStatus());
   }
 
   /** A failed answer's body often says why; a short, single-line excerpt is enough to act on. */

@@ -6,6 +6,7 @@ import dev.hookline.domain.DueRef;
 import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.store.DeliveryRepository;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
@@ -30,6 +31,8 @@ import org.slf4j.LoggerFactory;
 final class DeliveryPump {
   private static final Logger LOG = LoggerFactory.getLogger(DeliveryPump.class);
   private static final long ERROR_BACKOFF_MILLIS = 1_000;
+  /** Longest wait between tries while Redis or Postgres keeps failing, unless the idle poll is longer. */
+  private static final long MAX_ERROR_BACKOFF_MILLIS = 5_000;
 
   private final Vertx vertx;
   private final DueQueue queue;
@@ -41,6 +44,7 @@ final class DeliveryPump {
   private final int maxInFlight;
   private final Duration lease;
   private final long idlePollMillis;
+  private final Backoff errorBackoff;
 
   private int inFlight;
   private boolean popping;
@@ -62,6 +66,8 @@ final class DeliveryPump {
     this.maxInFlight = maxInFlight;
     this.lease = lease;
     this.idlePollMillis = Math.max(1, idlePoll.toMillis());
+    this.errorBackoff = new Backoff(Math.min(ERROR_BACKOFF_MILLIS, idlePollMillis),
+        Math.max(MAX_ERROR_BACKOFF_MILLIS, idlePollMillis));
   }
 
   /** Something was queued: look now rather than at the next timer. */
@@ -110,11 +116,15 @@ final class DeliveryPump {
       return;
     }
     if (error != null) {
-      LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", error.getMessage(),
-          ERROR_BACKOFF_MILLIS);
-      schedule(ERROR_BACKOFF_MILLIS);
+      long retryMillis = errorBackoff.failed();
+      // An unreachable Redis is logged once, by the schedule's Outage, however long it lasts.
+      if (!Outage.isReported(error)) {
+        LOG.warn("popping or claiming due deliveries failed ({}); retrying in {} ms", error.getMessage(), retryMillis);
+      }
+      schedule(retryMillis);
       return;
     }
+    errorBackoff.succeeded();
     if (sleepMillis < 0) {
       pump();
     } else {

@@ -27,6 +27,8 @@ public final class CreateRequestParser {
   private static final int MAX_NODE_ID_LENGTH = 255;
   static final int MAX_URL_LENGTH = 2_048;
   static final int MAX_HEADERS = 32;
+  /** The receiver URL's field, named by every refusal of it, here and in {@link DestinationCheck}. */
+  static final String URL_FIELD = "webhook.endpointUrl";
 
   private final AddressPolicy destinations;
   private final String headerPrefix;
@@ -74,7 +76,7 @@ public final class CreateRequestParser {
   }
 
   private String endpointUrl(JsonObject webhook) {
-    String field = "webhook.endpointUrl";
+    String field = URL_FIELD;
     String url = Fields.storable(nonEmptyString(webhook, "endpointUrl", field), field);
     if (url.length() > MAX_URL_LENGTH) {
       throw new InvalidRequestException(field, "is " + url.length() + " characters, over the " + MAX_URL_LENGTH + " limit");

@@ -6,6 +6,7 @@ import dev.hookline.domain.DueRef;
 import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.domain.NewDelivery;
 import dev.hookline.metrics.HooklineMetrics;
+import dev.hookline.queue.Outage;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.GroupCommit;
@@ -18,6 +19,7 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -40,11 +42,14 @@ public final class DeliveryIntake {
   private final int maxAttempts;
   private final HooklineMetrics metrics;
   private final CreateRequestParser parser;
+  private final DestinationCheck destinations;
 
   public DeliveryIntake(Vertx vertx, DeliveryRepository repository, Schedule schedule, CreateRequestParser parser,
-                        PayloadFreezer payloads, int maxAttempts, HooklineMetrics metrics) {
+                        DestinationCheck destinations, PayloadFreezer payloads, int maxAttempts,
+                        HooklineMetrics metrics) {
     this.metrics = metrics;
     this.parser = parser;
+    this.destinations = destinations;
     this.vertx = vertx;
     this.repository = repository;
     this.schedule = schedule;
@@ -63,8 +68,9 @@ public final class DeliveryIntake {
           + " creates; at most " + MAX_BATCH + " are accepted at once"));
     }
     List<Future<Prepared>> preparing = new ArrayList<>(bodies.size());
+    Function<String, Future<Void>> vet = destinations.forBatch();
     for (Object body : bodies) {
-      preparing.add(prepare(body));
+      preparing.add(prepare(body, vet));
     }
     return Future.join(preparing).transform(joined -> {
       CreateItem[] items = new CreateItem[bodies.size()];
@@ -122,7 +128,7 @@ public final class DeliveryIntake {
 
     /** Fails with {@link InvalidRequestException} (400), a tenant mismatch (409) or a storage error (503). */
     public Future<CreateReply> create(Object body) {
-      return prepare(body).compose(prepared -> {
+      return prepare(body, destinations::check).compose(prepared -> {
         if (prepared == null) {
           metrics.created("skipped");
           return Future.succeededFuture(CreateReply.skipped("disabled"));
@@ -139,10 +145,11 @@ public final class DeliveryIntake {
 
   /**
    * Null when the webhook is disabled (nothing to store); fails with {@link InvalidRequestException}
-   * for bad input. A large template is rendered on a worker thread, so no create holds the event
-   * loop (and with it the API and the other creates) for longer than a small render takes.
+   * for bad input, a receiver host name that resolves to a refused address included ({@code vet}).
+   * A large template is rendered on a worker thread, so no create holds the event loop (and with it
+   * the API and the other creates) for longer than a small render takes.
    */
-  private Future<Prepared> prepare(Object body) {
+  private Future<Prepared> prepare(Object body, Function<String, Future<Void>> vet) {
     CreateRequest request;
     boolean inline;
     try {
@@ -154,6 +161,11 @@ public final class DeliveryIntake {
     } catch (InvalidRequestException e) {
       return Future.failedFuture(e);
     }
+    // After the checks that cost nothing, so a hostile body is refused without waiting for DNS.
+    return vet.apply(request.endpointUrl()).compose(vetted -> render(request, inline));
+  }
+
+  private Future<Prepared> render(CreateRequest request, boolean inline) {
     Callable<Prepared> render = () -> {
       HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
       String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
@@ -244,8 +256,14 @@ public final class DeliveryIntake {
     return schedule.enqueue(fresh)
         .<Void>mapEmpty()
         .recover(error -> {
-          LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
-              error.getMessage());
+          if (Outage.isReported(error)) {
+            // Said once for the whole outage; a line per create would grow with the traffic.
+            LOG.debug("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
+                error.getMessage());
+          } else {
+            LOG.warn("{} deliveries stored but not queued ({}); the sweeper will queue them", fresh.size(),
+                error.getMessage());
+          }
           return Future.succeededFuture();
         });
   }

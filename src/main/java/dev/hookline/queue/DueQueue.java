@@ -61,11 +61,22 @@ public final class DueQueue {
   private final int shards;
   private final AtomicInteger rotation = new AtomicInteger();
   private final AtomicLong pops = new AtomicLong();
+  private final Outage outage;
 
+  /** A schedule whose failures are reported as they come (one-shot tools and tests). */
   public DueQueue(Redis redis, String keyPrefix, int shards) {
+    this(redis, keyPrefix, shards, Outage.none());
+  }
+
+  /**
+   * A schedule whose every call is watched by {@code outage}: an unreachable Redis is logged once
+   * there, and the calls fail with {@link Outage.Unreachable} so their callers need not log it too.
+   */
+  public DueQueue(Redis redis, String keyPrefix, int shards, Outage outage) {
     this.redis = redis;
     this.keyPrefix = keyPrefix;
     this.shards = shards;
+    this.outage = outage;
   }
 
   /** A pooled client used connection-less; commands from all verticles share its connections. */
@@ -119,7 +130,7 @@ public final class DueQueue {
           .arg(ref.dueAtMillis())
           .arg(ref.id());
     }
-    return redis.batch(new ArrayList<>(byShard.values()))
+    return outage.watch(redis.batch(new ArrayList<>(byShard.values())))
         .map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
@@ -146,7 +157,7 @@ public final class DueQueue {
     for (int shard = 0; shard < shards; shard++) {
       requests.add(Request.cmd(Command.ZCARD).arg(key(shard)));
     }
-    return redis.batch(requests).map(responses -> responses.stream().map(Response::toLong).toList());
+    return outage.watch(redis.batch(requests)).map(responses -> responses.stream().map(Response::toLong).toList());
   }
 
   /** Deletes every shard of this schedule (tools that made a throw-away prefix). */
@@ -155,22 +166,22 @@ public final class DueQueue {
     for (int shard = 0; shard < shards; shard++) {
       del.arg(key(shard));
     }
-    return redis.send(del).mapEmpty();
+    return outage.watch(redis.send(del)).mapEmpty();
   }
 
   /** Answers when Redis does (readiness). */
   public Future<Void> ping() {
-    return redis.send(Request.cmd(Command.PING)).mapEmpty();
+    return outage.watch(redis.send(Request.cmd(Command.PING))).mapEmpty();
   }
 
   /** The queued score of an id, or null when it is not queued. */
   public Future<Long> scoreOf(long id) {
-    return redis.send(Request.cmd(Command.ZSCORE).arg(key(shardOf(id))).arg(id))
+    return outage.watch(redis.send(Request.cmd(Command.ZSCORE).arg(key(shardOf(id))).arg(id)))
         .map(response -> response == null ? null : Math.round(response.toDouble()));
   }
 
   private Future<Response> eval(List<String> keys, int limit) {
-    return Scripts.run(redis, POP_SCRIPT, POP_SHA, keys, List.of(Integer.toString(limit)));
+    return outage.watch(Scripts.run(redis, POP_SCRIPT, POP_SHA, keys, List.of(Integer.toString(limit))));
   }
 
   /** Starts each pop at a different shard so no shard waits behind a busy one. */

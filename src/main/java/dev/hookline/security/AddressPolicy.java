@@ -12,11 +12,19 @@ import java.util.Objects;
  * Decides whether a webhook destination may be contacted, so that a subscriber cannot point Hookline at
  * loopback, the cloud metadata service or the operator's private network (SSRF).
  *
- * <p>Two checks use it: {@link #checkHostLiteral} when a URL is registered (the host as written, no DNS),
- * and {@link #refusalReason} at send time on every address the name resolved to. The second is the real
- * guard; the first only gives an early, readable error for hosts that need no resolution.
+ * <p>Three checks use it: {@link #checkHostLiteral} when a URL is registered (the host as written, no DNS);
+ * {@link #refusalReason} on every address a host name resolves to, once at create (so a name that points
+ * into a refused range is a 400, not a dead letter later) and again at send time. The send-time check is
+ * the real guard, since DNS answers change (rebinding); the others give an early, readable error.
  */
 public final class AddressPolicy {
+  /**
+   * Where an operator opens a refused range; every refusal a user sees names it, because the first thing
+   * most people try is a receiver on their own machine or network. Spelled out here rather than derived
+   * from the config classes, which depend on this one; AddressPolicyTest checks it against ConfigLoader.
+   */
+  public static final String ALLOW_SETTING = "security.allowedNetworks";
+  public static final String ALLOW_ENV = "HOOKLINE_SECURITY_ALLOWED_NETWORKS";
 
   /** ::ffff:0:0/96, built by hand: it must exist before parseCidr runs, and parseCidr would fold it into IPv4. */
   private static final Cidr IPV4_MAPPED = new Cidr(mapped(new byte[4]), 96);
@@ -108,6 +116,27 @@ public final class AddressPolicy {
   }
 
   /**
+   * How to open a refused address, null when it is not refused: "to allow it, add 10.1.2.3/32 (or all of
+   * 10.0.0.0/8) to security.allowedNetworks (HOOKLINE_SECURITY_ALLOWED_NETWORKS, comma-separated)". The
+   * single address comes first: opening one receiver is the narrow choice; the whole range is for a
+   * development machine or a network the operator trusts. An address that carries an IPv4 address
+   * (IPv4-mapped, 6to4, NAT64...) is judged by it, so the IPv4 entry is the one that opens it.
+   */
+  public String allowHint(InetAddress address) {
+    if (refusalReason(address) == null) {
+      return null;
+    }
+    byte[] bytes = address.getAddress();
+    Embedded embedded = embeddedIpv4(bytes);
+    byte[] target = embedded != null && embedded.ipv4 != null ? embedded.ipv4 : bytes;
+    String single = format(target) + (target.length == 4 ? "/32" : "/128");
+    Range range = rangeIn(target.length == 4 ? REFUSED_V4 : REFUSED_V6, target);
+    String whole = range == null || range.cidr.prefixLength == target.length * 8 ? ""
+        : " (or all of " + range.text + ")";
+    return "to allow it, add " + single + whole + " to " + ALLOW_SETTING + " (" + ALLOW_ENV + ", comma-separated)";
+  }
+
+  /**
    * Create-time check of a URL host as written (no DNS). Returns null when fine, else a message:
    * "blocked destination &lt;ip&gt; (&lt;reason&gt;)" for a refused IP literal, "non-canonical numeric host
    * &lt;host&gt;" for IPv4 spellings other than a plain dotted quad, "invalid IPv6 literal &lt;host&gt;" for a
@@ -151,8 +180,9 @@ public final class AddressPolicy {
   }
 
   private String blockedMessage(String shownAs, byte[] bytes) {
-    String reason = refusalReason(toInetAddress(bytes));
-    return reason == null ? null : "blocked destination " + shownAs + " (" + reason + ")";
+    InetAddress address = toInetAddress(bytes);
+    String reason = refusalReason(address);
+    return reason == null ? null : "blocked destination " + shownAs + " (" + reason + "); " + allowHint(address);
   }
 
   private boolean isAllowed(byte[] bytes) {
@@ -165,12 +195,53 @@ public final class AddressPolicy {
   }
 
   private static String reasonIn(List<Range> ranges, byte[] bytes) {
+    Range range = rangeIn(ranges, bytes);
+    return range == null ? null : range.reason;
+  }
+
+  private static Range rangeIn(List<Range> ranges, byte[] bytes) {
     for (Range range : ranges) {
       if (range.cidr.contains(bytes)) {
-        return range.reason;
+        return range;
       }
     }
     return null;
+  }
+
+  /** Dotted quad, or RFC 5952's short IPv6 form (Java's getHostAddress writes every zero group out). */
+  private static String format(byte[] bytes) {
+    if (bytes.length == 4) {
+      return (bytes[0] & 0xff) + "." + (bytes[1] & 0xff) + "." + (bytes[2] & 0xff) + "." + (bytes[3] & 0xff);
+    }
+    int[] groups = new int[8];
+    for (int i = 0; i < 8; i++) {
+      groups[i] = ((bytes[2 * i] & 0xff) << 8) | (bytes[2 * i + 1] & 0xff);
+    }
+    int bestStart = -1;
+    int bestLength = 1;
+    for (int i = 0; i < 8; i++) {
+      int length = 0;
+      while (i + length < 8 && groups[i + length] == 0) {
+        length++;
+      }
+      if (length > bestLength) {
+        bestStart = i;
+        bestLength = length;
+      }
+    }
+    StringBuilder text = new StringBuilder();
+    for (int i = 0; i < 8; i++) {
+      if (i == bestStart) {
+        text.append("::");
+        i += bestLength - 1;
+        continue;
+      }
+      if (text.length() > 0 && text.charAt(text.length() - 1) != ':') {
+        text.append(':');
+      }
+      text.append(Integer.toHexString(groups[i]));
+    }
+    return text.toString();
   }
 
   /**
@@ -346,10 +417,10 @@ public final class AddressPolicy {
   }
 
   private static Range range(String cidr, String reason) {
-    return new Range(cidr(cidr), reason);
+    return new Range(cidr(cidr), reason, cidr);
   }
 
-  private record Range(Cidr cidr, String reason) {}
+  private record Range(Cidr cidr, String reason, String text) {}
 
   /** An embedding scheme name and the IPv4 address it carries; ipv4 null when it cannot be told. */
   private record Embedded(String form, byte[] ipv4) {}

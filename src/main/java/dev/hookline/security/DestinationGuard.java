@@ -7,8 +7,8 @@ import java.net.UnknownHostException;
 import java.util.Locale;
 
 /**
- * Send-time SSRF check: resolve the URL's host, refuse it if any answer is refused, and hand back
- * the address to pin the connection to.
+ * SSRF check on a resolved host: resolve it, refuse it if any answer is refused, and hand back the
+ * address to pin the connection to. Runs at send time (the real guard) and, for names, at create.
  */
 public final class DestinationGuard {
   private final AddressPolicy policy;
@@ -41,6 +41,15 @@ public final class DestinationGuard {
     String bareHost = host.startsWith("[") ? host.substring(1, host.length() - 1) : host;
     String requestUri = (uri.getRawPath() == null || uri.getRawPath().isEmpty() ? "/" : uri.getRawPath())
         + (uri.getRawQuery() == null ? "" : "?" + uri.getRawQuery());
+    return vetHost(bareHost).map(address -> new PinnedTarget(address, bareHost, port, ssl, requestUri));
+  }
+
+  /**
+   * Resolves a bare host name (no brackets, no port) and answers its first address once every answer
+   * passes. Fails with {@link BlockedDestinationException} naming the refused answer and how to allow
+   * it; resolver errors pass through, and an empty answer fails as {@link UnknownHostException}.
+   */
+  public Future<InetAddress> vetHost(String bareHost) {
     return resolver.resolve(bareHost).compose(addresses -> {
       if (addresses.isEmpty()) {
         return Future.failedFuture(new UnknownHostException(bareHost));
@@ -49,11 +58,11 @@ public final class DestinationGuard {
       for (InetAddress address : addresses) {
         String reason = policy.refusalReason(address);
         if (reason != null) {
-          return Future.failedFuture(new BlockedDestinationException(
-              bareHost + " resolves to " + address.getHostAddress() + " (" + reason + ")"));
+          return Future.failedFuture(new BlockedDestinationException(bareHost + " resolves to "
+              + address.getHostAddress() + " (" + reason + "); " + policy.allowHint(address)));
         }
       }
-      return Future.succeededFuture(new PinnedTarget(addresses.get(0), bareHost, port, ssl, requestUri));
+      return Future.succeededFuture(addresses.get(0));
     });
   }
 }

@@ -13,6 +13,7 @@ import dev.hookline.domain.NewDelivery;
 import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.Origins;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.RecordResult;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -123,7 +124,14 @@ public final class DeliveryRepository {
    * Fenced: only the worker holding this attempt of a still-pending row can record its outcome,
    * and only a recorded outcome uses up the budget (recorded_attempts).
    * One statement records a whole batch of outcomes, and the attempt-log rows ride in it, so
-   * logging costs no extra round trip and a fenced-out (stale) attempt leaves no log row either.
+   * logging costs no extra round trip.
+   *
+   * An attempt the fence keeps out (a newer attempt took the row after its lease ran out, or the
+   * delivery was cancelled while it was in flight) was still sent, and the receiver may have
+   * acted on it: it gets a log row of its own with outcome 'cancelled', and the row, owned by
+   * someone else now, is left alone. "fenced" reads the row as the statement found it; an attempt
+   * that already has a log row (a write that committed although its answer was lost, then
+   * retried) is not logged twice, and a row retention deleted gets none.
    */
   private static final String RECORD_OUTCOMES = "WITH input AS ("
       + " SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[],"
@@ -137,12 +145,22 @@ public final class DeliveryRepository {
       + " updated_at = now()"
       + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d." + NOT_FINAL
       + " RETURNING d.id, d.attempt_count, d.scheduled_for),"
+      + " fenced AS (SELECT i.*, d.status AS row_status, d.attempt_count AS row_attempt"
+      + " FROM input i JOIN webhook_deliveries d ON d.id = i.id"
+      + " WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = i.id AND u.attempt_count = i.attempt)"
+      + " AND NOT EXISTS (SELECT 1 FROM webhook_delivery_attempts a WHERE a.delivery_id = i.id AND a.attempt = i.attempt)),"
       + " logged AS (INSERT INTO webhook_delivery_attempts (delivery_id, attempt, started_at, duration_ms, outcome,"
       + " status_code, error_class, error_message, response_body, response_content_type, response_retry_after)"
       + " SELECT i.id, i.attempt, i.started_at, i.duration_ms, i.outcome, i.status_code, i.error_class, i.error_message,"
       + " i.body, i.content_type, i.retry_after FROM input i"
-      + " JOIN updated u ON u.id = i.id AND u.attempt_count = i.attempt)"
-      + " SELECT id, scheduled_for FROM updated";
+      + " JOIN updated u ON u.id = i.id AND u.attempt_count = i.attempt"
+      + " UNION ALL"
+      + " SELECT f.id, f.attempt, f.started_at, f.duration_ms, '" + RecordResult.CANCELLED + "', f.status_code,"
+      + " f.error_class, f.error_message, f.body, f.content_type, f.retry_after FROM fenced f)"
+      + " SELECT id, attempt_count AS attempt, scheduled_for, NULL::text AS row_status, NULL::int AS row_attempt"
+      + " FROM updated"
+      + " UNION ALL"
+      + " SELECT id, attempt, NULL, row_status, row_attempt FROM fenced";
 
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
       + " WHERE status = 'pending' AND scheduled_for <= now() AND " + claimable("", 3) + " AND id > $1"
@@ -300,10 +318,10 @@ public final class DeliveryRepository {
   }
 
   /**
-   * Records many fenced outcomes in one statement. One answer per write, in order: the new due
-   * time when the row was updated, empty when the fence did not match.
+   * Records many fenced outcomes in one statement. One answer per write, in order: recorded with
+   * the row's new due time, cancelled (fenced out, logged as such) or neither; see {@link RecordResult}.
    */
-  public Future<List<Optional<Instant>>> recordOutcomes(List<OutcomeWrite> writes) {
+  public Future<List<RecordResult>> recordOutcomes(List<OutcomeWrite> writes) {
     if (writes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
@@ -357,13 +375,17 @@ public final class DeliveryRepository {
         .addArrayOfString(contentTypes)
         .addArrayOfString(retryAfters);
     return pool.preparedQuery(RECORD_OUTCOMES).execute(params).map(rows -> {
-      Map<Long, Instant> updated = new HashMap<>(rows.size() * 2);
+      // Keyed by id and attempt: a stale and a current attempt of one row can share a batch.
+      Map<String, RecordResult> found = new HashMap<>(rows.size() * 2);
       for (Row row : rows) {
-        updated.put(row.getLong("id"), row.getOffsetDateTime("scheduled_for").toInstant());
+        String key = row.getLong("id") + "/" + row.getInteger("attempt");
+        OffsetDateTime dueAt = row.getOffsetDateTime("scheduled_for");
+        found.put(key, dueAt != null ? RecordResult.recorded(dueAt.toInstant())
+            : RecordResult.cancelled(row.getString("row_status"), row.getInteger("row_attempt")));
       }
-      List<Optional<Instant>> results = new ArrayList<>(n);
+      List<RecordResult> results = new ArrayList<>(n);
       for (OutcomeWrite write : writes) {
-        results.add(Optional.ofNullable(updated.get(write.deliveryId())));
+        results.add(found.getOrDefault(write.deliveryId() + "/" + write.attempt(), RecordResult.neither()));
       }
       return results;
     });

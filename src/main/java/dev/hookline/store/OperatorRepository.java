@@ -205,6 +205,7 @@ public final class OperatorRepository {
   }
 
   private static JsonObject toJson(Row row) {
+    String status = row.getString("status");
     return new JsonObject()
         .put("id", row.getLong("id"))
         .put("deliveryUuid", row.getUUID("delivery_uuid").toString())
@@ -216,15 +217,25 @@ public final class OperatorRepository {
         .put("httpMethod", row.getString("http_method"))
         .put("customHeaders", row.getJsonArray("custom_headers"))
         .put("credentialUuid", row.getUUID("credential_uuid") == null ? null : row.getUUID("credential_uuid").toString())
-        .put("status", row.getString("status"))
+        .put("status", status)
         .put("attemptCount", row.getInteger("attempt_count"))
         .put("maxAttempts", row.getInteger("max_attempts"))
         .put("recordedAttempts", row.getInteger("recorded_attempts"))
-        .put("scheduledFor", instant(row.getOffsetDateTime("scheduled_for")))
+        .put("scheduledFor", scheduledFor(status, row.getOffsetDateTime("scheduled_for")))
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))
         .put("createdAt", instant(row.getOffsetDateTime("created_at")))
         .put("updatedAt", instant(row.getOffsetDateTime("updated_at")));
+  }
+
+  /**
+   * The column is the claim's lease as well as the due time, and a final row keeps whatever it held
+   * last (often a lease that ended long ago), which reads like a promise of another attempt. Only a
+   * pending row shows it: when it is next due, which while an attempt is in flight is when that
+   * attempt's lease ends (it is sent again then unless its outcome is recorded first).
+   */
+  private static String scheduledFor(String status, OffsetDateTime scheduledFor) {
+    return DeliveryStatus.PENDING.column().equals(status) ? instant(scheduledFor) : null;
   }
 
   private static String instant(OffsetDateTime time) {

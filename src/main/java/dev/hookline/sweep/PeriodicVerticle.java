@@ -1,5 +1,6 @@
 package dev.hookline.sweep;
 
+import dev.hookline.queue.Outage;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.VerticleBase;
@@ -58,7 +59,12 @@ public abstract class PeriodicVerticle extends VerticleBase {
     }
     result.onComplete(ar -> {
       if (ar.failed()) {
-        LOG.warn("{} pass failed ({}); next pass in {} ms", name, ar.cause().toString(), intervalMillis);
+        if (Outage.isReported(ar.cause())) {
+          // Redis is down and its Outage has said so once; a line per pass would only repeat it.
+          LOG.debug("{} pass failed ({}); next pass in {} ms", name, ar.cause().toString(), intervalMillis);
+        } else {
+          LOG.warn("{} pass failed ({}); next pass in {} ms", name, ar.cause().toString(), intervalMillis);
+        }
       }
       if (!stopped) {
         timerId = vertx.setTimer(intervalMillis, id -> pass());

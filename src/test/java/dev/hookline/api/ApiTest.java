@@ -347,6 +347,39 @@ class ApiTest {
   }
 
   @Test
+  @Timeout(120)
+  void scheduledForIsShownOnlyWhileADeliveryIsPending() {
+    // Pending, due in an hour: not queued, and too early for the sweeper, so nothing touches it.
+    String pending = (String) infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
+        + " workflow_run_id, webhook_node_id, endpoint_url, http_method, payload, max_attempts, scheduled_for)"
+        + " VALUES (gen_random_uuid(), 7, 9, 'n', ?, 'POST', '{}', 5, '2100-01-01T00:00:00Z')"
+        + " RETURNING delivery_uuid::text", fixture.receiver.url("/later")).get(0).get(0);
+    fixture.receiver.behave(r -> r.path().equals("/gone") ? Reply.status(404) : Reply.status(200));
+    String succeeded = create(7, 10, "/hook").getString("deliveryUuid");
+    String deadLetter = create(7, 11, "/gone").getString("deliveryUuid");
+    Await.until("both final", WAIT, () -> "succeeded".equals(status(succeeded))
+        && "dead_letter".equals(status(deadLetter)));
+
+    assertThat(api.get("/v1/deliveries/" + pending).bodyAsJsonObject().getString("scheduledFor"))
+        .isEqualTo("2100-01-01T00:00:00Z");
+    for (String uuid : List.of(succeeded, deadLetter)) {
+      JsonObject row = api.get("/v1/deliveries/" + uuid).bodyAsJsonObject();
+      assertThat(row.containsKey("scheduledFor")).as(row.encode()).isTrue();
+      assertThat(row.getString("scheduledFor")).as(row.encode()).isNull();
+    }
+    JsonObject cancelled = api.post("/v1/deliveries/" + pending + "/cancel", null).bodyAsJsonObject();
+    assertThat(cancelled.getString("status")).isEqualTo("cancelled");
+    assertThat(cancelled.getString("scheduledFor")).as("the cancel reply").isNull();
+    assertThat(api.get("/v1/deliveries?organizationId=7").bodyAsJsonObject().getJsonArray("items"))
+        .hasSize(3).allSatisfy(item -> assertThat(((JsonObject) item).getString("scheduledFor")).isNull());
+
+    JsonObject retried = api.post("/v1/deliveries/" + deadLetter + "/retry", null).bodyAsJsonObject();
+    assertThat(retried.getString("status")).isEqualTo("pending");
+    assertThat(Instant.parse(retried.getString("scheduledFor"))).as("due now again")
+        .isBefore(Instant.now().plusSeconds(5));
+  }
+
+  @Test
   void theOpenApiDocumentIsServedAndDescribesEveryRoute() {
     HttpResponse<Buffer> response = api.get("/openapi.json");
 

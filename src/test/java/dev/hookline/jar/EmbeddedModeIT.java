@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import dev.hookline.testing.Await;
 import dev.hookline.testing.JarProcess;
-import io.zonky.test.db.postgres.util.LinuxUtils;
 import io.vertx.core.json.JsonObject;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;

@@ -78,7 +78,7 @@ class FatJarIT {
     Await.until("the started line", Duration.ofSeconds(60), () -> output.stream().anyMatch(l -> l.contains("Hookline started")),
         () -> String.join("\n", output));
     String started = output.stream().filter(l -> l.contains("Hookline started")).findFirst().orElseThrow();
-    assertThat(started).contains("schema v7", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
+    assertThat(started).contains("schema v8", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
     assertThat(appliedMigrations()).containsExactly("1", "2", "3", "4", "5", "6", "7");
 
     // Not Process.destroy(): it also closes our end of the child's stdout, losing the shutdown lines.

@@ -3,6 +3,7 @@ package dev.hookline.security;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.hookline.config.ConfigLoader;
 import java.net.Inet4Address;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -264,31 +265,55 @@ class AddressPolicyTest {
   @CsvSource(
       delimiter = '|',
       value = {
-        "[::1]                     | blocked destination ::1 (loopback)",
-        "::1                       | blocked destination ::1 (loopback)",
-        "[0:0:0:0:0:0:0:1]         | blocked destination 0:0:0:0:0:0:0:1 (loopback)",
-        "[::]                      | blocked destination :: (unspecified)",
-        "[::ffff:169.254.169.254]  | blocked destination ::ffff:169.254.169.254 (IPv4-mapped link-local)",
-        "[::ffff:a9fe:a9fe]        | blocked destination ::ffff:a9fe:a9fe (IPv4-mapped link-local)",
-        "[fe80::1%25eth0]          | blocked destination fe80::1 (link-local)",
-        "[fd00::1]                 | blocked destination fd00::1 (unique local)",
-        "[2002:7f00:1::]           | blocked destination 2002:7f00:1:: (6to4 loopback)",
-        "169.254.169.254           | blocked destination 169.254.169.254 (link-local)",
-        "127.0.0.1                 | blocked destination 127.0.0.1 (loopback)",
-        "0.0.0.0                   | blocked destination 0.0.0.0 (this network)",
-        "10.0.0.1                  | blocked destination 10.0.0.1 (private)",
-        "[::1                      | invalid IPv6 literal [::1",
-        "::1]                      | invalid IPv6 literal ::1]",
-        "[]                        | invalid IPv6 literal []",
-        "[127.0.0.1]               | invalid IPv6 literal [127.0.0.1]",
-        "[example.com]             | invalid IPv6 literal [example.com]",
-        "[gg::1]                   | invalid IPv6 literal [gg::1]",
-        "[1:2:3:4:5:6:7:8:9]       | invalid IPv6 literal [1:2:3:4:5:6:7:8:9]",
-        "[::ffff:0177.0.0.1]       | invalid IPv6 literal [::ffff:0177.0.0.1]",
-        "[::ffff:127.1]            | invalid IPv6 literal [::ffff:127.1]",
+        "[::1]                     | blocked destination ::1 (loopback) | ::1/128",
+        "::1                       | blocked destination ::1 (loopback) | ::1/128",
+        "[0:0:0:0:0:0:0:1]         | blocked destination 0:0:0:0:0:0:0:1 (loopback) | ::1/128",
+        "[::]                      | blocked destination :: (unspecified) | ::/128",
+        "[::ffff:169.254.169.254]  | blocked destination ::ffff:169.254.169.254 (IPv4-mapped link-local) | 169.254.169.254/32 (or all of 169.254.0.0/16)",
+        "[::ffff:a9fe:a9fe]        | blocked destination ::ffff:a9fe:a9fe (IPv4-mapped link-local) | 169.254.169.254/32 (or all of 169.254.0.0/16)",
+        "[fe80::1%25eth0]          | blocked destination fe80::1 (link-local) | fe80::1/128 (or all of fe80::/10)",
+        "[fd00::1]                 | blocked destination fd00::1 (unique local) | fd00::1/128 (or all of fc00::/7)",
+        "[2002:7f00:1::]           | blocked destination 2002:7f00:1:: (6to4 loopback) | 127.0.0.1/32 (or all of 127.0.0.0/8)",
+        "169.254.169.254           | blocked destination 169.254.169.254 (link-local) | 169.254.169.254/32 (or all of 169.254.0.0/16)",
+        "127.0.0.1                 | blocked destination 127.0.0.1 (loopback) | 127.0.0.1/32 (or all of 127.0.0.0/8)",
+        "0.0.0.0                   | blocked destination 0.0.0.0 (this network) | 0.0.0.0/32 (or all of 0.0.0.0/8)",
+        "10.0.0.1                  | blocked destination 10.0.0.1 (private) | 10.0.0.1/32 (or all of 10.0.0.0/8)",
+        "[::1                      | invalid IPv6 literal [::1 |",
+        "::1]                      | invalid IPv6 literal ::1] |",
+        "[]                        | invalid IPv6 literal [] |",
+        "[127.0.0.1]               | invalid IPv6 literal [127.0.0.1] |",
+        "[example.com]             | invalid IPv6 literal [example.com] |",
+        "[gg::1]                   | invalid IPv6 literal [gg::1] |",
+        "[1:2:3:4:5:6:7:8:9]       | invalid IPv6 literal [1:2:3:4:5:6:7:8:9] |",
+        "[::ffff:0177.0.0.1]       | invalid IPv6 literal [::ffff:0177.0.0.1] |",
+        "[::ffff:127.1]            | invalid IPv6 literal [::ffff:127.1] |",
       })
-  void refusedLiterals(String host, String message) {
-    assertThat(DEFAULT.checkHostLiteral(host)).isEqualTo(message);
+  void refusedLiterals(String host, String message, String toAdd) {
+    if (toAdd == null) {
+      assertThat(DEFAULT.checkHostLiteral(host)).isEqualTo(message);
+      return;
+    }
+    // A refusal says what to add to open it, and adding the single address it names does open it.
+    assertThat(DEFAULT.checkHostLiteral(host)).isEqualTo(message + "; to allow it, add " + toAdd + ALLOW);
+    String single = toAdd.split(" ")[0];
+    assertThat(AddressPolicy.withAllowedNetworks(List.of(single)).checkHostLiteral(host)).isNull();
+  }
+
+  private static final String ALLOW = " to security.allowedNetworks (HOOKLINE_SECURITY_ALLOWED_NETWORKS,"
+      + " comma-separated)";
+
+  @Test
+  void theSettingTheHintNamesIsTheOneTheConfigurationReads() {
+    assertThat(AddressPolicy.ALLOW_ENV).isEqualTo(ConfigLoader.envName("security", "allowedNetworks"));
+    assertThat(ConfigLoader.defaults().getJsonObject("security").containsKey("allowedNetworks")).isTrue();
+    assertThat(AddressPolicy.ALLOW_SETTING).isEqualTo("security.allowedNetworks");
+  }
+
+  @Test
+  void anAddressThatIsNotRefusedNeedsNoHint() throws Exception {
+    assertThat(DEFAULT.allowHint(InetAddress.getByAddress(new byte[] {8, 8, 8, 8}))).isNull();
+    assertThat(AddressPolicy.withAllowedNetworks(List.of("10.0.0.0/8"))
+        .allowHint(InetAddress.getByAddress(new byte[] {10, 1, 2, 3}))).isNull();
   }
 
   @ParameterizedTest(name = "{0}")
@@ -319,6 +344,7 @@ class AddressPolicyTest {
     assertThat(policy.checkHostLiteral("127.0.0.1")).isNull();
     assertThat(policy.checkHostLiteral("[::ffff:127.0.0.1]")).isNull();
     assertThat(policy.checkHostLiteral("2130706433")).isEqualTo("non-canonical numeric host 2130706433");
-    assertThat(policy.checkHostLiteral("[::1]")).isEqualTo("blocked destination ::1 (loopback)");
+    assertThat(policy.checkHostLiteral("[::1]")).isEqualTo("blocked destination ::1 (loopback); to allow it, add"
+        + " ::1/128" + ALLOW);
   }
 }

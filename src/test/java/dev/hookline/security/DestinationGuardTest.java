@@ -3,14 +3,19 @@ package dev.hookline.security;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
+import io.vertx.core.buffer.Buffer;
+import io.vertx.core.eventbus.ReplyException;
+import io.vertx.core.http.HttpMethod;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.junit5.VertxExtension;
 import java.net.Inet6Address;
 import java.net.InetAddress;
@@ -24,6 +29,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /**
@@ -120,15 +126,16 @@ class DestinationGuardTest {
         refusal("8.8.8.8 + 10.0.0.1", "private", v4(8, 8, 8, 8), v4(10, 0, 0, 1)));
   }
 
+  /** The send-time guard: each name passed at create, then its answer changed (rebinding, or a record edited). */
   @Test
-  void everyRefusedAnswerDeadLettersTheFirstAttemptWithoutContactingAnything(Vertx vertx) {
+  void everyRefusedAnswerAtSendTimeDeadLettersTheFirstAttemptWithoutContactingAnything(Vertx vertx) {
     start(vertx, new JsonArray(), new JsonObject());
     int port = receiverPort();
     List<Refusal> table = refusals();
     List<Long> ids = new ArrayList<>();
     for (int i = 0; i < table.size(); i++) {
       String name = "name-" + i + ".test";
-      resolver.answer(name, table.get(i).answers());
+      resolver.answers(name, List.of(v4(8, 8, 4, 4)), table.get(i).answers());
       ids.add(create(vertx, Messages.create(7, 100 + i, "node-1", "http://" + name + ":" + port + "/hook")));
     }
 
@@ -149,7 +156,7 @@ class DestinationGuardTest {
       String error = (String) row.get(3);
       boolean errorOk = error != null && error.startsWith("blocked_destination") && error.contains(naming);
       expected.add(refusal.label() + ": dead_letter, attempts 1, HTTP status null, blocked_destination naming ["
-          + naming + "], resolver calls 1");
+          + naming + "], resolver calls 2");
       actual.add(refusal.label() + ": " + row.get(0) + ", attempts " + row.get(1) + ", HTTP status " + row.get(2)
           + ", " + (errorOk ? "blocked_destination naming [" + naming + "]" : "last_error [" + error + "]")
           + ", resolver calls " + resolver.calls(name));
@@ -162,7 +169,9 @@ class DestinationGuardTest {
   void theConnectionIsPinnedToTheVettedAddressSoALaterAnswerIsNeverUsed(Vertx vertx) {
     start(vertx, new JsonArray().add("127.0.0.1/32"), new JsonObject());
     int port = receiverPort();
-    resolver.answers("rebind.test", List.of(v4(127, 0, 0, 1)), List.of(v4(10, 0, 0, 1)));
+    // Both creates and the first send see loopback; the second send sees the rebound answer.
+    List<InetAddress> loopback = List.of(v4(127, 0, 0, 1));
+    resolver.answers("rebind.test", List.of(loopback, loopback, loopback, List.of(v4(10, 0, 0, 1))));
     String url = "http://rebind.test:" + port + "/pinned";
 
     long first = create(vertx, Messages.create(7, 9, "node-1", url));
@@ -171,8 +180,9 @@ class DestinationGuardTest {
     assertThat(row(first)).containsExactly("succeeded", 1, 200, null);
     assertThat(receiver.requestsTo("/pinned")).singleElement()
         .satisfies(r -> assertThat(r.header("Host")).isEqualTo("rebind.test:" + port));
-    // Had the HTTP client looked the name up itself it would have asked again (and got the refused answer).
-    assertThat(resolver.calls("rebind.test")).isEqualTo(1);
+    // Once at create, once for the send. Had the HTTP client looked the name up itself it would have asked a
+    // third time.
+    assertThat(resolver.calls("rebind.test")).isEqualTo(2);
 
     long second = create(vertx, Messages.create(7, 10, "node-1", url));
 
@@ -181,11 +191,12 @@ class DestinationGuardTest {
     assertThat(row.subList(0, 3)).containsExactly("dead_letter", 1, null);
     assertThat((String) row.get(3)).startsWith("blocked_destination")
         .contains("rebind.test resolves to 10.0.0.1 (private)");
-    assertThat(resolver.calls("rebind.test")).isEqualTo(2);
+    assertThat(resolver.calls("rebind.test")).isEqualTo(4);
     Await.sleep(300);
     assertThat(receiver.requests()).hasSize(1);
   }
 
+  /** Accepted at create too: DNS may be down for a moment, and each attempt looks the name up again. */
   @Test
   void anUnresolvableNameIsATransientFailureNotADeadLetter(Vertx vertx) {
     start(vertx, new JsonArray(), new JsonObject().put("baseDelaySeconds", 30).put("maxDelaySeconds", 600));
@@ -200,8 +211,92 @@ class DestinationGuardTest {
         .doesNotContain("blocked_destination");
     assertThat(infra.sql("SELECT attempt, outcome, error_class FROM webhook_delivery_attempts WHERE delivery_id = ?",
         id)).containsExactly(List.of(1, "retry", UnknownHostException.class.getName()));
-    assertThat(resolver.calls("nowhere.test")).isEqualTo(1);
+    assertThat(resolver.calls("nowhere.test")).as("at create and for the attempt").isEqualTo(2);
     assertThat(receiver.requests()).isEmpty();
+  }
+
+  private static final String OPERATOR_TOKEN = "operator-token-for-guard-tests";
+  private static final String ALLOW = " to security.allowedNetworks (HOOKLINE_SECURITY_ALLOWED_NETWORKS, comma-separated)";
+
+  @Test
+  @Timeout(60)
+  void aNameThatResolvesToARefusedAddressIsRefusedAtCreateSayingHowToAllowIt(Vertx vertx) {
+    start(vertx, new JsonArray(), new JsonObject());
+    resolver.answer("inner.test", List.of(v4(8, 8, 8, 8), v4(10, 1, 2, 3)));
+
+    ReplyException refused = Messages.sendExpectingFailure(vertx,
+        Messages.create(7, 9, "node-1", "http://inner.test:" + receiverPort() + "/hook?token=s3cret"));
+
+    assertThat(refused.failureCode()).isEqualTo(400);
+    assertThat(refused.getMessage()).isEqualTo("webhook.endpointUrl: blocked destination: inner.test resolves to"
+        + " 10.1.2.3 (private); to allow it, add 10.1.2.3/32 (or all of 10.0.0.0/8)" + ALLOW);
+    assertThat(infra.count("true")).as("rows stored").isZero();
+    assertThat(resolver.calls("inner.test")).isEqualTo(1);
+    assertThat(receiver.requests()).isEmpty();
+  }
+
+  @Test
+  @Timeout(60)
+  void theApiRefusesALoopbackReceiverAndANameInAPrivateRangeSayingHowToAllowThem(Vertx vertx) {
+    JsonObject config = infra.config();
+    config.getJsonObject("security").put("allowedNetworks", new JsonArray());
+    config.getJsonObject("http").put("apiTokens", new JsonArray().add(OPERATOR_TOKEN));
+    hookline = Hookline.start(vertx, config, null, resolver).await();
+    resolver.answer("lan.test", List.of(v4(192, 168, 1, 20)));
+    int port = receiverPort();
+
+    try (ApiClient api = new ApiClient(vertx, hookline, OPERATOR_TOKEN)) {
+      HttpResponse<Buffer> literal = api.post("/v1/deliveries",
+          Messages.create(7, 9, "node-1", "http://127.0.0.1:" + port + "/hook"));
+      ApiClient.assertError(literal, 400, "webhook.endpointUrl");
+      assertThat(literal.bodyAsJsonObject().getString("error")).isEqualTo("webhook.endpointUrl: blocked destination"
+          + " 127.0.0.1 (loopback); to allow it, add 127.0.0.1/32 (or all of 127.0.0.0/8)" + ALLOW);
+
+      HttpResponse<Buffer> named = api.post("/v1/deliveries",
+          Messages.create(7, 10, "node-1", "http://lan.test:" + port + "/hook"));
+      ApiClient.assertError(named, 400, "webhook.endpointUrl");
+      assertThat(named.bodyAsJsonObject().getString("error")).isEqualTo("webhook.endpointUrl: blocked destination:"
+          + " lan.test resolves to 192.168.1.20 (private); to allow it, add 192.168.1.20/32 (or all of"
+          + " 192.168.0.0/16)" + ALLOW);
+    }
+    assertThat(infra.count("true")).as("rows stored").isZero();
+  }
+
+  @Test
+  @Timeout(60)
+  void aBatchRefusesOnlyTheItemWhoseNameResolvesToARefusedAddress(Vertx vertx) {
+    JsonObject config = infra.config();
+    config.getJsonObject("security").put("allowedNetworks", new JsonArray().add("127.0.0.0/8"));
+    config.getJsonObject("http").put("apiTokens", new JsonArray().add(OPERATOR_TOKEN));
+    hookline = Hookline.start(vertx, config, null, resolver).await();
+    resolver.answer("good.test", List.of(v4(127, 0, 0, 1)));
+    resolver.answer("metadata.test", List.of(v4(169, 254, 169, 254)));
+    int port = receiverPort();
+    JsonArray batch = new JsonArray()
+        .add(Messages.create(7, 9, "node-1", "http://good.test:" + port + "/a"))
+        .add(Messages.create(7, 9, "node-2", "http://metadata.test:" + port + "/b"))
+        .add(Messages.create(7, 9, "node-3", "http://good.test:" + port + "/c"));
+
+    JsonArray items;
+    try (ApiClient api = new ApiClient(vertx, hookline, OPERATOR_TOKEN)) {
+      HttpResponse<Buffer> response = api.request(HttpMethod.POST, "/v1/deliveries/batch").sendJson(batch).await();
+      assertThat(response.statusCode()).as(response.bodyAsString()).isEqualTo(200);
+      items = response.bodyAsJsonArray();
+    }
+
+    assertThat(items.getJsonObject(0).getString("status")).isEqualTo("created");
+    assertThat(items.getJsonObject(2).getString("status")).isEqualTo("created");
+    JsonObject refused = items.getJsonObject(1);
+    assertThat(refused.getString("status")).isEqualTo("failed");
+    assertThat(refused.getInteger("code")).isEqualTo(400);
+    assertThat(refused.getString("field")).isEqualTo("webhook.endpointUrl");
+    assertThat(refused.getString("error")).isEqualTo("webhook.endpointUrl: blocked destination: metadata.test"
+        + " resolves to 169.254.169.254 (link-local); to allow it, add 169.254.169.254/32 (or all of 169.254.0.0/16)"
+        + ALLOW);
+    assertThat(infra.sql("SELECT webhook_node_id FROM webhook_deliveries ORDER BY webhook_node_id"))
+        .containsExactly(List.of("node-1"), List.of("node-3"));
+    Await.until("both good items delivered", WAIT, () -> receiver.requests().size() == 2);
+    assertThat(resolver.calls("good.test")).as("once for the whole batch, then once per send").isEqualTo(3);
   }
 
   private static InetAddress v4(int a, int b, int c, int d) {
@@ -228,21 +323,24 @@ class DestinationGuardTest {
   }
 
   /**
-   * Scripted DNS: each name answers with its first list on the first call and its later list on every later
-   * call; an unscripted name fails with UnknownHostException. Counts calls per name.
+   * Scripted DNS: each name answers with the lists it was given, one per call in order, the last one on every
+   * later call; an unscripted name fails with UnknownHostException. Counts calls per name. A create looks a
+   * name up once and each attempt once more.
    */
   static final class ScriptedResolver implements HostResolver {
-    private final Map<String, List<InetAddress>> first = new ConcurrentHashMap<>();
-    private final Map<String, List<InetAddress>> later = new ConcurrentHashMap<>();
+    private final Map<String, List<List<InetAddress>>> scripts = new ConcurrentHashMap<>();
     private final Map<String, AtomicInteger> calls = new ConcurrentHashMap<>();
 
     void answer(String name, List<InetAddress> addresses) {
-      answers(name, addresses, addresses);
+      answers(name, List.of(addresses));
     }
 
     void answers(String name, List<InetAddress> onFirstCall, List<InetAddress> onLaterCalls) {
-      first.put(name, List.copyOf(onFirstCall));
-      later.put(name, List.copyOf(onLaterCalls));
+      answers(name, List.of(onFirstCall, onLaterCalls));
+    }
+
+    void answers(String name, List<List<InetAddress>> byCall) {
+      scripts.put(name, byCall.stream().map(List::copyOf).toList());
     }
 
     int calls(String name) {
@@ -253,11 +351,11 @@ class DestinationGuardTest {
     @Override
     public Future<List<InetAddress>> resolve(String host) {
       int call = calls.computeIfAbsent(host, h -> new AtomicInteger()).incrementAndGet();
-      List<InetAddress> answer = (call == 1 ? first : later).get(host);
-      if (answer == null) {
+      List<List<InetAddress>> script = scripts.get(host);
+      if (script == null) {
         return Future.failedFuture(new UnknownHostException(host));
       }
-      return Future.succeededFuture(answer);
+      return Future.succeededFuture(script.get(Math.min(call, script.size()) - 1));
     }
   }
 }

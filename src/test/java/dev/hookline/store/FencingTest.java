@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.domain.AttemptLog;
 import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.ClaimResult;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DueRef;
@@ -11,6 +12,7 @@ import dev.hookline.domain.HeldDelivery;
 import dev.hookline.domain.NewDelivery;
 import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.RecordResult;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -25,6 +27,7 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** Claims and fenced outcome writes against a real Postgres, with two workers racing for one row. */
@@ -68,6 +71,10 @@ class FencingTest {
 
   /** One fenced outcome write: the new due time, or empty when the fence did not match. */
   private Optional<Instant> record(long id, int attempt, AttemptOutcome outcome) {
+    return Optional.ofNullable(write(id, attempt, outcome).dueAt());
+  }
+
+  private RecordResult write(long id, int attempt, AttemptOutcome outcome) {
     return repository.recordOutcomes(List.of(new OutcomeWrite(id, attempt, outcome, LOG))).await().get(0);
   }
 
@@ -106,8 +113,9 @@ class FencingTest {
 
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code, last_error FROM webhook_deliveries").get(0))
         .containsExactly("succeeded", 2, 200, null);
-    assertThat(infra.sql("SELECT attempt, outcome, status_code FROM webhook_delivery_attempts"))
-        .as("only the attempt that owned the row is logged").containsExactly(List.of(2, "succeeded", 200));
+    assertThat(infra.sql("SELECT attempt, outcome, status_code FROM webhook_delivery_attempts ORDER BY attempt"))
+        .as("the stale attempt is logged once, as cancelled").containsExactly(List.of(1, "cancelled", 500),
+            List.of(2, "succeeded", 200));
   }
 
   @Test
@@ -123,6 +131,63 @@ class FencingTest {
         .isPresent();
     assertThat(infra.sql("SELECT status, attempt_count, last_status_code FROM webhook_deliveries").get(0))
         .containsExactly("dead_letter", 2, 404);
+  }
+
+  @Test
+  @Timeout(60)
+  void anAttemptFencedOutByANewerOneIsLoggedAsCancelledAndTheRowIsLeftToTheNewerOne() {
+    long id = newDelivery();
+    ClaimedDelivery stale = claimOne(id);
+    expireLease(id);
+    claimOne(id);
+    List<Object> before = infra.sql("SELECT status, attempt_count, recorded_attempts, last_status_code, last_error,"
+        + " scheduled_for, updated_at FROM webhook_deliveries").get(0);
+    AttemptLog answered = new AttemptLog(Instant.parse("2030-01-02T03:04:05Z"), 321, 200, null, null, "ok, got it",
+        "text/plain", null);
+
+    RecordResult result = repository.recordOutcomes(List.of(new OutcomeWrite(id, stale.attempt(),
+        AttemptOutcome.succeeded(200), answered))).await().get(0);
+
+    assertThat(result).isEqualTo(RecordResult.cancelled("pending", 2));
+    assertThat(result.cancelledByOperator(stale.attempt())).isFalse();
+    assertThat(infra.sql("SELECT status, attempt_count, recorded_attempts, last_status_code, last_error,"
+        + " scheduled_for, updated_at FROM webhook_deliveries").get(0)).as("the row is untouched").isEqualTo(before);
+    assertThat(infra.sql("SELECT attempt, outcome, status_code, duration_ms, response_body, response_content_type,"
+        + " extract(epoch FROM started_at)::bigint FROM webhook_delivery_attempts")).containsExactly(
+        List.of(1, "cancelled", 200, 321, "ok, got it", "text/plain", Instant.parse("2030-01-02T03:04:05Z").getEpochSecond()));
+
+    assertThat(write(id, stale.attempt(), AttemptOutcome.succeeded(200))).as("written again")
+        .isEqualTo(RecordResult.neither());
+    assertThat(infra.sql("SELECT count(*) FROM webhook_delivery_attempts").get(0).get(0)).as("logged once").isEqualTo(1L);
+  }
+
+  @Test
+  @Timeout(60)
+  void anAttemptInFlightWhenAnOperatorCancelsTheDeliveryIsLoggedAsCancelled() {
+    long id = newDelivery();
+    ClaimedDelivery inFlight = claimOne(id);
+    UUID uuid = (UUID) infra.sql("SELECT delivery_uuid FROM webhook_deliveries").get(0).get(0);
+    assertThat(new OperatorRepository(pool).cancel(uuid).await().kind()).isEqualTo(ChangeResult.Kind.DONE);
+
+    RecordResult result = write(id, inFlight.attempt(), AttemptOutcome.retry(503, "HTTP 503", Duration.ZERO));
+
+    assertThat(result).isEqualTo(RecordResult.cancelled("cancelled", 1));
+    assertThat(result.cancelledByOperator(inFlight.attempt())).isTrue();
+    assertThat(infra.sql("SELECT status, attempt_count, recorded_attempts, last_status_code FROM webhook_deliveries")
+        .get(0)).containsExactly("cancelled", 1, 0, null);
+    assertThat(infra.sql("SELECT attempt, outcome, status_code FROM webhook_delivery_attempts"))
+        .containsExactly(List.of(1, "cancelled", 503));
+  }
+
+  @Test
+  @Timeout(60)
+  void aRowRetentionDeletedGetsNoLogRowFromALateWrite() {
+    long id = newDelivery();
+    ClaimedDelivery claimed = claimOne(id);
+    infra.sql("DELETE FROM webhook_deliveries");
+
+    assertThat(write(id, claimed.attempt(), AttemptOutcome.succeeded(200))).isEqualTo(RecordResult.neither());
+    assertThat(infra.sql("SELECT count(*) FROM webhook_delivery_attempts").get(0).get(0)).isEqualTo(0L);
   }
 
   @Test
@@ -223,19 +288,18 @@ class FencingTest {
     expireLease(c);
     repository.claim(List.of(c), LEASE, ANY_ROOM).await(); // c is now on attempt 2: attempt 1's outcome is stale
 
-    List<Optional<Instant>> results = repository.recordOutcomes(List.of(
+    List<RecordResult> results = repository.recordOutcomes(List.of(
         new OutcomeWrite(a, 1, AttemptOutcome.succeeded(200), LOG),
         new OutcomeWrite(b, 1, AttemptOutcome.retry(503, "HTTP 503", Duration.ofSeconds(30)), LOG),
         new OutcomeWrite(c, 1, AttemptOutcome.deadLetter(404, "HTTP 404"), LOG))).await();
 
-    assertThat(results.get(0)).isPresent();
-    assertThat(results.get(1)).hasValueSatisfying(due ->
-        assertThat(Duration.between(Instant.now(), due).toSeconds()).isBetween(25L, 31L));
-    assertThat(results.get(2)).as("fenced out").isEmpty();
+    assertThat(results.get(0).recorded()).isTrue();
+    assertThat(Duration.between(Instant.now(), results.get(1).dueAt()).toSeconds()).isBetween(25L, 31L);
+    assertThat(results.get(2)).as("fenced out").isEqualTo(RecordResult.cancelled("pending", 2));
     assertThat(infra.sql("SELECT id, status, attempt_count FROM webhook_deliveries ORDER BY id")).containsExactly(
         List.of(a, "succeeded", 1), List.of(b, "pending", 1), List.of(c, "pending", 2));
     assertThat(infra.sql("SELECT delivery_id, attempt, outcome FROM webhook_delivery_attempts ORDER BY delivery_id"))
-        .containsExactly(List.of(a, 1, "succeeded"), List.of(b, 1, "retry"));
+        .containsExactly(List.of(a, 1, "succeeded"), List.of(b, 1, "retry"), List.of(c, 1, "cancelled"));
   }
 
   private long newDeliveryTo(long run, String url) {
