@@ -31,6 +31,8 @@ public final class TestInfra implements AutoCloseable {
 
   public final String database;
   public final String keyPrefix;
+  /** {@link #sql}'s connection, opened at first use; guarded by this. */
+  private Connection connection;
 
   private TestInfra(String database, String keyPrefix) {
     this.database = database;
@@ -82,10 +84,31 @@ public final class TestInfra implements AutoCloseable {
             .put("secretKeys", new io.vertx.core.json.JsonArray().add(SECRET_KEY)));
   }
 
-  /** Runs SQL on this class's database from the test thread (never an event loop). */
-  public List<List<Object>> sql(String sql, Object... params) {
-    try (Connection conn = DriverManager.getConnection(jdbcUrl(), PG_USER, null);
-         var statement = conn.prepareStatement(sql)) {
+  /**
+   * Runs SQL on this class's database from the test thread (never an event loop), on one
+   * connection opened at first use and kept until {@link #close()}. A connection that was dropped
+   * (the server restarted, the session was terminated) is replaced once and the statement sent
+   * again: a statement whose reply was lost with the connection may then run twice. Autocommit; the
+   * connection outlives the test, so leave no session state on it (SET, temporary tables).
+   */
+  public synchronized List<List<Object>> sql(String sql, Object... params) {
+    try {
+      return run(connection(), sql, params);
+    } catch (SQLException e) {
+      if (!connectionLost()) {
+        throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+      }
+    }
+    closeConnection();
+    try {
+      return run(connection(), sql, params);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + " (on a new connection, the last one was lost): " + e.getMessage(), e);
+    }
+  }
+
+  private static List<List<Object>> run(Connection conn, String sql, Object... params) throws SQLException {
+    try (var statement = conn.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         statement.setObject(i + 1, params[i]);
       }
@@ -103,8 +126,33 @@ public final class TestInfra implements AutoCloseable {
         }
       }
       return rows;
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = DriverManager.getConnection(jdbcUrl(), PG_USER, null);
+    }
+    return connection;
+  }
+
+  private boolean connectionLost() {
+    try {
+      return connection == null || !connection.isValid(5);
     } catch (SQLException e) {
-      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+      return true;
+    }
+  }
+
+  private synchronized void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // Already gone: the point is to let go of it.
+      } finally {
+        connection = null;
+      }
     }
   }
 
@@ -155,6 +203,7 @@ public final class TestInfra implements AutoCloseable {
 
   @Override
   public void close() {
+    closeConnection();
     Vertx vertx = Vertx.vertx();
     try {
       flushRedis(vertx);
