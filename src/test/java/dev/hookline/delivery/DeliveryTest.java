@@ -7,6 +7,7 @@ import dev.hookline.security.KeyRing;
 import dev.hookline.store.CredentialStore;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -32,10 +33,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The delivery semantics of the design, against a real receiver, Postgres and Redis. */
 @ExtendWith(VertxExtension.class)
 class DeliveryTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private Fixture fixture;
@@ -45,14 +50,20 @@ class DeliveryTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
   }
 
   @AfterEach
   void tearDown() {
-    fixture.close();
+    try {
+      fixture.close();
+    } finally {
+      // The class shares one database: what refuseSuccessWrites added goes, however the test ended.
+      infra.sql("DROP TRIGGER IF EXISTS refuse_success ON webhook_deliveries");
+      infra.sql("DROP FUNCTION IF EXISTS refuse_success()");
+    }
   }
 
   private void start(Vertx vertx, JsonObject deliveryOverrides) {

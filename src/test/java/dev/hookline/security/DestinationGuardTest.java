@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The send-time SSRF guard inside a running Hookline: every DNS answer is vetted, a refused one dead-letters the
@@ -33,6 +35,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class DestinationGuardTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private TestInfra infra;
@@ -42,7 +47,7 @@ class DestinationGuardTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
+    infra = DATABASE.infra();
     receiver = Receiver.start(vertx);
     resolver = new ScriptedResolver();
   }
@@ -53,9 +58,8 @@ class DestinationGuardTest {
       if (hookline != null) {
         hookline.stop().await();
       }
-      receiver.close();
     } finally {
-      infra.close();
+      receiver.close();
     }
   }
 
