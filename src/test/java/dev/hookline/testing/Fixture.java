@@ -4,6 +4,7 @@ import dev.hookline.Hookline;
 import dev.hookline.security.HostResolver;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -49,6 +50,17 @@ public final class Fixture implements AutoCloseable {
     Hookline hookline = Hookline.start(vertx, config, null, resolver).await();
     started.add(hookline);
     return hookline;
+  }
+
+  /**
+   * {@link PumpProbe#awaitAPass}: waits until a probe due {@code after} from now has been attempted
+   * by the Hookline this fixture started last, to prove it had its chance to send anything else.
+   */
+  public long awaitAPumpPass(Vertx vertx, Duration after) {
+    if (started.isEmpty()) {
+      throw new IllegalStateException("no Hookline started");
+    }
+    return PumpProbe.awaitAPass(vertx, infra, started.get(started.size() - 1).queue(), after);
   }
 
   /**
