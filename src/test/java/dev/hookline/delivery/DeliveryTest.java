@@ -73,7 +73,8 @@ class DeliveryTest {
    * it was popped and claimed first.
    */
   private void awaitAPumpPassPastTheLongestBackoff(Vertx vertx) {
-    fixture.awaitAPumpPass(vertx, Duration.ofMillis((long) (infra.config().getJsonObject("delivery").getDouble("maxDelaySeconds") * 1_000)));
+    double longestBackoffSeconds = infra.config().getJsonObject("delivery").getDouble("maxDelaySeconds");
+    fixture.awaitAPumpPass(vertx, Duration.ofMillis((long) (longestBackoffSeconds * 1_000)));
   }
 
   private void start(Vertx vertx, JsonObject deliveryOverrides) {
