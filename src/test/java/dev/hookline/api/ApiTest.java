@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -34,12 +35,16 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
 
 /** The HTTP API over real HTTP against a running Hookline, Postgres and Redis. */
 @ExtendWith(VertxExtension.class)
 class ApiTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "test-token-0123456789abcdef";
   private static final Duration WAIT = Duration.ofSeconds(15);
 
@@ -50,7 +55,7 @@ class ApiTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN)).put("maxRequestBytes", 4_096);
@@ -146,11 +151,17 @@ class ApiTest {
 
   @Test
   void readinessFailsWhenTheSchemaIsBehindThisBuild() {
-    infra.sql("UPDATE flyway_schema_history SET success = false"
-        + " WHERE installed_rank = (SELECT max(installed_rank) FROM flyway_schema_history)");
-
-    HttpResponse<Buffer> ready = api.get("/health/ready");
-    HttpResponse<Buffer> anonymous = api.anonymousTo(hookline, "/health/ready").send().await();
+    String latest = " WHERE installed_rank = (SELECT max(installed_rank) FROM flyway_schema_history)";
+    infra.sql("UPDATE flyway_schema_history SET success = false" + latest);
+    HttpResponse<Buffer> ready;
+    HttpResponse<Buffer> anonymous;
+    try {
+      ready = api.get("/health/ready");
+      anonymous = api.anonymousTo(hookline, "/health/ready").send().await();
+    } finally {
+      // The class shares one database.
+      infra.sql("UPDATE flyway_schema_history SET success = true" + latest);
+    }
 
     assertThat(ready.statusCode()).isEqualTo(503);
     assertThat(ready.bodyAsJsonObject().getJsonArray("failed")).containsExactly("migrations");
@@ -338,7 +349,9 @@ class ApiTest {
 
     assertThat(cancelled.statusCode()).as(cancelled.bodyAsString()).isEqualTo(200);
     assertThat(cancelled.bodyAsJsonObject().getString("status")).isEqualTo("cancelled");
-    Await.sleep(2_000);
+    // Past a probe due 0.3 s after the cancelled delivery was, the pumps have popped it (and had they
+    // claimed it, sent it).
+    fixture.awaitAPumpPass(vertx, Duration.ofMillis(1_300));
     assertThat(fixture.receiver.requests()).isEmpty();
     assertThat(status(uuid)).isEqualTo("cancelled");
     ApiClient.assertError(api.post("/v1/deliveries/" + uuid + "/cancel", null), 409, "status");

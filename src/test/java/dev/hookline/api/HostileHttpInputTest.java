@@ -3,6 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.TestInfra;
@@ -20,12 +21,16 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 /** Hostile bodies on POST /v1/deliveries over real HTTP: each gets the right status and field, and stores nothing. */
 @ExtendWith(VertxExtension.class)
 class HostileHttpInputTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "test-token-0123456789abcdef";
   private static final int MAX_REQUEST_BYTES = 4_096;
 
@@ -36,7 +41,7 @@ class HostileHttpInputTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN)).put("maxRequestBytes", MAX_REQUEST_BYTES);

@@ -3,6 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.TestInfra;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Templates written to hurt: huge and malformed, or small but amplifying. Each is answered
@@ -33,6 +35,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class HostileTemplateTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final int MAX_PAYLOAD_BYTES = 262_144;
 
   private Fixture fixture;
@@ -42,7 +47,7 @@ class HostileTemplateTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     JsonObject config = infra.config();
     config.getJsonObject("http").put("maxRequestBytes", 4 * 1024 * 1024);

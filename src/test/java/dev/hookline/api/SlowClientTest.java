@@ -3,6 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import io.vertx.core.Vertx;
@@ -25,6 +26,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -37,6 +39,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class SlowClientTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "slow-client-token-0123456789ab";
   private static final long READ_TIMEOUT_MILLIS = 1_000;
   /** The guard's timer cannot fire early; the earliest a close may come, with clock slack. */
@@ -54,7 +59,7 @@ class SlowClientTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     JsonObject config = fixture.infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN))
         .put("readTimeoutSeconds", READ_TIMEOUT_MILLIS / 1_000.0);

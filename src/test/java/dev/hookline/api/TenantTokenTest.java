@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Tenant-scoped API tokens over real HTTP against a running Hookline, Postgres and Redis: a token
@@ -42,6 +44,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class TenantTokenTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String OPERATOR = "operator-token-0123456789abcdef";
   private static final String TENANT_7 = "tenant-seven-token-0123456789ab";
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -58,7 +63,7 @@ class TenantTokenTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
     JsonObject config = infra.config();

@@ -3,6 +3,7 @@ package dev.hookline.cli;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.queue.DueQueue;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.CliRun;
 import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.TestInfra;
@@ -24,11 +25,11 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -39,6 +40,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class CliTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final int SHARDS = 3;
   private static final String INSERT = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
       + " webhook_node_id, endpoint_url, http_method, payload, status, max_attempts, created_at)"
@@ -54,18 +58,19 @@ class CliTest {
 
   @BeforeEach
   void setUp() throws IOException {
-    infra = TestInfra.create();
-    conf = dir.resolve("hookline-test.json");
-    Files.writeString(conf, new JsonObject()
+    infra = DATABASE.infra();
+    conf = confFor(infra);
+  }
+
+  /** A config file naming {@code infra}'s database and key prefix. */
+  private Path confFor(TestInfra infra) throws IOException {
+    Path file = dir.resolve("hookline-" + infra.database + ".json");
+    Files.writeString(file, new JsonObject()
         .put("postgres", new JsonObject().put("url", infra.postgresUrl()))
         .put("redis", new JsonObject().put("url", TestInfra.REDIS_URL).put("keyPrefix", infra.keyPrefix)
             .put("shards", SHARDS))
         .encodePrettily());
-  }
-
-  @AfterEach
-  void tearDown() {
-    infra.close();
+    return file;
   }
 
 
@@ -155,20 +160,24 @@ class CliTest {
   // ---------------------------------------------------------------- migrate
 
   @Test
-  void migrateBringsAFreshDatabaseToTheLatestVersionAndIsIdempotent() {
-    CliRun first = withConf("migrate");
+  void migrateBringsAFreshDatabaseToTheLatestVersionAndIsIdempotent() throws IOException {
+    // A database of its own: the class's is migrated already.
+    try (TestInfra fresh = TestInfra.create()) {
+      String freshConf = confFor(fresh).toString();
+      CliRun first = CliRun.of("migrate", "-conf", freshConf);
 
-    assertThat(first.exit()).as("%s", first).isZero();
-    assertThat(first.out()).contains("is at version 8").contains(infra.database);
-    List<Object> versions = infra.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
-        .stream().map(row -> row.get(0)).toList();
-    assertThat(versions).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+      assertThat(first.exit()).as("%s", first).isZero();
+      assertThat(first.out()).contains("is at version 8").contains(fresh.database);
+      List<Object> versions = fresh.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
+          .stream().map(row -> row.get(0)).toList();
+      assertThat(versions).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
 
-    CliRun second = withConf("migrate");
+      CliRun second = CliRun.of("migrate", "-conf", freshConf);
 
-    assertThat(second.exit()).as("%s", second).isZero();
-    assertThat(second.out()).isEqualTo(first.out());
-    assertThat(infra.sql("SELECT count(*) FROM flyway_schema_history").get(0).get(0)).isEqualTo((long) versions.size());
+      assertThat(second.exit()).as("%s", second).isZero();
+      assertThat(second.out()).isEqualTo(first.out());
+      assertThat(fresh.sql("SELECT count(*) FROM flyway_schema_history").get(0).get(0)).isEqualTo((long) versions.size());
+    }
   }
 
   // ---------------------------------------------------------------- stats

@@ -7,7 +7,9 @@ import dev.hookline.credentials.CredentialStore;
 import dev.hookline.security.KeyRing;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
+import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.Receiver.Reply;
@@ -35,10 +37,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** The delivery semantics of the design, against a real receiver, Postgres and Redis. */
 @ExtendWith(VertxExtension.class)
 class DeliveryTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private Fixture fixture;
@@ -48,14 +54,30 @@ class DeliveryTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
   }
 
   @AfterEach
   void tearDown() {
-    fixture.close();
+    try {
+      fixture.close();
+    } finally {
+      // The class shares one database: what refuseSuccessWrites added goes, however the test ended.
+      infra.sql("DROP TRIGGER IF EXISTS refuse_success ON webhook_deliveries");
+      infra.sql("DROP FUNCTION IF EXISTS refuse_success()");
+    }
+  }
+
+  /**
+   * Waits until the pumps have had their chance to send anything more: a probe due after the
+   * longest backoff of the test config (0.2 s) has been attempted, so every retry scheduled before
+   * it was popped and claimed first.
+   */
+  private void awaitAPumpPassPastTheLongestBackoff(Vertx vertx) {
+    double longestBackoffSeconds = infra.config().getJsonObject("delivery").getDouble("maxDelaySeconds");
+    fixture.awaitAPumpPass(vertx, Duration.ofMillis((long) (longestBackoffSeconds * 1_000)));
   }
 
   private void start(Vertx vertx, JsonObject deliveryOverrides) {
@@ -182,7 +204,7 @@ class DeliveryTest {
 
     awaitStatus(id, "dead_letter");
     assertThat(row(id).subList(0, 4)).containsExactly("dead_letter", 1, 401, "HTTP 401");
-    Await.sleep(300);
+    awaitAPumpPassPastTheLongestBackoff(vertx);
     assertThat(receiver.requests()).hasSize(1);
   }
 
@@ -213,14 +235,17 @@ class DeliveryTest {
       hookline.queue().enqueue(id, nowMillis - 1_000).await();
     }
 
-    Await.until("the stale ids to be popped", WAIT, () -> hookline.queue().scoreOf(finished).await() == null
-        && hookline.queue().scoreOf(exhausted).await() == null);
-    Await.sleep(300);
-    assertThat(receiver.requests()).isEmpty();
-    assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries ORDER BY id"))
-        .containsExactly(List.of("succeeded", 0), List.of("pending", 0), List.of("dead_letter", 0));
-    // The pending row that was not due yet goes back on the schedule at its own due time.
+    // The claim is done once the pending row that was not due yet is back on the schedule at its own due time.
     long due = ((Timestamp) row(notDue).get(4)).getTime();
+    Await.until("the stale ids to be popped and claimed", WAIT, () -> hookline.queue().scoreOf(finished).await() == null
+        && hookline.queue().scoreOf(exhausted).await() == null
+        && Long.valueOf(due).equals(hookline.queue().scoreOf(notDue).await()),
+        () -> "score of the row not due yet: " + hookline.queue().scoreOf(notDue).await() + ", its due time: " + due);
+    awaitAPumpPassPastTheLongestBackoff(vertx);
+    assertThat(receiver.requests()).isEmpty();
+    assertThat(infra.sql("SELECT status, attempt_count FROM webhook_deliveries WHERE id IN (?, ?, ?) ORDER BY id",
+        finished, notDue, exhausted))
+        .containsExactly(List.of("succeeded", 0), List.of("pending", 0), List.of("dead_letter", 0));
     assertThat(hookline.queue().scoreOf(notDue).await()).isEqualTo(due);
   }
 
@@ -244,10 +269,16 @@ class DeliveryTest {
     start(vertx, new JsonObject().put("timeoutSeconds", 0.8).put("leaseSeconds", 1.2));
     refuseSuccessWrites();
 
-    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
+    long id;
+    try (LogCapture runner = LogCapture.of(AttemptRunner.class)) {
+      id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
 
-    Await.until("the first send", WAIT, () -> receiver.requests().size() == 1);
-    Await.sleep(200);
+      Await.until("the first send", WAIT, () -> receiver.requests().size() == 1);
+      // Attempt 1 gives up writing its success while it still holds the lease; only then is "stays pending" final.
+      String givenUp = "delivery=" + id + " attempt=1 ";
+      Await.until("attempt 1 to give up recording its success", WAIT, () -> runner.messages().stream()
+          .anyMatch(m -> m.startsWith(givenUp) && m.contains("could not be recorded")), () -> "logged: " + runner.messages());
+    }
     assertThat(row(id).subList(0, 2)).containsExactly("pending", 1);
     Await.until("the send after the lease", WAIT, () -> receiver.requests().size() == 2);
     infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
@@ -266,9 +297,14 @@ class DeliveryTest {
     start(vertx, new JsonObject().put("maxAttempts", 1).put("timeoutSeconds", 1).put("leaseSeconds", 4));
     refuseSuccessWrites();
 
-    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
-    Await.until("the send", WAIT, () -> receiver.requests().size() == 1);
-    Await.sleep(400);
+    long id;
+    try (LogCapture runner = LogCapture.of(AttemptRunner.class)) {
+      id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
+      Await.until("the send", WAIT, () -> receiver.requests().size() == 1);
+      String refused = "delivery=" + id + " attempt=1 delivered but the success write failed";
+      Await.until("the success write to be refused at least once", WAIT,
+          () -> runner.messages().stream().anyMatch(m -> m.startsWith(refused)), () -> "logged: " + runner.messages());
+    }
     infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
 
     awaitStatus(id, "succeeded");
@@ -359,7 +395,7 @@ class DeliveryTest {
 
     awaitStatus(id, "dead_letter");
     assertThat(row(id).subList(0, 3)).containsExactly("dead_letter", 1, 302);
-    Await.sleep(300);
+    awaitAPumpPassPastTheLongestBackoff(vertx);
     assertThat(receiver.requestsTo("/elsewhere")).isEmpty();
   }
 
@@ -391,7 +427,10 @@ class DeliveryTest {
   @Test
   void aDueDeliveryStartsPromptlyEvenWhenTheIdlePollIsLong(Vertx vertx) {
     start(vertx, new JsonObject().put("idlePollSeconds", 20));
-    Await.sleep(300);
+    // Each pump looks at the empty schedule once when it starts, then sleeps for the idle poll:
+    // past that first pop (a Redis round trip after it), a create has to wake it.
+    Await.until("both pumps' first pop", WAIT, () -> hookline.queue().popsIssued() >= 2);
+    hookline.queue().size().await();
 
     long createdAt = System.nanoTime();
     long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/fast")));
@@ -405,13 +444,16 @@ class DeliveryTest {
   @Test
   void anIdleWorkerDoesNotSpin(Vertx vertx) {
     start(vertx, new JsonObject().put("idlePollSeconds", 0.5));
-    Await.sleep(500);
+    Await.until("both pumps' first pop", WAIT, () -> hookline.queue().popsIssued() >= 2);
+    long startedNanos = System.nanoTime();
     long before = hookline.queue().popsIssued();
-    Await.sleep(2_000);
-    long pops = hookline.queue().popsIssued() - before;
 
-    // Two instances polling every 0.5 s make about 8 pops in 2 s; a spinning loop would make thousands.
-    assertThat(pops).isBetween(2L, 20L);
+    Await.until("four more pops", WAIT, () -> hookline.queue().popsIssued() - before >= 4);
+    long millis = (System.nanoTime() - startedNanos) / 1_000_000;
+
+    // Two instances polling every 0.5 s need at least 0.5 s for four pops (two each, timers never
+    // fire early); a spinning loop makes them in a few milliseconds.
+    assertThat(millis).as("ms for four idle pops").isGreaterThanOrEqualTo(450);
   }
 
   @Test
@@ -447,14 +489,19 @@ class DeliveryTest {
     start(vertx, new JsonObject().put("timeoutSeconds", 3).put("leaseSeconds", 4));
     // Attempt 1 answers late with a permanent failure; attempt 2, sent after the lease ran out, succeeds.
     receiver.behave(r -> "1".equals(r.header("X-Dograh-Delivery-Attempt")) ? Reply.delayed(410, 1_500) : Reply.status(200));
-    long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
-    Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
+    try (LogCapture runner = LogCapture.of(AttemptRunner.class)) {
+      long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
+      Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
 
-    infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+      infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
 
-    awaitStatus(id, "succeeded");
-    Await.sleep(1_800);
-    assertThat(receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
-    assertThat(row(id).subList(0, 4)).containsExactly("succeeded", 2, 200, null);
+      awaitStatus(id, "succeeded");
+      // Attempt 1's late answer arrives after that; its outcome is refused by the fence.
+      String discarded = "delivery=" + id + " attempt=1 ";
+      Await.until("attempt 1's late outcome to be discarded", WAIT, () -> runner.messages().stream()
+          .anyMatch(m -> m.startsWith(discarded) && m.contains("discarded: the lease was lost")), () -> "logged: " + runner.messages());
+      assertThat(receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt")).containsExactly("1", "2");
+      assertThat(row(id).subList(0, 4)).containsExactly("succeeded", 2, 200, null);
+    }
   }
 }

@@ -8,6 +8,7 @@ import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -28,6 +29,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Endpoint health against real receivers, Postgres and Redis: one slow receiver cannot take every
@@ -36,6 +38,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class EndpointHealthTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
@@ -43,7 +48,7 @@ class EndpointHealthTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
   }

@@ -3,6 +3,7 @@ package dev.hookline.delivery;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.TestInfra;
@@ -32,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
@@ -44,6 +46,9 @@ import org.junit.jupiter.params.provider.ValueSource;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class ReceiverProtocolTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String OK = "HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\nok";
   /** Matches {@link ReceiverClient#STALE_AFTER_MILLIS}: a receiver's keep-alive timer of that length. */
   private static final long KEEP_ALIVE_MILLIS = ReceiverClient.STALE_AFTER_MILLIS;
@@ -66,7 +71,7 @@ class ReceiverProtocolTest {
   @BeforeEach
   void setUp(Vertx vertx) {
     this.vertx = vertx;
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
   }
 

@@ -3,6 +3,7 @@ package dev.hookline.e2e;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -25,10 +26,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Many deliveries through the event bus to a receiver that fails often: every one arrives. */
 @ExtendWith(VertxExtension.class)
 class EndToEndTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final int DELIVERIES = 200;
 
   private Fixture fixture;
@@ -37,7 +42,7 @@ class EndToEndTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
   }

@@ -142,40 +142,15 @@ class CreateDeliveryTest extends IntakeTestBase {
     assertThat(infra.count("true")).isZero();
   }
 
+  /**
+   * The wiring on the event bus: a refusal by the parser is a 400 naming the field and leaves no row
+   * and no queue entry. Every case the parser refuses is in CreateRequestParserTest.
+   */
   static Stream<Arguments> invalidMessages() {
     return Stream.of(
         invalid("organizationId", m -> m.remove("organizationId")),
-        invalid("organizationId", m -> m.put("organizationId", "7")),
-        invalid("organizationId", m -> m.put("organizationId", 7.5)),
-        invalid("organizationId", m -> m.put("organizationId", -1)),
-        invalid("workflowRunId", m -> m.remove("workflowRunId")),
-        invalid("workflowRunId", m -> m.put("workflowRunId", true)),
-        invalid("webhookNodeId", m -> m.remove("webhookNodeId")),
-        invalid("webhookNodeId", m -> m.put("webhookNodeId", 12)),
-        invalid("webhookNodeId", m -> m.put("webhookNodeId", " ")),
-        invalid("webhook", m -> m.remove("webhook")),
-        invalid("webhook", m -> m.put("webhook", "https://x.example.com")),
-        invalid("webhook.endpointUrl", m -> webhook(m).remove("endpointUrl")),
-        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "/relative/path")),
-        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "ftp://files.example.com/x")),
-        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "javascript:alert(1)")),
-        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "http://exa mple.com/")),
-        invalid("webhook.httpMethod", m -> webhook(m).put("httpMethod", "TRACE")),
-        invalid("webhook.httpMethod", m -> webhook(m).put("httpMethod", 1)),
-        invalid("webhook.credentialUuid", m -> webhook(m).put("credentialUuid", "not-a-uuid")),
-        invalid("webhook.customHeaders", m -> webhook(m).put("customHeaders", "X-A: b")),
         invalid("webhook.customHeaders[0].key", m -> webhook(m).put("customHeaders",
-            new JsonArray().add(header("X-Bad\r\nInjected", "v")))),
-        invalid("webhook.customHeaders[0].value", m -> webhook(m).put("customHeaders",
-            new JsonArray().add(header("X-Ok", "line\nbreak")))),
-        invalid("webhook.customHeaders[1].value", m -> webhook(m).put("customHeaders",
-            new JsonArray().add(header("X-Ok", "fine")).add(header("X-Nul", "a\0b")))),
-        invalid("webhook.customHeaders[0].key", m -> webhook(m).put("customHeaders",
-            new JsonArray().add(header("Bad Name", "v")))),
-        invalid("webhook.customHeaders[0].value", m -> webhook(m).put("customHeaders",
-            new JsonArray().add(header("X-Ok", "bell\u0007and tab\tare different")))),
-        invalid("webhook.enabled", m -> webhook(m).put("enabled", "yes")),
-        invalid("renderContext", m -> m.put("renderContext", new JsonArray())));
+            new JsonArray().add(header("X-Bad\r\nInjected", "v")))));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

@@ -30,33 +30,9 @@ class HostileInputTest extends IntakeTestBase {
   // ---- create-time destination checks -------------------------------------------------------------------
 
   @ParameterizedTest(name = "[{index}] {0}")
-  @ValueSource(strings = {
-      "http://127.0.0.1/",
-      "http://[::1]/",
-      "http://2130706433/",
-      "http://0x7f000001/",
-      "http://0177.0.0.1/",
-      "http://127.1/",
-      "http://127.0.0.1./",
-      "http://169.254.169.254/latest/meta-data",
-      "http://10.0.0.1/",
-      "http://[fd00::1]/",
-      "http://[::ffff:127.0.0.1]/",
-      "http://[64:ff9b::7f00:1]/",
-      "http://[2002:7f00:1::]/",
-      "http://user:pw@example.com/",
-      "ftp://example.com/"})
+  @ValueSource(strings = {"http://169.254.169.254/latest/meta-data", "http://[::ffff:127.0.0.1]/"})
   void aRefusedDestinationIsRefusedAtCreate(String url, Vertx vertx) {
     assertRefused(vertx, Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
-  }
-
-  @Test
-  void aUrlOverTwoThousandAndFortyEightCharactersIsRefused(Vertx vertx) {
-    String url = "http://example.com/" + "a".repeat(2_100);
-
-    ReplyException failure = assertRefused(vertx, Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
-
-    assertThat(failure.getMessage()).contains("2048");
   }
 
   @ParameterizedTest(name = "[{index}] {0}")
@@ -71,55 +47,18 @@ class HostileInputTest extends IntakeTestBase {
 
   // ---- custom headers, types, payload --------------------------------------------------------------------
 
+  /**
+   * The wiring on the event bus: a refusal is a 400 naming the field and leaves no row and no queue
+   * entry, whether the parser refused (every such case is in CreateRequestParserTest) or the payload
+   * freezer did.
+   */
   static Stream<Arguments> hostileMessages() {
     return Stream.of(
-        invalid("33 headers", "webhook.customHeaders", m -> headers(m, manyHeaders(33))),
-        invalid("name over 8 KiB", "webhook.customHeaders[0].key",
-            m -> headers(m, new JsonArray().add(header("X-" + "a".repeat(8 * 1024), "v")))),
-        invalid("value over 8 KiB", "webhook.customHeaders[0].value",
-            m -> headers(m, new JsonArray().add(header("X-Big", "v".repeat(8 * 1024 + 1))))),
-        invalid("CR in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\rB", "v"))),
-        invalid("LF in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\nB", "v"))),
-        invalid("NUL in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\0B", "v"))),
-        invalid("CR in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\rb"))),
-        invalid("LF in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\nb"))),
-        invalid("NUL in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\0b"))),
         invalid("CRLF smuggle in value", "webhook.customHeaders[0].value",
             m -> headers(m, one("X-A", "v\r\nHost: evil.example.com"))),
-        reserved("Host"),
-        reserved("Content-Length"),
-        reserved("Transfer-Encoding"),
-        reserved("Connection"),
-        reserved("webhook-id"),
-        reserved("webhook-timestamp"),
-        reserved("webhook-signature"),
         reserved("X-Dograh-Delivery-Id"),
-        reserved("x-dograh-delivery-attempt"),
-        reserved("X-Dograh-Workflow-Run-Id"),
-        invalid("non-Latin-1 in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "caf\u00e9 \u2713"))),
-        invalid("NUL in webhookNodeId", "webhookNodeId", m -> m.put("webhookNodeId", "node\0one")),
-        invalid("NUL in webhook.name", "webhook.name", m -> webhook(m).put("name", "Final\0Webhook")),
-        invalid("NUL in endpointUrl", "webhook.endpointUrl",
-            m -> webhook(m).put("endpointUrl", "https://crm.example.com/a\0b")),
-        invalid("port 0", "webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "https://crm.example.com:0/x")),
-        invalid("port 65536", "webhook.endpointUrl",
-            m -> webhook(m).put("endpointUrl", "https://crm.example.com:65536/x")),
-        invalid("port 99999999", "webhook.endpointUrl",
-            m -> webhook(m).put("endpointUrl", "https://crm.example.com:99999999/x")),
-        invalid("empty port", "webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "https://crm.example.com:/x")),
-        invalid("empty port after an IPv6 literal", "webhook.endpointUrl",
-            m -> webhook(m).put("endpointUrl", "https://[2606:4700::1111]:/x")),
-        invalid("organizationId as string", "organizationId", m -> m.put("organizationId", "7")),
-        invalid("customHeaders as string", "webhook.customHeaders", m -> webhook(m).put("customHeaders", "x")),
         invalid("payload over the cap", "webhook.payloadTemplate",
-            m -> webhook(m).put("payloadTemplate", new JsonObject().put("blob", "x".repeat(2_000)))),
-        invalid("unpaired surrogate in a template value", "webhook.payloadTemplate.event",
-            m -> webhook(m).put("payloadTemplate", new JsonObject().put("event", "bad \uD800 text"))),
-        invalid("unpaired low surrogate in a template array", "webhook.payloadTemplate.items[1]",
-            m -> webhook(m).put("payloadTemplate", new JsonObject()
-                .put("items", new JsonArray().add("fine").add("x\uDC00")))),
-        invalid("unpaired surrogate in a template key", "webhook.payloadTemplate.k\uD800",
-            m -> webhook(m).put("payloadTemplate", new JsonObject().put("k\uD800", "v"))));
+            m -> webhook(m).put("payloadTemplate", new JsonObject().put("blob", "x".repeat(2_000)))));
   }
 
   @ParameterizedTest(name = "[{index}] {0}")

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.TestInfra;
@@ -31,6 +32,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * One bad create among many concurrent ones fails alone: over real HTTP against a running
@@ -41,6 +43,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 120, unit = TimeUnit.SECONDS)
 class PoisonedGroupTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "poisoned-group-token-0123456789";
   private static final int VALID = 300;
   private static final int BAD_EACH = 50;
@@ -50,14 +55,18 @@ class PoisonedGroupTest {
   private Hookline hookline;
   private WebClient client;
   private String url;
+  /** The column default the set-up replaces, put back after the test: the class shares one database. */
+  private String scheduledForDefault;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN));
     hookline = fixture.startWithConfig(vertx, config);
+    scheduledForDefault = (String) infra.sql("SELECT column_default FROM information_schema.columns"
+        + " WHERE table_name = 'webhook_deliveries' AND column_name = 'scheduled_for'").get(0).get(0);
     // Nothing becomes due during the test: every created id stays on the schedule to be inspected.
     infra.sql("ALTER TABLE webhook_deliveries ALTER COLUMN scheduled_for SET DEFAULT now() + interval '1 hour'");
     // Many connections, so the creates reach the API together and meet in the same groups.
@@ -73,6 +82,10 @@ class PoisonedGroupTest {
       }
     } finally {
       fixture.close();
+      if (scheduledForDefault != null) {
+        infra.sql("ALTER TABLE webhook_deliveries ALTER COLUMN scheduled_for SET DEFAULT " + scheduledForDefault);
+      }
+      infra.sql("ALTER TABLE webhook_deliveries DROP CONSTRAINT IF EXISTS test_poison");
     }
   }
 

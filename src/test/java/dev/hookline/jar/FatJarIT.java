@@ -49,6 +49,7 @@ class FatJarIT {
   private final String database = "hookline_jar_" + UUID.randomUUID().toString().replace("-", "").substring(0, 12);
   private final String keyPrefix = "hltest-jar-" + UUID.randomUUID().toString().substring(0, 8);
   private Process process;
+  private JarProcess jar;
 
   @AfterEach
   void cleanUp() throws Exception {
@@ -99,7 +100,7 @@ class FatJarIT {
         "HOOKLINE_DELIVERY_MAX_ATTEMPTS", "many"));
 
     assertThat(process.waitFor(60, TimeUnit.SECONDS)).isTrue();
-    Thread.sleep(200);
+    jar.awaitOutputEnd(Duration.ofSeconds(10));
     assertThat(process.exitValue()).isEqualTo(2);
     String all = String.join("\n", output);
     assertThat(all).contains("delivery.maxAttempts").contains("delivery.leaseSeconds").contains("delivery.timeoutSeconds");
@@ -284,7 +285,7 @@ class FatJarIT {
   }
 
   private List<String> launch(List<String> args, Map<String, String> env) throws IOException {
-    JarProcess jar = JarProcess.start("jar", args, env);
+    jar = JarProcess.start("jar", args, env);
     process = jar.process();
     return jar.output();
   }

@@ -6,6 +6,7 @@ import dev.hookline.Hookline;
 import dev.hookline.cli.VertxFactory;
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
 import dev.hookline.testing.Receiver;
@@ -24,9 +25,13 @@ import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** After known traffic, {@code /metrics} shows the Hookline series with exactly the right values. */
 class MetricsTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "metrics-token-0123456789";
   private static final Pattern SAMPLE = Pattern.compile("^([a-zA-Z_:][a-zA-Z0-9_:]*)(?:\\{(.*)})? (\\S+)$");
 
@@ -38,7 +43,7 @@ class MetricsTest {
 
   @BeforeEach
   void setUp() {
-    infra = TestInfra.create();
+    infra = DATABASE.infra();
     PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(TOKEN));
@@ -58,9 +63,8 @@ class MetricsTest {
       client.close();
       hookline.stop().await();
       receiver.close();
-      vertx.close().await();
     } finally {
-      infra.close();
+      vertx.close().await();
     }
   }
 

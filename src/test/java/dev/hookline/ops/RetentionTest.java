@@ -3,10 +3,10 @@ package dev.hookline.ops;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
-import dev.hookline.store.Migrations;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
@@ -25,10 +25,14 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Retention against a real Postgres: only old final rows go, with their attempt logs, batch after batch. */
 @ExtendWith(VertxExtension.class)
 class RetentionTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final int DAYS = 30;
   private static final long DAY = 86_400;
   private static final List<String> FINAL = List.of("succeeded", "dead_letter", "cancelled");
@@ -50,10 +54,8 @@ class RetentionTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
-    vertx.executeBlocking(() -> Migrations.apply(options)).await();
-    pool = PostgresPool.create(vertx, options, 2);
+    infra = DATABASE.infra();
+    pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     retention = new Retention(new OperatorRepository(pool), DAYS, 2);
   }
 
@@ -63,9 +65,8 @@ class RetentionTest {
       if (hookline != null) {
         hookline.stop().await();
       }
-      pool.close().await();
     } finally {
-      infra.close();
+      pool.close().await();
     }
   }
 

@@ -7,7 +7,10 @@ import dev.hookline.testing.TestInfra;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
+import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.Request;
+import io.vertx.redis.client.Response;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -48,6 +51,17 @@ class CircuitStoreTest {
 
   private CircuitState fail(CircuitStore store, boolean probe) {
     return store.failure(ORIGIN, 3, COOL, CAP, probe).await().state();
+  }
+
+  /** Redis's clock, which the scripts decide by (not this JVM's). */
+  private long redisNowMillis() {
+    Response time = redisA.send(Request.cmd(Command.TIME)).await();
+    return time.get(0).toLong() * 1_000 + time.get(1).toLong() / 1_000;
+  }
+
+  /** Waits until Redis's clock has passed {@code millis}: a cool-down, lease or age is over by the scripts' reckoning. */
+  private void awaitRedisClockPast(long millis) {
+    Await.until("Redis's clock to pass " + millis, Duration.ofSeconds(5), () -> redisNowMillis() > millis);
   }
 
   private CircuitState seenBy(CircuitStore store) {
@@ -97,11 +111,12 @@ class CircuitStoreTest {
 
   @Test
   void exactlyOneWorkerWinsTheProbeOnceTheCoolDownIsOver() {
+    CircuitState opened = null;
     for (int i = 0; i < 3; i++) {
-      fail(a, false);
+      opened = fail(a, false);
     }
     assertThat(a.tryProbe(ORIGIN, A_WHILE).await().granted()).as("still cooling down").isFalse();
-    Await.sleep(COOL.toMillis() + 20);
+    awaitRedisClockPast(opened.openUntilMillis());
 
     List<Future<CircuitStore.ProbeGrant>> asks = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
@@ -114,15 +129,19 @@ class CircuitStoreTest {
 
   @Test
   void aLostProbeIsPresumedGoneAfterItsLease() {
+    CircuitState opened = null;
     for (int i = 0; i < 3; i++) {
-      fail(a, false);
+      opened = fail(a, false);
     }
-    Await.sleep(COOL.toMillis() + 20);
-    assertThat(a.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isTrue();
-    assertThat(b.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isFalse();
+    awaitRedisClockPast(opened.openUntilMillis());
+    // Long enough that b's ask surely falls inside it on a loaded machine (100 ms did not always).
+    Duration probeLease = Duration.ofMillis(500);
+    CircuitStore.ProbeGrant probe = a.tryProbe(ORIGIN, probeLease).await();
+    assertThat(probe.granted()).isTrue();
+    assertThat(b.tryProbe(ORIGIN, probeLease).await().granted()).isFalse();
 
-    Await.sleep(150);
-    assertThat(b.tryProbe(ORIGIN, Duration.ofMillis(100)).await().granted()).isTrue();
+    awaitRedisClockPast(probe.redisNowMillis() + probeLease.toMillis());
+    assertThat(b.tryProbe(ORIGIN, probeLease).await().granted()).isTrue();
   }
 
   @Test
@@ -148,18 +167,20 @@ class CircuitStoreTest {
 
   @Test
   void recordsNothingHasTouchedForAWhileAreForgottenButAnOpenCircuitOnlyAfterItsCoolDown() {
-    fail(a, false);
+    CircuitState failed = fail(a, false);
     assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).containsKey(ORIGIN);
-    Await.sleep(80);
+    awaitRedisClockPast(failed.updatedMillis() + 50);
 
     assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("a few old failures").isEmpty();
+    CircuitState opened = null;
     for (int i = 0; i < 3; i++) {
-      fail(a, false);
+      opened = fail(a, false);
     }
-    Await.sleep(80);
+    awaitRedisClockPast(opened.updatedMillis() + 50);
+    assertThat(opened.openUntilMillis() - opened.updatedMillis()).as("cooling down well past that").isEqualTo(COOL.toMillis());
     assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("still cooling down").containsKey(ORIGIN);
 
-    Await.sleep(COOL.toMillis());
+    awaitRedisClockPast(opened.openUntilMillis() + 50);
     assertThat(a.snapshot(Duration.ofMillis(50)).await().states()).as("nothing left to probe it").isEmpty();
   }
 

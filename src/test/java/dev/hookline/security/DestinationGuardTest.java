@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Messages;
+import dev.hookline.testing.PumpProbe;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Future;
@@ -31,6 +33,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The send-time SSRF guard inside a running Hookline: every DNS answer is vetted, a refused one dead-letters the
@@ -39,6 +42,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class DestinationGuardTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(15);
 
   private TestInfra infra;
@@ -48,7 +54,7 @@ class DestinationGuardTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
+    infra = DATABASE.infra();
     receiver = Receiver.start(vertx);
     resolver = new ScriptedResolver();
   }
@@ -59,9 +65,8 @@ class DestinationGuardTest {
       if (hookline != null) {
         hookline.stop().await();
       }
-      receiver.close();
     } finally {
-      infra.close();
+      receiver.close();
     }
   }
 
@@ -70,6 +75,15 @@ class DestinationGuardTest {
     config.getJsonObject("security").put("allowedNetworks", allowedNetworks);
     config.getJsonObject("delivery").mergeIn(deliveryOverrides);
     hookline = Hookline.start(vertx, config, null, resolver).await();
+  }
+
+  /**
+   * Proves the pumps had their chance to make any further attempt: a probe due now, to a name that
+   * resolves to a refused address (so it contacts nothing), has been attempted.
+   */
+  private void awaitAPumpPass() {
+    resolver.answer("pump-probe.test", List.of(v4(10, 0, 0, 1)));
+    PumpProbe.awaitAPass(infra, hookline.queue(), "http://pump-probe.test:" + receiverPort() + "/probe", Duration.ZERO);
   }
 
   private int receiverPort() {
@@ -143,7 +157,7 @@ class DestinationGuardTest {
       Await.until("delivery " + id + " to be finished", WAIT, () -> !"pending".equals(row(id).get(0)),
           () -> "row: " + row(id));
     }
-    Await.sleep(300);
+    awaitAPumpPass();
 
     // One line per row, expected against actual, so a failure shows every case that went wrong at once.
     List<String> expected = new ArrayList<>();
@@ -192,7 +206,7 @@ class DestinationGuardTest {
     assertThat((String) row.get(3)).startsWith("blocked_destination")
         .contains("rebind.test resolves to 10.0.0.1 (private)");
     assertThat(resolver.calls("rebind.test")).isEqualTo(4);
-    Await.sleep(300);
+    awaitAPumpPass();
     assertThat(receiver.requests()).hasSize(1);
   }
 

@@ -4,12 +4,11 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.hookline.Hookline;
-import dev.hookline.cli.HooklineCli;
 import dev.hookline.credentials.AuthHeader;
 import dev.hookline.credentials.Credential;
 import dev.hookline.credentials.CredentialStore;
-import dev.hookline.store.Migrations;
 import dev.hookline.store.PostgresPool;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.CliRun;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
@@ -34,6 +33,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -42,6 +42,9 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @ExtendWith(VertxExtension.class)
 class KeyRotationTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final SecureRandom RANDOM = new SecureRandom();
 
   @TempDir
@@ -54,8 +57,7 @@ class KeyRotationTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    vertx.executeBlocking(() -> Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()))).await();
+    infra = DATABASE.infra();
     pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     k1 = randomKey();
     k2 = randomKey();
@@ -63,11 +65,7 @@ class KeyRotationTest {
 
   @AfterEach
   void tearDown() {
-    try {
-      pool.close().await();
-    } finally {
-      infra.close();
-    }
+    pool.close().await();
   }
 
   // ---------------------------------------------------------------- helpers

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hookline.Hookline;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
@@ -34,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A receiver that reflects everything it got (every request header, the decoded basic-auth pair,
@@ -44,6 +46,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
 @ExtendWith(VertxExtension.class)
 @Timeout(value = 90, unit = TimeUnit.SECONDS)
 class ReflectedSecretTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(45);
   private static final long ORG = 11;
   private static final int MAX_ATTEMPTS = 2;
@@ -80,7 +85,7 @@ class ReflectedSecretTest {
   @BeforeEach
   void setUp(Vertx vertx) {
     logs = LogCapture.root();
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
     JsonObject config = infra.config();

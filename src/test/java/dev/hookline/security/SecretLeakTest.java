@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.hookline.Hookline;
 import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
@@ -38,6 +39,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * A canary secret planted in every kind of credential (and in secret-looking custom headers) must
@@ -46,6 +48,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class SecretLeakTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration WAIT = Duration.ofSeconds(30);
   private static final long ORG = 7;
   private static final String ATTEMPT_HEADER = "X-Dograh-Delivery-Attempt";
@@ -77,7 +82,7 @@ class SecretLeakTest {
   void setUp(Vertx vertx) {
     logs = LogCapture.root();
 
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
     JsonObject config = infra.config();

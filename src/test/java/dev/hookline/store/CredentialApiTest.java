@@ -7,6 +7,7 @@ import dev.hookline.Hookline;
 import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver;
@@ -27,6 +28,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Credentials through the HTTP API and the event bus against a running Hookline: masking, tenant
@@ -34,6 +36,9 @@ import org.junit.jupiter.api.extension.ExtendWith;
  */
 @ExtendWith(VertxExtension.class)
 class CredentialApiTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final String TOKEN = "test-token-0123456789abcdef";
   private static final String MASK = "********";
   private static final Duration WAIT = Duration.ofSeconds(15);
@@ -47,7 +52,7 @@ class CredentialApiTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
     JsonObject config = infra.config();

@@ -13,6 +13,7 @@ import dev.hookline.domain.NewDelivery;
 import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.domain.RecordResult;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
@@ -29,10 +30,14 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Claims and fenced outcome writes against a real Postgres, with two workers racing for one row. */
 @ExtendWith(VertxExtension.class)
 class FencingTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private static final Duration LEASE = Duration.ofSeconds(60);
   private static final int MAX_UNRECORDED = 3;
   private static final OriginRooms ANY_ROOM = new OriginRooms(Map.of(), 1_000);
@@ -44,17 +49,14 @@ class FencingTest {
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    infra = TestInfra.create();
-    PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
-    vertx.executeBlocking(() -> Migrations.apply(options)).await();
-    pool = PostgresPool.create(vertx, options, 4);
+    infra = DATABASE.infra();
+    pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 4);
     repository = new DeliveryRepository(pool, MAX_UNRECORDED);
   }
 
   @AfterEach
   void tearDown() {
     pool.close().await();
-    infra.close();
   }
 
   private long newDelivery() {

@@ -3,6 +3,7 @@ package dev.hookline.sweep;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.testing.Await;
+import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -22,17 +23,21 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /** Losing the Redis schedule, and sharing the work between processes, loses and duplicates nothing. */
 @ExtendWith(VertxExtension.class)
 class RecoveryTest {
+  @RegisterExtension
+  static final ClassDatabase DATABASE = new ClassDatabase();
+
   private Fixture fixture;
   private TestInfra infra;
   private Receiver receiver;
 
   @BeforeEach
   void setUp(Vertx vertx) {
-    fixture = Fixture.create(vertx);
+    fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
     receiver = fixture.receiver;
   }

@@ -13,7 +13,6 @@ import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.HostResolver;
 import dev.hookline.store.DeliveryRepository;
-import dev.hookline.store.Migrations;
 import dev.hookline.store.PostgresPool;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
@@ -27,8 +26,8 @@ import java.util.List;
 
 /**
  * Intake alone against real Postgres and Redis, with no delivery verticles, so what a create left
- * behind (row and queue entry) can be inspected before anything consumes it. One database per test
- * class ({@link #migrate}); {@link #start} empties it for each test.
+ * behind (row and queue entry) can be inspected before anything consumes it, on a database that is
+ * migrated and empty (a {@link ClassDatabase}).
  */
 public final class IntakeHarness implements AutoCloseable {
   public static final int MAX_PAYLOAD_BYTES = 1_024;
@@ -54,15 +53,8 @@ public final class IntakeHarness implements AutoCloseable {
     this.queue = queue;
   }
 
-  /** Applies the migrations to a class's database; call once from {@code @BeforeAll}. */
-  public static void migrate(TestInfra infra) {
-    Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()));
-  }
-
-  /** Empties the tables and the schedule, then deploys intake on {@code vertx} with the default destination policy. */
+  /** Deploys intake on {@code vertx} with the default destination policy. */
   public static IntakeHarness start(Vertx vertx, TestInfra infra) {
-    infra.sql("TRUNCATE webhook_deliveries, webhook_delivery_attempts, webhook_credentials");
-    infra.flushRedis(vertx);
     Pool pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 2);
     DueQueue queue = new DueQueue(redis, infra.keyPrefix, 3);

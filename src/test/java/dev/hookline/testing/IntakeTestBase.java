@@ -5,34 +5,25 @@ import io.vertx.core.Vertx;
 import io.vertx.junit5.VertxExtension;
 import io.vertx.redis.client.Redis;
 import io.vertx.sqlclient.Pool;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.extension.ExtendWith;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-/** Lifecycle for intake tests: one database per class, emptied and re-wired for each test. */
+/** Lifecycle for intake tests: one database per class ({@link ClassDatabase}), emptied and re-wired for each test. */
 @ExtendWith(VertxExtension.class)
 public abstract class IntakeTestBase {
-  protected static TestInfra infra;
+  @RegisterExtension
+  protected static final ClassDatabase DATABASE = new ClassDatabase();
+  protected TestInfra infra;
   private IntakeHarness harness;
   protected Pool pool;
   protected Redis redis;
   protected DueQueue queue;
 
-  @BeforeAll
-  static void createDatabase() {
-    infra = TestInfra.create();
-    IntakeHarness.migrate(infra);
-  }
-
-  @AfterAll
-  static void dropDatabase() {
-    infra.close();
-  }
-
   @BeforeEach
   void startIntake(Vertx vertx) {
+    infra = DATABASE.infra();
     harness = IntakeHarness.start(vertx, infra);
     pool = harness.pool;
     redis = harness.redis;

@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.io.InputStreamReader;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -19,10 +20,12 @@ public final class JarProcess {
 
   private final Process process;
   private final List<String> output;
+  private final Thread reader;
 
-  private JarProcess(Process process, List<String> output) {
+  private JarProcess(Process process, List<String> output, Thread reader) {
     this.process = process;
     this.output = output;
+    this.reader = reader;
   }
 
   /** Starts the jar with {@code args} and only {@code env} as Hookline's environment; output lines are echoed with {@code tag}. */
@@ -49,7 +52,7 @@ public final class JarProcess {
     }, tag + "-output");
     reader.setDaemon(true);
     reader.start();
-    return new JarProcess(process, lines);
+    return new JarProcess(process, lines, reader);
   }
 
   public Process process() {
@@ -62,6 +65,12 @@ public final class JarProcess {
 
   public List<String> output() {
     return output;
+  }
+
+  /** Waits until the output has been read to its end (the process exited and closed it): {@link #output()} is complete. */
+  public void awaitOutputEnd(Duration timeout) throws InterruptedException {
+    reader.join(timeout.toMillis());
+    assertThat(reader.isAlive()).as("the output still being read after %s", timeout).isFalse();
   }
 
   /** Sends a signal by name (TERM, KILL, STOP, CONT) with kill(1), as an operator or supervisor would. */

@@ -31,6 +31,8 @@ public final class TestInfra implements AutoCloseable {
 
   public final String database;
   public final String keyPrefix;
+  /** {@link #sql}'s connection, opened at first use; guarded by this. */
+  private Connection connection;
 
   private TestInfra(String database, String keyPrefix) {
     this.database = database;
@@ -82,10 +84,31 @@ public final class TestInfra implements AutoCloseable {
             .put("secretKeys", new io.vertx.core.json.JsonArray().add(SECRET_KEY)));
   }
 
-  /** Runs SQL on this class's database from the test thread (never an event loop). */
-  public List<List<Object>> sql(String sql, Object... params) {
-    try (Connection conn = DriverManager.getConnection(jdbcUrl(), PG_USER, null);
-         var statement = conn.prepareStatement(sql)) {
+  /**
+   * Runs SQL on this class's database from the test thread (never an event loop), on one
+   * connection opened at first use and kept until {@link #close()}. A connection that was dropped
+   * (the server restarted, the session was terminated) is replaced once and the statement sent
+   * again: a statement whose reply was lost with the connection may then run twice. Autocommit; the
+   * connection outlives the test, so leave no session state on it (SET, temporary tables).
+   */
+  public synchronized List<List<Object>> sql(String sql, Object... params) {
+    try {
+      return run(connection(), sql, params);
+    } catch (SQLException e) {
+      if (!connectionLost()) {
+        throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+      }
+    }
+    closeConnection();
+    try {
+      return run(connection(), sql, params);
+    } catch (SQLException e) {
+      throw new IllegalStateException(sql + " (on a new connection, the last one was lost): " + e.getMessage(), e);
+    }
+  }
+
+  private static List<List<Object>> run(Connection conn, String sql, Object... params) throws SQLException {
+    try (var statement = conn.prepareStatement(sql)) {
       for (int i = 0; i < params.length; i++) {
         statement.setObject(i + 1, params[i]);
       }
@@ -103,8 +126,33 @@ public final class TestInfra implements AutoCloseable {
         }
       }
       return rows;
+    }
+  }
+
+  private Connection connection() throws SQLException {
+    if (connection == null) {
+      connection = DriverManager.getConnection(jdbcUrl(), PG_USER, null);
+    }
+    return connection;
+  }
+
+  private boolean connectionLost() {
+    try {
+      return connection == null || !connection.isValid(5);
     } catch (SQLException e) {
-      throw new IllegalStateException(sql + ": " + e.getMessage(), e);
+      return true;
+    }
+  }
+
+  private synchronized void closeConnection() {
+    if (connection != null) {
+      try {
+        connection.close();
+      } catch (SQLException ignored) {
+        // Already gone: the point is to let go of it.
+      } finally {
+        connection = null;
+      }
     }
   }
 
@@ -131,6 +179,77 @@ public final class TestInfra implements AutoCloseable {
     return tables;
   }
 
+  /**
+   * Empties every table but Flyway's history and restarts every sequence, so a class's database is
+   * as the migrations left it. Only the tables that hold rows are truncated (a truncation costs
+   * a commit with new files for each table and index, most of the time this takes). Waits for no
+   * lock: with a session of an earlier test still holding one it fails instead (see
+   * {@link #awaitNoOtherSessions}).
+   */
+  public void truncateTables() {
+    List<String> tables = sql("SELECT quote_ident(tablename) FROM pg_tables WHERE schemaname = 'public'"
+        + " AND tablename <> 'flyway_schema_history' ORDER BY tablename").stream()
+        .map(row -> (String) row.get(0)).toList();
+    if (tables.isEmpty()) {
+      return;
+    }
+    List<String> filled = sql(tables.stream().map(table -> "SELECT '" + table + "' WHERE EXISTS (SELECT FROM " + table + ")")
+        .collect(java.util.stream.Collectors.joining(" UNION ALL "))).stream().map(row -> (String) row.get(0)).toList();
+    if (!filled.isEmpty()) {
+      sql("SET lock_timeout = '10s'");
+      try {
+        sql("TRUNCATE " + String.join(", ", filled) + " CASCADE");
+      } finally {
+        sql("RESET lock_timeout");
+      }
+    }
+    // As RESTART IDENTITY, also for the empty tables, whose ids may have moved on (a rolled-back insert).
+    sql("SELECT setval(c.oid::regclass, s.seqstart, false) FROM pg_class c JOIN pg_sequence s ON s.seqrelid = c.oid"
+        + " WHERE c.relnamespace = 'public'::regnamespace");
+  }
+
+  /**
+   * What a test could change of the schema that truncation does not undo: tables, columns and
+   * their defaults, constraints, indexes, triggers, functions, storage options, Flyway's history
+   * and database-level settings, as one digest.
+   */
+  public String schemaFingerprint() {
+    return (String) sql("SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM ("
+        + " SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable"
+        + "   || ' ' || coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public'"
+        + " UNION ALL SELECT 'relation ' || relname || ' ' || relkind::text || ' ' || coalesce(array_to_string(reloptions, ','), '')"
+        + "   FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+        + " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid)"
+        + "   FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+        + " UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'"
+        + " UNION ALL SELECT 'trigger ' || tgrelid::regclass || '.' || tgname || ' ' || tgenabled::text FROM pg_trigger"
+        + "   WHERE NOT tgisinternal"
+        + " UNION ALL SELECT 'function ' || oid::regprocedure || ' ' || md5(prosrc) FROM pg_proc"
+        + "   WHERE pronamespace = 'public'::regnamespace"
+        + " UNION ALL SELECT 'flyway ' || f::text FROM flyway_schema_history f"
+        + " UNION ALL SELECT 'setting ' || array_to_string(setconfig, ',') FROM pg_db_role_setting s"
+        + "   JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()"
+        + ") items(item)").get(0).get(0);
+  }
+
+  /**
+   * Waits until no other client is connected to this database (a Hookline, pool or tool of an
+   * earlier test), failing after {@code timeout} with the sessions still there.
+   */
+  public void awaitNoOtherSessions(java.time.Duration timeout) {
+    String others = "SELECT pid, application_name, state, left(query, 200) FROM pg_stat_activity"
+        + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
+    Await.until("no other session on database " + database, timeout, () -> sql(others).isEmpty(),
+        () -> "still connected (pid, application, state, last query): " + sql(others));
+  }
+
+  /** Drops this database and creates it again, empty (the caller migrates it). */
+  public void recreate() {
+    closeConnection();
+    admin("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+    admin("CREATE DATABASE " + database);
+  }
+
   public long count(String where, Object... params) {
     return ((Number) sql("SELECT count(*) FROM webhook_deliveries WHERE " + where, params).get(0).get(0)).longValue();
   }
@@ -155,6 +274,7 @@ public final class TestInfra implements AutoCloseable {
 
   @Override
   public void close() {
+    closeConnection();
     Vertx vertx = Vertx.vertx();
     try {
       flushRedis(vertx);

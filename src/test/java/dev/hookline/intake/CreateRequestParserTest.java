@@ -1,0 +1,225 @@
+package dev.hookline.intake;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowable;
+
+import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.security.AddressPolicy;
+import dev.hookline.testing.Messages;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import java.util.List;
+import java.util.function.Consumer;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * Every create message the parser refuses, refused naming the field: the message of the
+ * {@link InvalidRequestException} is what the 400 reply carries. The parser is built as intake
+ * builds it, with the default destination policy (nothing opened) and the X-Dograh prefix. That a
+ * refusal is a 400 and leaves no row and no queue entry is intake's wiring, proven end to end for
+ * each transport (CreateDeliveryTest, HostileInputTest, CreateBatchTest, ApiTest, HostileHttpInputTest).
+ */
+class CreateRequestParserTest {
+  private static final String URL = "https://crm.example.com/hooks/calls";
+  private static final CreateRequestParser PARSER =
+      new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh");
+
+  /** Refused for what each case breaks, not for something already wrong with the message they start from. */
+  @Test
+  void theMessageTheCasesStartFromIsValid() {
+    CreateRequest request = PARSER.parse(Messages.create(7, 9, "node-1", URL));
+
+    assertThat(request.enabled()).isTrue();
+    assertThat(request.endpointUrl()).isEqualTo(URL);
+  }
+
+  // ---- malformed messages (from CreateDeliveryTest) ---------------------------------------------------------
+
+  static Stream<Arguments> invalidMessages() {
+    return Stream.of(
+        invalid("organizationId", m -> m.remove("organizationId")),
+        invalid("organizationId", m -> m.put("organizationId", "7")),
+        invalid("organizationId", m -> m.put("organizationId", 7.5)),
+        invalid("organizationId", m -> m.put("organizationId", -1)),
+        invalid("workflowRunId", m -> m.remove("workflowRunId")),
+        invalid("workflowRunId", m -> m.put("workflowRunId", true)),
+        invalid("webhookNodeId", m -> m.remove("webhookNodeId")),
+        invalid("webhookNodeId", m -> m.put("webhookNodeId", 12)),
+        invalid("webhookNodeId", m -> m.put("webhookNodeId", " ")),
+        invalid("webhook", m -> m.remove("webhook")),
+        invalid("webhook", m -> m.put("webhook", "https://x.example.com")),
+        invalid("webhook.endpointUrl", m -> webhook(m).remove("endpointUrl")),
+        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "/relative/path")),
+        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "ftp://files.example.com/x")),
+        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "javascript:alert(1)")),
+        invalid("webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "http://exa mple.com/")),
+        invalid("webhook.httpMethod", m -> webhook(m).put("httpMethod", "TRACE")),
+        invalid("webhook.httpMethod", m -> webhook(m).put("httpMethod", 1)),
+        invalid("webhook.credentialUuid", m -> webhook(m).put("credentialUuid", "not-a-uuid")),
+        invalid("webhook.customHeaders", m -> webhook(m).put("customHeaders", "X-A: b")),
+        invalid("webhook.customHeaders[0].key", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("X-Bad\r\nInjected", "v")))),
+        invalid("webhook.customHeaders[0].value", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("X-Ok", "line\nbreak")))),
+        invalid("webhook.customHeaders[1].value", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("X-Ok", "fine")).add(header("X-Nul", "a\0b")))),
+        invalid("webhook.customHeaders[0].key", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("Bad Name", "v")))),
+        invalid("webhook.customHeaders[0].value", m -> webhook(m).put("customHeaders",
+            new JsonArray().add(header("X-Ok", "bell\u0007and tab\tare different")))),
+        invalid("webhook.enabled", m -> webhook(m).put("enabled", "yes")),
+        invalid("renderContext", m -> m.put("renderContext", new JsonArray())));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("invalidMessages")
+  void anInvalidMessageIsRefusedNamingTheField(String field, Consumer<JsonObject> breakIt) {
+    JsonObject message = Messages.create(7, 9, "node-1", URL);
+    breakIt.accept(message);
+
+    assertRefused(message, field);
+  }
+
+  // ---- hostile messages (from HostileInputTest) -------------------------------------------------------------
+
+  static Stream<Arguments> hostileMessages() {
+    return Stream.of(
+        invalid("33 headers", "webhook.customHeaders", m -> headers(m, manyHeaders(33))),
+        invalid("name over 8 KiB", "webhook.customHeaders[0].key",
+            m -> headers(m, new JsonArray().add(header("X-" + "a".repeat(8 * 1024), "v")))),
+        invalid("value over 8 KiB", "webhook.customHeaders[0].value",
+            m -> headers(m, new JsonArray().add(header("X-Big", "v".repeat(8 * 1024 + 1))))),
+        invalid("CR in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\rB", "v"))),
+        invalid("LF in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\nB", "v"))),
+        invalid("NUL in name", "webhook.customHeaders[0].key", m -> headers(m, one("X-A\0B", "v"))),
+        invalid("CR in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\rb"))),
+        invalid("LF in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\nb"))),
+        invalid("NUL in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "a\0b"))),
+        invalid("CRLF smuggle in value", "webhook.customHeaders[0].value",
+            m -> headers(m, one("X-A", "v\r\nHost: evil.example.com"))),
+        reserved("Host"),
+        reserved("Content-Length"),
+        reserved("Transfer-Encoding"),
+        reserved("Connection"),
+        reserved("webhook-id"),
+        reserved("webhook-timestamp"),
+        reserved("webhook-signature"),
+        reserved("X-Dograh-Delivery-Id"),
+        reserved("x-dograh-delivery-attempt"),
+        reserved("X-Dograh-Workflow-Run-Id"),
+        invalid("non-Latin-1 in value", "webhook.customHeaders[0].value", m -> headers(m, one("X-A", "caf\u00e9 \u2713"))),
+        invalid("NUL in webhookNodeId", "webhookNodeId", m -> m.put("webhookNodeId", "node\0one")),
+        invalid("NUL in webhook.name", "webhook.name", m -> webhook(m).put("name", "Final\0Webhook")),
+        invalid("NUL in endpointUrl", "webhook.endpointUrl",
+            m -> webhook(m).put("endpointUrl", "https://crm.example.com/a\0b")),
+        invalid("port 0", "webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "https://crm.example.com:0/x")),
+        invalid("port 65536", "webhook.endpointUrl",
+            m -> webhook(m).put("endpointUrl", "https://crm.example.com:65536/x")),
+        invalid("port 99999999", "webhook.endpointUrl",
+            m -> webhook(m).put("endpointUrl", "https://crm.example.com:99999999/x")),
+        invalid("empty port", "webhook.endpointUrl", m -> webhook(m).put("endpointUrl", "https://crm.example.com:/x")),
+        invalid("empty port after an IPv6 literal", "webhook.endpointUrl",
+            m -> webhook(m).put("endpointUrl", "https://[2606:4700::1111]:/x")),
+        invalid("organizationId as string", "organizationId", m -> m.put("organizationId", "7")),
+        invalid("customHeaders as string", "webhook.customHeaders", m -> webhook(m).put("customHeaders", "x")),
+        invalid("unpaired surrogate in a template value", "webhook.payloadTemplate.event",
+            m -> webhook(m).put("payloadTemplate", new JsonObject().put("event", "bad \uD800 text"))),
+        invalid("unpaired low surrogate in a template array", "webhook.payloadTemplate.items[1]",
+            m -> webhook(m).put("payloadTemplate", new JsonObject()
+                .put("items", new JsonArray().add("fine").add("x\uDC00")))),
+        invalid("unpaired surrogate in a template key", "webhook.payloadTemplate.k\uD800",
+            m -> webhook(m).put("payloadTemplate", new JsonObject().put("k\uD800", "v"))));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("hostileMessages")
+  void aHostileMessageIsRefusedNamingTheField(String label, String field, Consumer<JsonObject> breakIt) {
+    JsonObject message = Messages.create(7, 9, "node-1", URL);
+    breakIt.accept(message);
+
+    assertRefused(message, field);
+  }
+
+  // ---- create-time destination checks (from HostileInputTest) ----------------------------------------------
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @ValueSource(strings = {
+      "http://127.0.0.1/",
+      "http://[::1]/",
+      "http://2130706433/",
+      "http://0x7f000001/",
+      "http://0177.0.0.1/",
+      "http://127.1/",
+      "http://127.0.0.1./",
+      "http://169.254.169.254/latest/meta-data",
+      "http://10.0.0.1/",
+      "http://[fd00::1]/",
+      "http://[::ffff:127.0.0.1]/",
+      "http://[64:ff9b::7f00:1]/",
+      "http://[2002:7f00:1::]/",
+      "http://user:pw@example.com/",
+      "ftp://example.com/"})
+  void aRefusedDestinationIsRefusedAtCreate(String url) {
+    assertRefused(Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
+  }
+
+  @Test
+  void aUrlOverTwoThousandAndFortyEightCharactersIsRefused() {
+    String url = "http://example.com/" + "a".repeat(2_100);
+
+    InvalidRequestException refusal = assertRefused(Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
+
+    assertThat(refusal.getMessage()).contains("2048");
+  }
+
+  private static InvalidRequestException assertRefused(JsonObject message, String field) {
+    Throwable thrown = catchThrowable(() -> PARSER.parse(message));
+
+    assertThat(thrown).as("refusal of " + message).isInstanceOf(InvalidRequestException.class);
+    InvalidRequestException refusal = (InvalidRequestException) thrown;
+    assertThat(refusal.field()).isEqualTo(field);
+    assertThat(refusal.getMessage()).startsWith(field + ":");
+    return refusal;
+  }
+
+  private static Arguments invalid(String field, Consumer<JsonObject> breakIt) {
+    return Arguments.of(field, breakIt);
+  }
+
+  private static Arguments invalid(String label, String field, Consumer<JsonObject> breakIt) {
+    return Arguments.of(label, field, breakIt);
+  }
+
+  private static Arguments reserved(String name) {
+    return invalid("reserved " + name, "webhook.customHeaders[0].key", m -> headers(m, one(name, "v")));
+  }
+
+  private static JsonObject webhook(JsonObject message) {
+    return message.getJsonObject("webhook");
+  }
+
+  private static void headers(JsonObject message, JsonArray headers) {
+    webhook(message).put("customHeaders", headers);
+  }
+
+  private static JsonArray one(String key, String value) {
+    return new JsonArray().add(header(key, value));
+  }
+
+  private static JsonArray manyHeaders(int count) {
+    JsonArray headers = new JsonArray();
+    for (int i = 0; i < count; i++) {
+      headers.add(header("X-H" + i, "v" + i));
+    }
+    return headers;
+  }
+
+  private static JsonObject header(String key, String value) {
+    return new JsonObject().put("key", key).put("value", value);
+  }
+}
