@@ -182,8 +182,8 @@ public final class TestInfra implements AutoCloseable {
   /**
    * Empties every table but Flyway's history and restarts every sequence, so a class's database is
    * as the migrations left it. Only the tables that hold rows are truncated (a truncation costs
-   * a commit with new files for each table and index, most of the time this takes). Waits for no
-   * lock: with a session of an earlier test still holding one it fails instead (see
+   * a commit with new files for each table and index, most of the time this takes). Waits at most
+   * 10 s for a lock, then fails: only a session of an earlier test could hold one (see
    * {@link #awaitNoOtherSessions}).
    */
   public void truncateTables() {
