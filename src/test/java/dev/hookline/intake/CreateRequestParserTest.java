@@ -1,10 +1,17 @@
 package dev.hookline.intake;
 
+import static dev.hookline.testing.CreateEdits.header;
+import static dev.hookline.testing.CreateEdits.headers;
+import static dev.hookline.testing.CreateEdits.manyHeaders;
+import static dev.hookline.testing.CreateEdits.one;
+import static dev.hookline.testing.CreateEdits.reserved;
+import static dev.hookline.testing.CreateEdits.webhook;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.security.AddressPolicy;
+import dev.hookline.testing.CreateEdits;
 import dev.hookline.testing.Messages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -191,35 +198,8 @@ class CreateRequestParserTest {
     return Arguments.of(field, breakIt);
   }
 
+  /** A local overload hides the static import of the same name, so the labelled one is passed on here. */
   private static Arguments invalid(String label, String field, Consumer<JsonObject> breakIt) {
-    return Arguments.of(label, field, breakIt);
-  }
-
-  private static Arguments reserved(String name) {
-    return invalid("reserved " + name, "webhook.customHeaders[0].key", m -> headers(m, one(name, "v")));
-  }
-
-  private static JsonObject webhook(JsonObject message) {
-    return message.getJsonObject("webhook");
-  }
-
-  private static void headers(JsonObject message, JsonArray headers) {
-    webhook(message).put("customHeaders", headers);
-  }
-
-  private static JsonArray one(String key, String value) {
-    return new JsonArray().add(header(key, value));
-  }
-
-  private static JsonArray manyHeaders(int count) {
-    JsonArray headers = new JsonArray();
-    for (int i = 0; i < count; i++) {
-      headers.add(header("X-H" + i, "v" + i));
-    }
-    return headers;
-  }
-
-  private static JsonObject header(String key, String value) {
-    return new JsonObject().put("key", key).put("value", value);
+    return CreateEdits.invalid(label, field, breakIt);
   }
 }
