@@ -38,6 +38,17 @@ final class OfflineClients implements AutoCloseable {
         .await();
   }
 
+  /**
+   * A database nobody has migrated yet would otherwise answer with "relation webhook_deliveries
+   * does not exist", which says nothing about what to do.
+   */
+  void requireSchema() {
+    if (!operator.hasSchema().await()) {
+      throw new IllegalStateException("Postgres at " + config.postgres().redactedUrl() + " has no Hookline tables yet:"
+          + " run `java -jar hookline.jar migrate` with the same configuration (or start `run` once), which creates them");
+    }
+  }
+
   /** As {@link #requirePostgres()}, for Redis. */
   void requireRedis() {
     queue.ping()

@@ -50,6 +50,7 @@ final class RetryCommand implements Callable<Integer> {
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
       clients.requirePostgres();
+      clients.requireSchema();
       clients.requireRedis();
       Replay replay = new Replay(clients.operator, new Schedule(clients.vertx, clients.queue), loaded.config().delivery().maxAttempts());
       long retried = replay.retryAll(new DeliveryFilter(DeliveryStatus.DEAD_LETTER, organizationId, null, createdAfter,

@@ -34,6 +34,7 @@ final class StatsCommand implements Callable<Integer> {
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
       clients.requirePostgres();
+      clients.requireSchema();
       clients.requireRedis();
       Map<String, Long> counts = clients.operator.countByStatus().await();
       List<Long> depth = clients.queue.depthByShard().await();

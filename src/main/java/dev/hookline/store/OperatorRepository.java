@@ -173,6 +173,12 @@ public final class OperatorRepository {
     });
   }
 
+  /** Whether this database holds Hookline's tables at all (false before the first migration). */
+  public Future<Boolean> hasSchema() {
+    return pool.query("SELECT to_regclass('webhook_deliveries') IS NOT NULL").execute()
+        .map(rows -> rows.iterator().next().getBoolean(0));
+  }
+
   /** Seconds since the oldest pending delivery was created; 0 when nothing is pending. */
   public Future<Double> oldestPendingAgeSeconds() {
     return pool.query(OLDEST_PENDING_AGE).execute().map(rows -> {

@@ -183,6 +183,17 @@ class CliTest {
   // ---------------------------------------------------------------- stats
 
   @Test
+  void statsOnADatabaseNobodyMigratedSaysToMigrate() throws IOException {
+    try (TestInfra fresh = TestInfra.create()) {
+      CliRun result = CliRun.of("stats", "-conf", confFor(fresh).toString());
+
+      assertThat(result.exit()).as("%s", result).isEqualTo(1);
+      assertThat(result.err()).contains("has no Hookline tables yet").contains(fresh.database)
+          .contains("java -jar hookline.jar migrate").doesNotContain("does not exist");
+    }
+  }
+
+  @Test
   void statsReportsCountsQueueDepthAndTheOldestPendingAge(Vertx vertx) {
     migrate();
     long oldPending = insert(7, "pending", 120);
