@@ -171,7 +171,7 @@ public final class Hookline {
     Schedule schedule = new Schedule(vertx, queue);
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
-    CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix()), d.circuit(),
+    CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix(), redisOutage), d.circuit(),
         d.lease(), metrics, TimeSource.SYSTEM);
     String userAgent = HooklineVersion.userAgent();
     // Per delivery verticle: its own origin slots, and a runner grouping the outcome writes of its own event loop.
@@ -206,7 +206,7 @@ public final class Hookline {
         .compose(v -> d.circuit().enabled()
             // Brings other workers' circuit transitions into this process's view.
             ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH,
-                () -> redisOutage.watch(circuits.refresh())), 1)
+                circuits::refresh), 1)
             : Future.succeededFuture())
         .compose(v -> deploy(deliveryVerticles, d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))

@@ -135,7 +135,7 @@ final class EmbeddedServices implements AutoCloseable {
       return;
     }
     Optional<ProcessHandle> owner = ProcessHandle.of(pid).filter(ProcessHandle::isAlive);
-    boolean same = owner.map(p -> p.info().command().map(c -> c.contains(processName)).orElse(true)).orElse(false);
+    boolean same = owner.map(p -> p.info().command().map(c -> c.contains(processName)).orElse(false)).orElse(false);
     if (same) {
       throw new EmbeddedStartException(server + " (pid " + pid + ") from an earlier run still uses " + dir
           + ", so that run did not stop cleanly or is still running; stop it (kill " + pid + ") and start again");

@@ -21,9 +21,9 @@ public final class CredentialVerticle extends VerticleBase {
 
   @Override
   public Future<?> start() {
-    put = vertx.eventBus().consumer(PUT_ADDRESS, message -> BusReply.send(message, intake.put(message.body())
+    put = vertx.eventBus().consumer(PUT_ADDRESS, message -> BusReply.send(message, () -> intake.put(message.body())
         .map(stored -> stored.toJson().put("status", stored.created() ? "created" : "updated"))));
-    delete = vertx.eventBus().consumer(DELETE_ADDRESS, message -> BusReply.send(message, intake.delete(message.body())
+    delete = vertx.eventBus().consumer(DELETE_ADDRESS, message -> BusReply.send(message, () -> intake.delete(message.body())
         .map(deleted -> new JsonObject().put("deleted", deleted))));
     return Future.all(put.completion(), delete.completion());
   }

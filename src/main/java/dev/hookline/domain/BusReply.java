@@ -2,6 +2,7 @@ package dev.hookline.domain;
 
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.Message;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -10,6 +11,17 @@ public final class BusReply {
   private static final Logger LOG = LoggerFactory.getLogger(BusReply.class);
 
   private BusReply() {
+  }
+
+  /** As below, with a failure thrown while {@code action} builds its future answered like any other. */
+  public static void send(Message<?> message, Supplier<? extends Future<?>> action) {
+    Future<?> result;
+    try {
+      result = action.get();
+    } catch (RuntimeException e) {
+      result = Future.failedFuture(e);
+    }
+    send(message, result);
   }
 
   public static void send(Message<?> message, Future<?> result) {

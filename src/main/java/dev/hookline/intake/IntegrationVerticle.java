@@ -6,7 +6,6 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import io.vertx.core.json.JsonArray;
-import java.util.function.Supplier;
 
 /**
  * The event-bus face of intake: {@code hookline.delivery.create} (one create, request/reply) and
@@ -41,10 +40,10 @@ public final class IntegrationVerticle extends VerticleBase {
   public Future<?> start() {
     grouped = intake.grouped();
     if (singles) {
-      single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> BusReply.send(message, guarded(() ->
-          grouped.create(message.body()).map(CreateReply::toJson))));
+      single = vertx.eventBus().consumer(CREATE_ADDRESS, message -> BusReply.send(message, () ->
+          grouped.create(message.body()).map(CreateReply::toJson)));
     }
-    batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> BusReply.send(message, guarded(() -> {
+    batch = vertx.eventBus().consumer(CREATE_BATCH_ADDRESS, message -> BusReply.send(message, () -> {
       if (!(message.body() instanceof JsonArray creates)) {
         return Future.failedFuture(new InvalidRequestException("body", "must be a JSON array of create requests"));
       }
@@ -53,16 +52,8 @@ public final class IntegrationVerticle extends VerticleBase {
         items.forEach(item -> replies.add(item.toJson()));
         return replies;
       });
-    })));
+    }));
     return single == null ? batch.completion() : Future.all(single.completion(), batch.completion());
-  }
-
-  private static <T> Future<T> guarded(Supplier<Future<T>> action) {
-    try {
-      return action.get();
-    } catch (RuntimeException e) {
-      return Future.failedFuture(e);
-    }
   }
 
   @Override

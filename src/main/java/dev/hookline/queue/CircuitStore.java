@@ -99,10 +99,20 @@ public final class CircuitStore {
 
   private final Redis redis;
   private final String key;
+  private final Outage outage;
 
   public CircuitStore(Redis redis, String keyPrefix) {
+    this(redis, keyPrefix, Outage.none());
+  }
+
+  /**
+   * {@code outage} watches the periodic snapshot only: it is the call that polls Redis whatever the
+   * traffic, so it is what reports an unreachable Redis once rather than on every pass.
+   */
+  public CircuitStore(Redis redis, String keyPrefix, Outage outage) {
     this.redis = redis;
     this.key = keyPrefix + ":circuits";
+    this.outage = outage;
   }
 
   /**
@@ -134,7 +144,7 @@ public final class CircuitStore {
 
   /** Every origin with a record, keyed by origin; records untouched for {@code forgetAfter} are dropped. */
   public Future<Snapshot> snapshot(Duration forgetAfter) {
-    return SNAPSHOT.run(redis, key, String.valueOf(forgetAfter.toMillis())).map(r -> {
+    return outage.watch(SNAPSHOT.run(redis, key, String.valueOf(forgetAfter.toMillis()))).map(r -> {
       long now = r.get(0).toLong();
       Map<String, CircuitState> states = new HashMap<>();
       for (int i = 1; i + 1 < r.size(); i += 2) {
