@@ -10,6 +10,7 @@ import java.util.HashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,7 +31,15 @@ public final class DestinationCheck {
   static final Duration RESOLVE_TIMEOUT = Duration.ofSeconds(2);
   private static final Logger LOG = LoggerFactory.getLogger(DestinationCheck.class);
 
+  /**
+   * Look-ups in flight at once. The system resolver blocks a worker thread for as long as the OS
+   * resolver takes, whatever our timeout says, on the pool send-time resolution uses too; past this
+   * many a create is accepted unchecked, as when DNS does not answer, and the send-time check decides.
+   */
+  static final int MAX_LOOKUPS = 8;
+
   private final DestinationGuard guard;
+  private final AtomicInteger lookups = new AtomicInteger();
 
   public DestinationCheck(DestinationGuard guard) {
     this.guard = guard;
@@ -47,7 +56,13 @@ public final class DestinationCheck {
     if (isLiteral(host)) {
       return Future.succeededFuture();
     }
+    if (lookups.incrementAndGet() > MAX_LOOKUPS) {
+      lookups.decrementAndGet();
+      return Future.succeededFuture();
+    }
+    // Released when the resolver really finishes, not at the timeout: until then it holds a thread.
     return guard.vetHost(host)
+        .onComplete(done -> lookups.decrementAndGet())
         .timeout(RESOLVE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
         .<Void>mapEmpty()
         .recover(error -> {
