@@ -7,6 +7,7 @@ import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
+import dev.hookline.testing.LeakScan;
 import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -21,7 +22,6 @@ import io.vertx.junit5.VertxExtension;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
@@ -158,13 +158,7 @@ class ReflectedSecretTest {
     places.putAll(databaseText());
     answers.forEach((where, text) -> places.put("answer " + where, text));
 
-    List<String> leaks = new ArrayList<>();
-    places.forEach((where, text) -> canaries().forEach((name, value) -> {
-      if (text != null && text.contains(value)) {
-        leaks.add(name + " in " + where + ": …" + around(text, value) + "…");
-      }
-    }));
-    assertThat(leaks).as("secrets reflected into storage, answers or logs").isEmpty();
+    assertThat(LeakScan.find(places, canaries())).as("secrets reflected into storage, answers or logs").isEmpty();
 
     // The scan looked at real content: the reflected answers were stored, scrubbed, with the rest intact.
     List<List<Object>> attempts = infra.sql("SELECT d.delivery_uuid::text, a.attempt, a.status_code, a.response_body,"
@@ -358,10 +352,6 @@ class ReflectedSecretTest {
     return tables;
   }
 
-  private static String around(String text, String value) {
-    int at = text.indexOf(value);
-    return text.substring(Math.max(0, at - 120), Math.min(text.length(), at + value.length() + 40)).replace('\n', ' ');
-  }
 
   private static String randomBase64(int bytes) {
     byte[] key = new byte[bytes];

@@ -7,6 +7,7 @@ import dev.hookline.credentials.CredentialVerticle;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
+import dev.hookline.testing.LeakScan;
 import dev.hookline.testing.LogCapture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
@@ -29,7 +30,6 @@ import io.vertx.redis.client.Response;
 import java.nio.charset.StandardCharsets;
 import java.security.SecureRandom;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Base64;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -214,13 +214,7 @@ class SecretLeakTest {
     places.putAll(redisText(vertx));
     answers.forEach((where, text) -> places.put("answer " + where, text));
 
-    List<String> leaks = new ArrayList<>();
-    places.forEach((where, text) -> canaries().forEach((name, value) -> {
-      if (text != null && text.contains(value)) {
-        leaks.add(name + " in " + where + ": …" + around(text, value) + "…");
-      }
-    }));
-    assertThat(leaks).as("canary leaks").isEmpty();
+    assertThat(LeakScan.find(places, canaries())).as("canary leaks").isEmpty();
     // The scan really looked at the content: start-up and attempt logs, rows, attempt bodies, masked replies.
     assertThat(places.get("logs")).contains("Hookline started", "outcome=dead_letter", "outcome=retry");
     assertThat(places.get("table webhook_deliveries")).contains("call_done", "workflow");
@@ -352,10 +346,6 @@ class SecretLeakTest {
     return request(HttpMethod.GET, path).send().await();
   }
 
-  private static String around(String text, String value) {
-    int at = text.indexOf(value);
-    return text.substring(Math.max(0, at - 120), Math.min(text.length(), at + value.length() + 40)).replace('\n', ' ');
-  }
 
   private static String randomBase64(int bytes) {
     byte[] key = new byte[bytes];
