@@ -6,6 +6,7 @@ import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
+import dev.hookline.testing.OpenedServers;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,9 +20,6 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.List;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
@@ -50,10 +48,7 @@ class HostileReceiverTest {
   private Fixture fixture;
   private TestInfra infra;
   private Vertx vertx;
-  private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
-  private final List<NetServer> netServers = new CopyOnWriteArrayList<>();
-  private final Set<Long> timers = ConcurrentHashMap.newKeySet();
-  private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+  private OpenedServers servers;
   /** Requests (or connections) the hostile server got, and when the first one arrived. */
   private final AtomicInteger hits = new AtomicInteger();
   private final AtomicLong firstHitNanos = new AtomicLong();
@@ -63,6 +58,7 @@ class HostileReceiverTest {
   @BeforeEach
   void setUp(Vertx vertx) {
     this.vertx = vertx;
+    servers = new OpenedServers(vertx);
     fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
   }
@@ -80,11 +76,7 @@ class HostileReceiverTest {
   @AfterEach
   void tearDown() {
     try {
-      timers.forEach(vertx::cancelTimer);
-      timers.clear();
-      sockets.forEach(socket -> socket.close());
-      httpServers.forEach(server -> server.close().await());
-      netServers.forEach(server -> server.close().await());
+      servers.close();
     } finally {
       fixture.close();
     }
@@ -128,7 +120,7 @@ class HostileReceiverTest {
       request.response().end(body);
     });
     server.listen(0, "127.0.0.1").await();
-    httpServers.add(server);
+    servers.track(server);
 
     long id = create("http://127.0.0.1:" + server.actualPort() + "/huge");
 
@@ -239,15 +231,15 @@ class HostileReceiverTest {
           response.write(CHUNK);
         }
       });
-      timers.add(timer);
+      servers.trackTimer(timer);
       request.connection().closeHandler(v -> {
         closedNanos.compareAndSet(0, System.nanoTime());
         vertx.cancelTimer(timer);
-        timers.remove(timer);
+        servers.untrackTimer(timer);
       });
     });
     server.listen(0, "127.0.0.1").await();
-    httpServers.add(server);
+    servers.track(server);
     return "http://127.0.0.1:" + server.actualPort() + "/endless";
   }
 
@@ -256,11 +248,11 @@ class HostileReceiverTest {
     return rawServer(socket -> {
       socket.write(Buffer.buffer("HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 100000\r\n\r\n"));
       long timer = vertx.setPeriodic(200, t -> socket.write(Buffer.buffer("x")));
-      timers.add(timer);
+      servers.trackTimer(timer);
       socket.closeHandler(v -> {
         closedNanos.compareAndSet(0, System.nanoTime());
         vertx.cancelTimer(timer);
-        timers.remove(timer);
+        servers.untrackTimer(timer);
       });
     });
   }
@@ -268,7 +260,7 @@ class HostileReceiverTest {
   /** A raw TCP server: {@code onRequest} runs once, when the first bytes of the request arrive. */
   private String rawServer(Consumer<NetSocket> onRequest) {
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
-      sockets.add(socket);
+      servers.track(socket);
       hit();
       AtomicInteger reads = new AtomicInteger();
       socket.handler(data -> {
@@ -278,11 +270,11 @@ class HostileReceiverTest {
       });
       socket.closeHandler(v -> {
         closedNanos.compareAndSet(0, System.nanoTime());
-        sockets.remove(socket);
+        servers.untrack(socket);
       });
     });
     server.listen(0, "127.0.0.1").await();
-    netServers.add(server);
+    servers.track(server);
     return "http://127.0.0.1:" + server.actualPort() + "/raw";
   }
 

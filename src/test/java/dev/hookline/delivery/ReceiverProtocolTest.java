@@ -6,6 +6,7 @@ import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
+import dev.hookline.testing.OpenedServers;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -19,9 +20,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -56,10 +55,7 @@ class ReceiverProtocolTest {
   private Fixture fixture;
   private TestInfra infra;
   private Vertx vertx;
-  private final List<HttpServer> httpServers = new CopyOnWriteArrayList<>();
-  private final List<NetServer> netServers = new CopyOnWriteArrayList<>();
-  private final Set<Long> timers = ConcurrentHashMap.newKeySet();
-  private final Set<NetSocket> sockets = ConcurrentHashMap.newKeySet();
+  private OpenedServers servers;
   /** Every request a raw receiver parsed, in arrival order, with what it did about it. */
   private final List<Seen> seen = new CopyOnWriteArrayList<>();
   /** Connections a raw receiver accepted, and how many of them it has seen closed. */
@@ -71,6 +67,7 @@ class ReceiverProtocolTest {
   @BeforeEach
   void setUp(Vertx vertx) {
     this.vertx = vertx;
+    servers = new OpenedServers(vertx);
     fixture = Fixture.create(vertx, DATABASE);
     infra = fixture.infra;
   }
@@ -78,11 +75,7 @@ class ReceiverProtocolTest {
   @AfterEach
   void tearDown() {
     try {
-      timers.forEach(vertx::cancelTimer);
-      timers.clear();
-      sockets.forEach(socket -> socket.close());
-      httpServers.forEach(server -> server.close().await());
-      netServers.forEach(server -> server.close().await());
+      servers.close();
     } finally {
       fixture.close();
     }
@@ -149,7 +142,7 @@ class ReceiverProtocolTest {
       request.body().onComplete(body -> request.response().putHeader("Content-Type", "text/plain").end("ok"));
     });
     server.listen(0, "::1").await();
-    httpServers.add(server);
+    servers.track(server);
     int port = server.actualPort();
 
     long id = create("http://[::1]:" + port + "/hook");
@@ -323,7 +316,7 @@ class ReceiverProtocolTest {
    */
   private String rawServer(RequestHandler handler) {
     NetServer server = vertx.createNetServer().connectHandler(socket -> {
-      sockets.add(socket);
+      servers.track(socket);
       Connection connection = new Connection(connections.incrementAndGet());
       AtomicReference<Buffer> pending = new AtomicReference<>(Buffer.buffer());
       socket.handler(data -> {
@@ -335,11 +328,11 @@ class ReceiverProtocolTest {
       });
       socket.closeHandler(v -> {
         closedConnections.incrementAndGet();
-        sockets.remove(socket);
+        servers.untrack(socket);
       });
     });
     server.listen(0, "127.0.0.1").await();
-    netServers.add(server);
+    servers.track(server);
     return "http://127.0.0.1:" + server.actualPort();
   }
 
@@ -382,10 +375,10 @@ class ReceiverProtocolTest {
     }
     long[] timer = new long[1];
     timer[0] = vertx.setTimer(delayMillis, t -> {
-      timers.remove(timer[0]);
+      servers.untrackTimer(timer[0]);
       socket.write(Buffer.buffer(text));
     });
-    timers.add(timer[0]);
+    servers.trackTimer(timer[0]);
   }
 
   private static String reason(String status) {
