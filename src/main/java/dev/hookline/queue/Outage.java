@@ -81,6 +81,11 @@ public final class Outage {
   }
 
   private void reachable() {
+    // Every successful Redis call lands here, from every event loop: read before writing, so the
+    // common case (no outage) shares the field instead of bouncing its cache line between cores.
+    if (downSinceNanos.get() == UP) {
+      return;
+    }
     long since = downSinceNanos.getAndSet(UP);
     if (since != UP) {
       LOG.info("{} is reachable again after {} s", what,
