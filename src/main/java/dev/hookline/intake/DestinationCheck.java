@@ -1,6 +1,7 @@
 package dev.hookline.intake;
 
 import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.BlockedDestinationException;
 import dev.hookline.security.DestinationGuard;
 import io.vertx.core.Future;
@@ -53,7 +54,8 @@ public final class DestinationCheck {
    */
   public Future<Void> check(String url) {
     String host = URI.create(url).getHost();
-    if (isLiteral(host)) {
+    // An address as written was judged by the parser already; only names need a look-up.
+    if (AddressPolicy.isAddressLiteral(host)) {
       return Future.succeededFuture();
     }
     if (lookups.incrementAndGet() > MAX_LOOKUPS) {
@@ -85,19 +87,5 @@ public final class DestinationCheck {
     Map<String, Future<Void>> byHost = new HashMap<>();
     return url -> byHost.computeIfAbsent(URI.create(url).getHost().toLowerCase(Locale.ROOT),
         host -> check(url));
-  }
-
-  /** IP literals need no look-up: the parser judged them as written. */
-  private static boolean isLiteral(String host) {
-    if (host.startsWith("[") || host.indexOf(':') >= 0) {
-      return true;
-    }
-    for (int i = 0; i < host.length(); i++) {
-      char c = host.charAt(i);
-      if (c != '.' && (c < '0' || c > '9')) {
-        return false;
-      }
-    }
-    return true;
   }
 }

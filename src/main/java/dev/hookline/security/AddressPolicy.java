@@ -144,7 +144,7 @@ public final class AddressPolicy {
    */
   public String checkHostLiteral(String host) {
     Objects.requireNonNull(host, "host");
-    if (host.startsWith("[") || host.indexOf(':') >= 0) {
+    if (isIpv6Form(host)) {
       return checkIpv6Literal(host);
     }
     if (!looksLikeIpv4(host)) {
@@ -157,6 +157,18 @@ public final class AddressPolicy {
       return "non-canonical numeric host " + host;
     }
     return blockedMessage(host, ipv4);
+  }
+
+  /**
+   * Whether a URL host is written as an address (judged as written by {@link #checkHostLiteral})
+   * rather than a name that must be resolved first.
+   */
+  public static boolean isAddressLiteral(String host) {
+    return isIpv6Form(host) || looksLikeIpv4(host);
+  }
+
+  private static boolean isIpv6Form(String host) {
+    return host.startsWith("[") || host.indexOf(':') >= 0;
   }
 
   private String checkIpv6Literal(String host) {
