@@ -30,7 +30,7 @@ class ArchitectureTest {
       Map.entry("domain", Set.of()),
       Map.entry("security", Set.of()),
       Map.entry("metrics", Set.of()),
-      Map.entry("config", Set.of("security")),
+      Map.entry("config", Set.of("domain", "security")),
       Map.entry("web", Set.of("domain")),
       Map.entry("store", Set.of("domain", "config", "security")),
       Map.entry("queue", Set.of("domain", "config")),

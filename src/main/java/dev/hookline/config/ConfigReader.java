@@ -107,6 +107,17 @@ final class ConfigReader {
     return min;
   }
 
+  /** A number from {@code min} to {@code max}, both included (e.g. a fraction). */
+  double number(String key, double min, double max) {
+    Object value = lookup(key);
+    if (value instanceof Number n && Double.isFinite(n.doubleValue()) && n.doubleValue() >= min
+        && n.doubleValue() <= max) {
+      return n.doubleValue();
+    }
+    problems.add(key + " must be a number from " + trim(min) + " to " + trim(max) + " (got " + describe(value) + ")");
+    return min;
+  }
+
   /** Seconds as a fraction-friendly double, so tests can run with 0.05 s delays. */
   double seconds(String key, double minExclusive, double max) {
     Object value = lookup(key);

@@ -1,8 +1,10 @@
 package dev.hookline.config;
 
+import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.HeaderRules;
 import dev.hookline.security.KeyRing;
+import dev.hookline.security.StandardWebhooks;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
@@ -18,7 +20,8 @@ import java.util.regex.Pattern;
 
 /** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
 public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http,
-                             Retention retention, Metrics metrics, Cluster cluster, Security security) {
+                             Retention retention, Metrics metrics, Cluster cluster, Security security, Events events,
+                             TestDeliveries testDeliveries) {
 
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
 
@@ -43,7 +46,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
                          double shutdownGraceSeconds, int maxInFlightPerOrigin, int maxUnrecordedAttempts,
-                         Circuit circuit) {
+                         Circuit circuit, double jitter, boolean disableOnGone) {
     public Duration baseDelay() {
       return seconds(baseDelaySeconds);
     }
@@ -86,6 +89,31 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     public Duration maxCooldown() {
       return seconds(maxCooldownSeconds);
     }
+  }
+
+  /**
+   * Outcome events. {@code webhookUrl} empty: events go out on the event bus only; set, each is
+   * also written as an event delivery to that URL, signed per Standard Webhooks with
+   * {@code secret} (a {@code whsec_} secret) when one is set. {@code types} filters both.
+   */
+  public record Events(String webhookUrl, String secret, List<String> types) {
+    public boolean toWebhook() {
+      return !webhookUrl.isEmpty();
+    }
+
+    public boolean wants(String type) {
+      return types.contains(type);
+    }
+
+    @Override
+    public String toString() {
+      return "Events[webhookUrl=" + webhookUrl + ", secret=" + (secret.isEmpty() ? "none" : "set") + ", types=" + types
+          + "]";
+    }
+  }
+
+  /** {@code POST /v1/test-deliveries}: at most {@code perMinute} test sends per organization and worker. */
+  public record TestDeliveries(int perMinute) {
   }
 
   public record Sweep(double intervalSeconds, int pageSize) {
@@ -193,7 +221,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.integer("delivery.maxUnrecordedAttempts", 1, 100),
         new Circuit(in.integer("delivery.circuitFailureThreshold", 0, 10_000),
             in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
-            in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)));
+            in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)),
+        in.number("delivery.jitter", 0, 0.9),
+        in.bool("delivery.disableOnGone"));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
@@ -206,6 +236,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.optionalString("security.secretKeysFile"));
     in.parse(security::addressPolicy, null);
     in.parse(() -> KeyRing.parse(security.secretKeys()), null);
+    Events events = new Events(in.optionalString("events.webhookUrl"), in.optionalString("events.secret"),
+        in.stringList("events.types"));
+    TestDeliveries testDeliveries = new TestDeliveries(in.integer("testDeliveries.perMinute", 1, 100_000));
     Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.name"), in.string("cluster.host"),
         in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
 
@@ -234,9 +267,19 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"
             + " name at least one token");
 
+    in.require(!events.toWebhook() || isHttpUrl(events.webhookUrl()),
+        "events.webhookUrl must be an absolute http or https URL, or empty (got " + redact(events.webhookUrl()) + ")");
+    in.require(events.secret().isEmpty() || StandardWebhooks.isValidSecret(events.secret()),
+        "events.secret must be a Standard Webhooks secret, whsec_ followed by base64 of 24 to 64 bytes, or empty");
+    for (String type : events.types()) {
+      in.require(OutcomeEvent.TYPES.contains(type), "events.types: unknown event type \"" + type + "\" (known: "
+          + String.join(", ", OutcomeEvent.TYPES) + ")");
+    }
+
     in.rejectUnknown(env);
     in.throwIfInvalid();
-    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security);
+    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security, events,
+        testDeliveries);
   }
 
   /**
@@ -307,6 +350,15 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     try {
       PgConnectOptions.fromUri(url);
       return true;
+    } catch (RuntimeException e) {
+      return false;
+    }
+  }
+
+  private static boolean isHttpUrl(String url) {
+    try {
+      URI uri = URI.create(url);
+      return ("http".equals(uri.getScheme()) || "https".equals(uri.getScheme())) && uri.getHost() != null;
     } catch (RuntimeException e) {
       return false;
     }

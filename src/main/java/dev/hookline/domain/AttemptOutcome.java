@@ -22,6 +22,11 @@ public record AttemptOutcome(DeliveryStatus status, Integer statusCode, String e
     return new AttemptOutcome(DeliveryStatus.PENDING, statusCode, error, delay);
   }
 
+  /** The attempt failed and the delivery's window ends before another could start. */
+  public static AttemptOutcome expired(Integer statusCode, String error) {
+    return new AttemptOutcome(DeliveryStatus.EXPIRED, statusCode, error, null);
+  }
+
   public static AttemptOutcome deadLetter(Integer statusCode, String error) {
     return new AttemptOutcome(DeliveryStatus.DEAD_LETTER, statusCode, error, null);
   }

@@ -2,7 +2,9 @@ package dev.hookline.domain;
 
 /** The row's status column; the wire names are fixed by the design. */
 public enum DeliveryStatus {
-  PENDING("pending"), SUCCEEDED("succeeded"), DEAD_LETTER("dead_letter"), CANCELLED("cancelled");
+  PENDING("pending"), SUCCEEDED("succeeded"), DEAD_LETTER("dead_letter"), CANCELLED("cancelled"),
+  /** The delivery's own window ({@code retry.deliverWithinSeconds}) ended before it succeeded. */
+  EXPIRED("expired");
 
   private final String column;
 
@@ -12,6 +14,11 @@ public enum DeliveryStatus {
 
   public String column() {
     return column;
+  }
+
+  /** Every status but pending is final: nothing is sent until an operator retries or resends it. */
+  public boolean isFinal() {
+    return this != PENDING;
   }
 
   /** The status named by its column value, or null. */

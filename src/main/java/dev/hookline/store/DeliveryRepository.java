@@ -7,6 +7,7 @@ import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.CreateOutcome;
 import dev.hookline.domain.CreateResult;
 import dev.hookline.domain.CustomHeader;
+import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.HeldDelivery;
 import dev.hookline.domain.NewDelivery;
@@ -14,7 +15,9 @@ import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.Origins;
 import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.domain.RecordResult;
+import dev.hookline.domain.RetryPlan;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
 import io.vertx.sqlclient.RowSet;
@@ -37,7 +40,7 @@ public final class DeliveryRepository {
 
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
       + " http_method, payload, custom_headers, credential_uuid, attempt_count, recorded_attempts, budget_start,"
-      + " max_attempts, scheduled_for, origin";
+      + " max_attempts, scheduled_for, origin, webhook_node_id, kind, retry, expires_at";
 
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN ('succeeded', 'dead_letter', 'cancelled')";
@@ -57,6 +60,14 @@ public final class DeliveryRepository {
         + row + "budget_start - " + row + "recorded_attempts < $" + limitParam;
   }
 
+  /*
+   * A delivery whose own window has ended starts no further attempt; the sweeper gives it its
+   * final status (expired). Written as a condition on the row, so the claim still probes by id only.
+   */
+  private static String withinWindow(String row) {
+    return "(" + row + "expires_at IS NULL OR " + row + "expires_at > now())";
+  }
+
   private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";
 
   private static final String SELECT_RUNS = "SELECT id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
@@ -65,10 +76,12 @@ public final class DeliveryRepository {
   // One statement for the whole batch: the text never changes with the batch size, so it is prepared once.
   private static final String INSERT_ALL = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
       + " workflow_run_id, webhook_node_id, webhook_name, endpoint_url, http_method, payload, custom_headers,"
-      + " credential_uuid, max_attempts, origin)"
-      + " SELECT u, o, r, n, w, e, m, p, h::jsonb, c, a, g FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
-      + " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::int[], $12::text[])"
-      + " AS i(u, o, r, n, w, e, m, p, h, c, a, g)"
+      + " credential_uuid, max_attempts, origin, retry, expires_at)"
+      + " SELECT u, o, r, n, w, e, m, p, h::jsonb, c, a, g, y::jsonb, now() + make_interval(secs => x)"
+      + " FROM unnest($1::uuid[], $2::bigint[], $3::bigint[], $4::text[],"
+      + " $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::uuid[], $11::int[], $12::text[],"
+      + " $13::text[], $14::float8[])"
+      + " AS i(u, o, r, n, w, e, m, p, h, c, a, g, y, x)"
       + " ON CONFLICT (workflow_run_id, webhook_node_id) DO NOTHING"
       + " RETURNING id, delivery_uuid, scheduled_for";
 
@@ -94,14 +107,15 @@ public final class DeliveryRepository {
    */
   static final String CLAIM = "WITH due AS ("
       + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
-      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND " + claimable("", 6) + "),"
+      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND " + claimable("", 6)
+      + " AND " + withinWindow("") + "),"
       + " picked AS (SELECT due.id FROM due LEFT JOIN unnest($3::text[], $4::int[]) AS r(origin, room)"
       + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
       + " claimed AS ("
       + " UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count + 1, scheduled_for = now() + make_interval(secs => $2), updated_at = now()"
       + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND scheduled_for <= now()"
-      + " AND " + claimable("", 6)
+      + " AND " + claimable("", 6) + " AND " + withinWindow("")
       + " RETURNING " + DELIVERY_COLUMNS + ")"
       + " SELECT true AS won, false AS held, " + DELIVERY_COLUMNS + " FROM claimed"
       + " UNION ALL"
@@ -163,7 +177,8 @@ public final class DeliveryRepository {
       + " SELECT id, attempt, NULL, row_status, row_attempt FROM fenced";
 
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
-      + " WHERE status = 'pending' AND scheduled_for <= now() AND " + claimable("", 3) + " AND id > $1"
+      + " WHERE status = 'pending' AND scheduled_for <= now() AND " + claimable("", 3) + " AND " + withinWindow("")
+      + " AND id > $1"
       + " ORDER BY id LIMIT $2";
 
   /*
@@ -180,6 +195,7 @@ public final class DeliveryRepository {
       + " || ' attempts (the last was attempt ' || attempt_count || ') were never recorded; each worker that took it"
       + " stopped or lost storage before recording' END"
       + " WHERE status = 'pending' AND scheduled_for <= now() AND NOT (" + claimable("", 1) + ")"
+      + " AND " + withinWindow("")
       + " RETURNING id";
 
   private final Pool pool;
@@ -228,6 +244,8 @@ public final class DeliveryRepository {
     UUID[] credentials = new UUID[n];
     Integer[] maxAttempts = new Integer[n];
     String[] origins = new String[n];
+    String[] retries = new String[n];
+    Double[] windows = new Double[n];
     for (int i = 0; i < n; i++) {
       NewDelivery d = fresh.get(i);
       uuids[i] = UUID.randomUUID();
@@ -242,6 +260,9 @@ public final class DeliveryRepository {
       credentials[i] = d.credentialUuid();
       maxAttempts[i] = d.maxAttempts();
       origins[i] = Origins.of(d.endpointUrl());
+      RetryPlan retry = d.retry();
+      retries[i] = retry == null ? null : retry.toJson().encode();
+      windows[i] = retry == null || retry.deliverWithin() == null ? null : seconds(retry.deliverWithin());
     }
     Tuple params = Tuple.tuple()
         .addArrayOfUUID(uuids)
@@ -255,7 +276,9 @@ public final class DeliveryRepository {
         .addArrayOfString(headers)
         .addArrayOfUUID(credentials)
         .addArrayOfInteger(maxAttempts)
-        .addArrayOfString(origins);
+        .addArrayOfString(origins)
+        .addArrayOfString(retries)
+        .addArrayOfDouble(windows);
     return conn.preparedQuery(INSERT_ALL).execute(params).compose(rows -> {
       Map<UUID, CreateResult> inserted = new HashMap<>(rows.size() * 2);
       for (Row row : rows) {
@@ -423,13 +446,21 @@ public final class DeliveryRepository {
         row.getInteger("attempt_count"),
         row.getInteger("recorded_attempts") + 1,
         row.getInteger("max_attempts") - row.getInteger("budget_start"),
-        originOf(row));
+        originOf(row),
+        row.getString("webhook_node_id"),
+        DeliveryKind.fromColumn(row.getString("kind")),
+        RetryPlan.fromJson((JsonObject) row.getValue("retry")),
+        instantOrNull(row.getOffsetDateTime("expires_at")));
   }
 
   /** Rows created before the origin column existed and already final have none; pending ones were filled. */
   private static String originOf(Row row) {
     String origin = row.getString("origin");
     return origin != null ? origin : Origins.of(row.getString("endpoint_url"));
+  }
+
+  private static Instant instantOrNull(OffsetDateTime time) {
+    return time == null ? null : time.toInstant();
   }
 
   private static long epochMillis(Row row) {

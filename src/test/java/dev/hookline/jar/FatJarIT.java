@@ -80,7 +80,7 @@ class FatJarIT {
         () -> String.join("\n", output));
     String started = output.stream().filter(l -> l.contains("Hookline started")).findFirst().orElseThrow();
     assertThat(started).contains("schema v8", database, "127.0.0.1:5432", keyPrefix, "hookline.delivery.create");
-    assertThat(appliedMigrations()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8");
+    assertThat(appliedMigrations()).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
 
     // Not Process.destroy(): it also closes our end of the child's stdout, losing the shutdown lines.
     assertThat(new ProcessBuilder("kill", "-TERM", Long.toString(process.pid())).start().waitFor()).isZero();

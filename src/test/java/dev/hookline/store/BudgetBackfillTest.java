@@ -66,7 +66,7 @@ class BudgetBackfillTest {
     long lostLast = insert(3, "pending", 5, 4);      // the last attempt's worker died before V7
     long done = insert(4, "succeeded", 1, 1);
 
-    assertThat(Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()))).isEqualTo("8");
+    assertThat(Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()))).isEqualTo("9");
 
     assertThat(budget(waiting)).containsExactly(2, 0);
     assertThat(budget(inFlight)).containsExactly(2, 0);

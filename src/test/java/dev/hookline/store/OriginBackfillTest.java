@@ -46,7 +46,7 @@ class OriginBackfillTest {
 
     String version = Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()));
 
-    assertThat(version).isEqualTo("8");
+    assertThat(version).isEqualTo("9");
     for (int i = 0; i < urls.size(); i++) {
       assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE workflow_run_id = ?", (long) i).get(0).get(0))
           .as(urls.get(i)).isEqualTo(Origins.of(urls.get(i)));
