@@ -18,6 +18,7 @@ import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.WebhookSender;
 import dev.hookline.domain.TimeSource;
+import dev.hookline.events.EventPublisher;
 import dev.hookline.intake.CreateRequestParser;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.DestinationCheck;
@@ -38,7 +39,10 @@ import dev.hookline.security.AddressPolicy;
 import dev.hookline.security.DestinationGuard;
 import dev.hookline.security.HostResolver;
 import dev.hookline.security.KeyRing;
+import dev.hookline.security.StandardWebhooks;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.DisabledEndpoints;
+import dev.hookline.store.EventRows;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
@@ -59,6 +63,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -163,12 +168,17 @@ public final class Hookline {
 
   private Future<Void> deploy() {
     HooklineConfig.Delivery d = config.delivery();
-    DeliveryRepository repository = new DeliveryRepository(pool, d.maxUnrecordedAttempts());
-    OperatorRepository operator = new OperatorRepository(pool);
+    HooklineConfig.Events eventsConfig = config.events();
+    EventRows eventRows = new EventRows(eventsConfig, d.maxAttempts());
+    DeliveryRepository repository = new DeliveryRepository(pool, d.maxUnrecordedAttempts(), eventRows);
+    OperatorRepository operator = new OperatorRepository(pool, eventRows);
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
     RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay());
     Schedule schedule = new Schedule(vertx, queue);
+    EventPublisher events = new EventPublisher(vertx.eventBus(), schedule, eventsConfig);
+    StandardWebhooks eventSigner = eventsConfig.secret().isEmpty() ? null
+        : new StandardWebhooks(List.of(eventsConfig.secret()));
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix(), redisOutage), d.circuit(),
@@ -178,20 +188,22 @@ public final class Hookline {
     Supplier<DeliveryVerticle> deliveryVerticles = () -> {
       EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin());
       AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
-          new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix(), userAgent),
-          retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease());
+          new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES),
+          new OutboundRequests(d.headerPrefix(), userAgent, Clock.systemUTC(), eventSigner),
+          retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease(), events,
+          d.disableOnGone());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
           d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());
     };
-    Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize());
+    Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize(), events);
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
         new CreateRequestParser(destinations, d.headerPrefix()),
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
-    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(operator, schedule, d.maxAttempts()),
+    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(operator, schedule, d.maxAttempts(), events),
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
-        http.maxRequestBytes(), openapi);
+        http.maxRequestBytes(), openapi, new DisabledEndpoints(pool));
     HooklineConfig.Retention retention = config.retention();
 
     // Refuse to run rather than send deliveries without the credentials they reference.

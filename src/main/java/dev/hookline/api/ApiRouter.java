@@ -8,6 +8,7 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.Replay;
+import dev.hookline.store.DisabledEndpoints;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.web.ApiError;
 import dev.hookline.web.Caller;
@@ -33,7 +34,8 @@ public final class ApiRouter {
   /** Everything a router needs; built once by the composition root. */
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
                      HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
-                     List<ApiToken> apiTokens, int maxRequestBytes, Buffer openapi) {
+                     List<ApiToken> apiTokens, int maxRequestBytes, Buffer openapi,
+                     DisabledEndpoints disabledEndpoints) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
@@ -73,6 +75,7 @@ public final class ApiRouter {
     router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
     new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
+    new EndpointsApi(deps.disabledEndpoints()).mount(router);
 
     router.route().failureHandler(ctx -> failure(ctx, deps.maxRequestBytes()));
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));

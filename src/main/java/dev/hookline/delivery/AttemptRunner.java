@@ -6,9 +6,12 @@ import dev.hookline.domain.AttemptLog;
 import dev.hookline.domain.AttemptOutcome;
 import dev.hookline.domain.ClaimedDelivery;
 import dev.hookline.domain.DeliveryStatus;
+import dev.hookline.domain.GoneEndpoint;
+import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.domain.RecordResult;
 import dev.hookline.domain.TimeSource;
+import dev.hookline.events.EventPublisher;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Schedule;
 import dev.hookline.security.BlockedDestinationException;
@@ -20,6 +23,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -41,6 +45,7 @@ public final class AttemptRunner {
   private static final long WRITE_RETRY_MAX_MILLIS = 5_000;
   private static final int OUTCOME_BATCH = 512;
   private static final int OUTCOME_FLUSHES = 1;
+  private static final int GONE = 410;
 
   private final CredentialStore credentials;
   private final DestinationGuard guard;
@@ -56,6 +61,8 @@ public final class AttemptRunner {
   private final long timeoutNanos;
   private final long leaseNanos;
   private final GroupCommit<OutcomeWrite, RecordResult> outcomes;
+  private final EventPublisher events;
+  private final boolean disableOnGone;
 
   /**
    * {@code timeout} bounds the whole attempt, from the claim to the receiver's last byte: the
@@ -66,7 +73,9 @@ public final class AttemptRunner {
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, Schedule schedule,
                        EndpointHealth health, HooklineMetrics metrics, TimeSource time, Duration timeout,
-                       Duration lease) {
+                       Duration lease, EventPublisher events, boolean disableOnGone) {
+    this.events = events;
+    this.disableOnGone = disableOnGone;
     this.health = health;
     this.time = time;
     this.repository = repository;
@@ -163,13 +172,16 @@ public final class AttemptRunner {
 
   private Future<Void> record(ClaimedDelivery delivery, Attempt attempt, long leaseEnds) {
     AttemptOutcome outcome = attempt.outcome();
-    return write(delivery, outcome, logOf(attempt), leaseEnds, WRITE_RETRY_START_MILLIS)
+    OutcomeWrite outcomeWrite = new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, logOf(attempt),
+        eventsOf(delivery, outcome), goneEndpoint(delivery, outcome));
+    return write(delivery, outcomeWrite, leaseEnds, WRITE_RETRY_START_MILLIS)
         .compose(written -> {
           log(delivery, attempt, written);
           if (written.recorded() || written.cancelled()) {
             metrics.attempt(written.recorded() ? outcome.logName() : RecordResult.CANCELLED,
                 attempt.result().latencyMillis());
           }
+          events.publish(written.emitted());
           if (written.recorded() && outcome.status() == DeliveryStatus.PENDING) {
             // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
             return schedule.enqueueLater(delivery.id(), written.dueAt().toEpochMilli())
@@ -188,10 +200,10 @@ public final class AttemptRunner {
    * this worker still holds the lease. Once the lease is gone, the row is re-sent after it (the
    * receiver dedupes on the delivery id); the fence makes a late write from here harmless.
    */
-  private Future<RecordResult> write(ClaimedDelivery delivery, AttemptOutcome outcome, AttemptLog log,
-                                     long leaseEnds, long backoffMillis) {
-    return outcomes.submit(new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, log)).recover(error -> {
-      boolean delivered = outcome.status() == DeliveryStatus.SUCCEEDED;
+  private Future<RecordResult> write(ClaimedDelivery delivery, OutcomeWrite outcomeWrite, long leaseEnds,
+                                     long backoffMillis) {
+    return outcomes.submit(outcomeWrite).recover(error -> {
+      boolean delivered = outcomeWrite.outcome().status() == DeliveryStatus.SUCCEEDED;
       // Room for the wait and one more write before the lease ends.
       long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis) + timeoutNanos;
       if (!delivered || time.nanoTime() + marginNanos > leaseEnds) {
@@ -200,10 +212,40 @@ public final class AttemptRunner {
       LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying in {} ms",
           delivery.id(), delivery.attempt(), error.getMessage(), backoffMillis);
       Promise<RecordResult> retried = Promise.promise();
-      vertx.setTimer(backoffMillis, id -> write(delivery, outcome, log, leaseEnds,
+      vertx.setTimer(backoffMillis, id -> write(delivery, outcomeWrite, leaseEnds,
           Math.min(backoffMillis * 2, WRITE_RETRY_MAX_MILLIS)).onComplete(retried));
       return retried.future();
     });
+  }
+
+  /**
+   * The events this outcome causes if it is recorded: its final outcome's, or a failed attempt's.
+   * Event deliveries cause none, so events never beget events.
+   */
+  private List<OutcomeEvent> eventsOf(ClaimedDelivery delivery, AttemptOutcome outcome) {
+    if (delivery.isEvent()) {
+      return List.of();
+    }
+    String type = outcome.status() == DeliveryStatus.PENDING ? OutcomeEvent.ATTEMPT_FAILED
+        : OutcomeEvent.typeOf(outcome.status());
+    return List.of(event(type, delivery, outcome));
+  }
+
+  /** A 410 Gone from a caller's endpoint disables it for the organization (delivery.disableOnGone). */
+  private GoneEndpoint goneEndpoint(ClaimedDelivery delivery, AttemptOutcome outcome) {
+    boolean gone = outcome.statusCode() != null && outcome.statusCode() == GONE
+        && outcome.status() == DeliveryStatus.DEAD_LETTER;
+    if (!gone || !disableOnGone || delivery.isEvent()) {
+      return null;
+    }
+    return new GoneEndpoint(delivery.organizationId(), delivery.endpointUrl(),
+        event(OutcomeEvent.ENDPOINT_DISABLED, delivery, outcome));
+  }
+
+  private OutcomeEvent event(String type, ClaimedDelivery delivery, AttemptOutcome outcome) {
+    return new OutcomeEvent(type, delivery.deliveryUuid(), delivery.id(), delivery.organizationId(),
+        delivery.workflowRunId(), delivery.webhookNodeId(), delivery.attempt(), outcome.statusCode(), outcome.error(),
+        time.now());
   }
 
   private static AttemptLog logOf(Attempt attempt) {

@@ -16,12 +16,21 @@ public final class OutboundRequests {
   private final ReservedHeaders reserved;
   private final String userAgent;
   private final Clock clock;
+  private final StandardWebhooks eventSigner;
 
-  /** {@code userAgent} is sent on every request unless the delivery sets its own (e.g. {@code Hookline/1.2.0}). */
-  public OutboundRequests(String headerPrefix, String userAgent, Clock clock) {
+  /**
+   * {@code userAgent} is sent on every request unless the delivery sets its own (e.g. {@code Hookline/1.2.0});
+   * {@code eventSigner} (events.secret, or null) signs event deliveries, which carry no credential.
+   */
+  public OutboundRequests(String headerPrefix, String userAgent, Clock clock, StandardWebhooks eventSigner) {
     this.reserved = new ReservedHeaders(headerPrefix);
     this.userAgent = userAgent;
     this.clock = clock;
+    this.eventSigner = eventSigner;
+  }
+
+  public OutboundRequests(String headerPrefix, String userAgent, Clock clock) {
+    this(headerPrefix, userAgent, clock, null);
   }
 
   public OutboundRequests(String headerPrefix, String userAgent) {
@@ -59,6 +68,9 @@ public final class OutboundRequests {
     }
     credential.map(Credential::header).ifPresent(header -> headers.set(header.name(), header.value()));
     credential.map(Credential::signer).ifPresent(signer -> sign(headers, signer, delivery, body));
+    if (delivery.isEvent() && eventSigner != null) {
+      sign(headers, eventSigner, delivery, body);
+    }
     headers.set(deliveryIdHeader(), delivery.deliveryUuid().toString());
     headers.set(workflowRunIdHeader(), Long.toString(delivery.workflowRunId()));
     headers.set(attemptHeader(), Integer.toString(delivery.attempt()));

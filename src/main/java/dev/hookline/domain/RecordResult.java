@@ -12,24 +12,29 @@ import java.time.Instant;
  *       the row after this one's lease ran out or the delivery was cancelled while it was in flight. It
  *       is logged as {@code cancelled} and the row is left as it was; {@code rowStatus} and
  *       {@code rowAttempt} are what the write found there.
+ *   <li>{@code emitted}: for a recorded outcome, the events it caused, committed with it.
  *   <li>Neither: the row is gone (retention), or this attempt already has its log row (a write that
  *       succeeded although its answer was lost, then retried).
  * </ul>
  */
-public record RecordResult(Instant dueAt, String rowStatus, int rowAttempt) {
+public record RecordResult(Instant dueAt, String rowStatus, int rowAttempt, Emitted emitted) {
   /** The attempt log's outcome for an attempt fenced out of its row. */
   public static final String CANCELLED = "cancelled";
 
   public static RecordResult recorded(Instant dueAt) {
-    return new RecordResult(dueAt, null, 0);
+    return new RecordResult(dueAt, null, 0, Emitted.NONE);
   }
 
   public static RecordResult cancelled(String rowStatus, int rowAttempt) {
-    return new RecordResult(null, rowStatus, rowAttempt);
+    return new RecordResult(null, rowStatus, rowAttempt, Emitted.NONE);
   }
 
   public static RecordResult neither() {
-    return new RecordResult(null, null, 0);
+    return new RecordResult(null, null, 0, Emitted.NONE);
+  }
+
+  public RecordResult with(Emitted caused) {
+    return new RecordResult(dueAt, rowStatus, rowAttempt, caused);
   }
 
   public boolean recorded() {

@@ -3,6 +3,7 @@ package dev.hookline.intake;
 import dev.hookline.domain.CustomHeader;
 import dev.hookline.domain.Fields;
 import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.domain.Utf8Check;
 import dev.hookline.domain.Uuids;
 import dev.hookline.security.AddressPolicy;
@@ -47,6 +48,10 @@ public final class CreateRequestParser {
     String nodeId = Fields.storable(nonEmptyString(json, "webhookNodeId", "webhookNodeId"), "webhookNodeId");
     if (nodeId.length() > MAX_NODE_ID_LENGTH) {
       throw new InvalidRequestException("webhookNodeId", "must be at most " + MAX_NODE_ID_LENGTH + " characters");
+    }
+    if (nodeId.startsWith(OutcomeEvent.NODE_PREFIX)) {
+      throw new InvalidRequestException("webhookNodeId", "must not start with " + OutcomeEvent.NODE_PREFIX
+          + " (Hookline's own event deliveries use it)");
     }
     JsonObject webhook = Fields.object(json.getValue("webhook"), "webhook");
 

@@ -223,6 +223,10 @@ public final class DeliveryIntake {
           items.add(CreateItem.failed(outcome.refused()));
           continue;
         }
+        if (outcome.skipped() != null) {
+          items.add(CreateItem.of(CreateReply.skipped(outcome.skipped())));
+          continue;
+        }
         String status = result.created() ? "created" : "existing";
         items.add(CreateItem.of(new CreateReply(status, result.id(), result.deliveryUuid(),
             prepared.get(i).droppedHeaders(), null)));

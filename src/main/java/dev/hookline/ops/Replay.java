@@ -3,6 +3,7 @@ package dev.hookline.ops;
 import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DueRef;
+import dev.hookline.events.EventPublisher;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
@@ -16,11 +17,18 @@ public final class Replay {
   private final OperatorRepository operator;
   private final Schedule schedule;
   private final int freshAttempts;
+  private final EventPublisher events;
 
-  public Replay(OperatorRepository operator, Schedule schedule, int freshAttempts) {
+  /** {@code events} tells the world of cancels; null when nothing listens (the offline CLI). */
+  public Replay(OperatorRepository operator, Schedule schedule, int freshAttempts, EventPublisher events) {
     this.operator = operator;
     this.schedule = schedule;
     this.freshAttempts = freshAttempts;
+    this.events = events;
+  }
+
+  public Replay(OperatorRepository operator, Schedule schedule, int freshAttempts) {
+    this(operator, schedule, freshAttempts, null);
   }
 
   public Future<ChangeResult> retry(UUID deliveryUuid) {
@@ -30,7 +38,9 @@ public final class Replay {
   }
 
   public Future<ChangeResult> cancel(UUID deliveryUuid) {
-    return operator.cancel(deliveryUuid);
+    return operator.cancel(deliveryUuid).compose(cancelled -> events == null
+        ? Future.succeededFuture(cancelled.result())
+        : events.publish(cancelled.emitted()).map(cancelled.result()));
   }
 
   /** Replays every dead letter matching the filter, page by page; returns how many. */

@@ -9,10 +9,13 @@ import dev.hookline.domain.CreateResult;
 import dev.hookline.domain.CustomHeader;
 import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DueRef;
+import dev.hookline.domain.Emitted;
+import dev.hookline.domain.GoneEndpoint;
 import dev.hookline.domain.HeldDelivery;
 import dev.hookline.domain.NewDelivery;
 import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.Origins;
+import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.domain.RecordResult;
 import dev.hookline.domain.RetryPlan;
@@ -42,6 +45,8 @@ public final class DeliveryRepository {
       + " http_method, payload, custom_headers, credential_uuid, attempt_count, recorded_attempts, budget_start,"
       + " max_attempts, scheduled_for, origin, webhook_node_id, kind, retry, expires_at";
 
+  private static final String EVENT_COLUMNS = EventRows.EVENT_COLUMNS;
+
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN ('succeeded', 'dead_letter', 'cancelled')";
 
@@ -70,8 +75,16 @@ public final class DeliveryRepository {
 
   private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";
 
-  private static final String SELECT_RUNS = "SELECT id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
-      + " scheduled_for FROM webhook_deliveries WHERE workflow_run_id = ANY($1)";
+  /*
+   * The rows the batch's runs already have, and which of its (organization, endpoint URL) pairs are
+   * disabled (410 Gone): one round trip for both, so the check costs creates nothing extra.
+   */
+  private static final String SELECT_RUNS = "SELECT false AS disabled, id, delivery_uuid, organization_id,"
+      + " workflow_run_id, webhook_node_id, scheduled_for, NULL::text AS endpoint_url"
+      + " FROM webhook_deliveries WHERE workflow_run_id = ANY($1)"
+      + " UNION ALL"
+      + " SELECT true, NULL, NULL, x.organization_id, NULL, NULL, NULL, x.endpoint_url FROM webhook_disabled_endpoints x"
+      + " JOIN unnest($2::bigint[], $3::text[]) AS c(o, e) ON x.organization_id = c.o AND x.endpoint_url = c.e";
 
   // One statement for the whole batch: the text never changes with the batch size, so it is prepared once.
   private static final String INSERT_ALL = "INSERT INTO webhook_deliveries (delivery_uuid, organization_id,"
@@ -196,15 +209,44 @@ public final class DeliveryRepository {
       + " stopped or lost storage before recording' END"
       + " WHERE status = 'pending' AND scheduled_for <= now() AND NOT (" + claimable("", 1) + ")"
       + " AND " + withinWindow("")
-      + " RETURNING id";
+      + " RETURNING " + EVENT_COLUMNS;
+
+  /*
+   * A 410 Gone disables the endpoint URL for its organization (once: a second 410 finds it disabled)
+   * and cancels the organization's other pending deliveries to it, in flight ones included (their
+   * outcome is then fenced out and logged as cancelled). Event rows never disable anything.
+   */
+  private static final String DISABLE_ENDPOINT = "WITH disabled AS (INSERT INTO webhook_disabled_endpoints"
+      + " (organization_id, endpoint_url, reason, delivery_uuid, status_code) VALUES ($1, $2, $3, $4, $5)"
+      + " ON CONFLICT DO NOTHING RETURNING organization_id),"
+      + " cancelled AS (UPDATE webhook_deliveries SET status = 'cancelled', last_error = $6, updated_at = now()"
+      + " WHERE organization_id = $1 AND endpoint_url = $2 AND status = 'pending' AND kind = 'delivery'"
+      + " RETURNING " + EVENT_COLUMNS + ")"
+      + " SELECT (SELECT count(*) FROM disabled) > 0 AS newly, c.* FROM (SELECT 1) AS one LEFT JOIN cancelled c ON true";
+
+  /*
+   * Rows whose window ended while they waited (an open circuit, a full origin, an outage), not
+   * under a lease. The claim already refuses them; this gives them their final status.
+   */
+  private static final String EXPIRE_OVERDUE = "UPDATE webhook_deliveries SET status = 'expired', updated_at = now(),"
+      + " last_error = 'expired: the delivery window ended before attempt ' || (attempt_count + 1) || ' could start'"
+      + " WHERE status = 'pending' AND expires_at <= now() AND scheduled_for <= now()"
+      + " RETURNING " + EVENT_COLUMNS;
 
   private final Pool pool;
   private final int maxUnrecorded;
+  private final EventRows eventRows;
 
   /** {@code maxUnrecorded}: how many claims of one budget may end without a recorded outcome. */
   public DeliveryRepository(Pool pool, int maxUnrecorded) {
+    this(pool, maxUnrecorded, EventRows.none());
+  }
+
+  /** As above, writing outcome events as event rows when {@code eventRows} is enabled. */
+  public DeliveryRepository(Pool pool, int maxUnrecorded, EventRows eventRows) {
     this.pool = pool;
     this.maxUnrecorded = maxUnrecorded;
+    this.eventRows = eventRows;
   }
 
   /**
@@ -221,7 +263,9 @@ public final class DeliveryRepository {
     }
     Long[] runs = deliveries.stream().map(NewDelivery::workflowRunId).distinct().sorted().toArray(Long[]::new);
     return pool.withTransaction(conn -> conn.preparedQuery(LOCK_RUNS).execute(Tuple.of(runs))
-        .compose(locked -> conn.preparedQuery(SELECT_RUNS).execute(Tuple.of(runs)))
+        .compose(locked -> conn.preparedQuery(SELECT_RUNS).execute(Tuple.of(runs,
+            deliveries.stream().map(NewDelivery::organizationId).toArray(Long[]::new),
+            deliveries.stream().map(NewDelivery::endpointUrl).toArray(String[]::new))))
         .compose(existing -> insertNew(conn, deliveries, new CreatePlan(deliveries, existing))));
   }
 
@@ -397,31 +441,111 @@ public final class DeliveryRepository {
         .addArrayOfString(bodies)
         .addArrayOfString(contentTypes)
         .addArrayOfString(retryAfters);
-    return pool.preparedQuery(RECORD_OUTCOMES).execute(params).map(rows -> {
-      // Keyed by id and attempt: a stale and a current attempt of one row can share a batch.
-      Map<String, RecordResult> found = new HashMap<>(rows.size() * 2);
-      for (Row row : rows) {
-        String key = row.getLong("id") + "/" + row.getInteger("attempt");
-        OffsetDateTime dueAt = row.getOffsetDateTime("scheduled_for");
-        found.put(key, dueAt != null ? RecordResult.recorded(dueAt.toInstant())
-            : RecordResult.cancelled(row.getString("row_status"), row.getInteger("row_attempt")));
-      }
-      List<RecordResult> results = new ArrayList<>(n);
-      for (OutcomeWrite write : writes) {
-        results.add(found.getOrDefault(write.deliveryId() + "/" + write.attempt(), RecordResult.neither()));
-      }
-      return results;
-    });
+    boolean causes = writes.stream().anyMatch(w -> w.gone() != null || (eventRows.enabled() && !w.events().isEmpty()));
+    if (!causes) {
+      return pool.preparedQuery(RECORD_OUTCOMES).execute(params).map(rows -> recordResults(writes, rows))
+          .map(results -> withEvents(writes, results));
+    }
+    // The outcomes, the endpoints they disable and the event rows they cause commit together.
+    return pool.withTransaction(conn -> conn.preparedQuery(RECORD_OUTCOMES).execute(params)
+        .map(rows -> recordResults(writes, rows))
+        .compose(results -> disableGone(conn, writes, results))
+        .compose(results -> writeEventRows(conn, results)));
   }
+
+  private static List<RecordResult> recordResults(List<OutcomeWrite> writes, RowSet<Row> rows) {
+    // Keyed by id and attempt: a stale and a current attempt of one row can share a batch.
+    Map<String, RecordResult> found = new HashMap<>(rows.size() * 2);
+    for (Row row : rows) {
+      String key = row.getLong("id") + "/" + row.getInteger("attempt");
+      OffsetDateTime dueAt = row.getOffsetDateTime("scheduled_for");
+      found.put(key, dueAt != null ? RecordResult.recorded(dueAt.toInstant())
+          : RecordResult.cancelled(row.getString("row_status"), row.getInteger("row_attempt")));
+    }
+    List<RecordResult> results = new ArrayList<>(writes.size());
+    for (OutcomeWrite write : writes) {
+      results.add(found.getOrDefault(write.deliveryId() + "/" + write.attempt(), RecordResult.neither()));
+    }
+    return results;
+  }
+
+  /** Attaches to each recorded outcome the events it causes (without event rows: none are written). */
+  private static List<RecordResult> withEvents(List<OutcomeWrite> writes, List<RecordResult> results) {
+    List<RecordResult> told = new ArrayList<>(results.size());
+    for (int i = 0; i < results.size(); i++) {
+      RecordResult result = results.get(i);
+      List<OutcomeEvent> events = writes.get(i).events();
+      told.add(result.recorded() && !events.isEmpty() ? result.with(new Emitted(events, List.of())) : result);
+    }
+    return told;
+  }
+
+  /**
+   * For each recorded 410: disables its endpoint and cancels the organization's pending deliveries
+   * to it. Their events join the outcome's (endpoint.disabled only from the write that disabled it).
+   */
+  private static Future<List<RecordResult>> disableGone(SqlConnection conn, List<OutcomeWrite> writes,
+                                                        List<RecordResult> recorded) {
+    List<RecordResult> results = withEvents(writes, recorded);
+    Future<List<RecordResult>> chain = Future.succeededFuture(results);
+    for (int i = 0; i < writes.size(); i++) {
+      GoneEndpoint gone = writes.get(i).gone();
+      if (gone == null || !results.get(i).recorded()) {
+        continue;
+      }
+      int index = i;
+      OutcomeEvent disabled = gone.event();
+      String why = GoneEndpoint.REASON + ": " + gone.endpointUrl() + " answered 410 Gone to delivery "
+          + disabled.deliveryUuid();
+      Tuple params = Tuple.of(gone.organizationId(), gone.endpointUrl(), why, disabled.deliveryUuid(),
+          disabled.statusCode(), why);
+      chain = chain.compose(sofar -> conn.preparedQuery(DISABLE_ENDPOINT).execute(params).map(rows -> {
+        List<OutcomeEvent> events = new ArrayList<>();
+        if (rows.iterator().next().getBoolean("newly")) {
+          events.add(disabled);
+        }
+        events.addAll(EventRows.eventsOf(rows, OutcomeEvent.CANCELLED, disabled.occurredAt()));
+        RecordResult result = sofar.get(index);
+        List<RecordResult> next = new ArrayList<>(sofar);
+        next.set(index, result.with(result.emitted().plus(new Emitted(events, List.of()))));
+        return next;
+      }));
+    }
+    return chain;
+  }
+
+  /** Writes the event rows of every recorded outcome's events, attaching each row to the outcome that caused it. */
+  private Future<List<RecordResult>> writeEventRows(SqlConnection conn, List<RecordResult> results) {
+    Future<List<RecordResult>> chain = Future.succeededFuture(results);
+    for (int i = 0; i < results.size(); i++) {
+      Emitted emitted = results.get(i).emitted();
+      if (emitted.events().isEmpty()) {
+        continue;
+      }
+      int index = i;
+      chain = chain.compose(sofar -> eventRows.insert(conn, emitted.events()).map(rows -> {
+        List<RecordResult> next = new ArrayList<>(sofar);
+        next.set(index, sofar.get(index).with(new Emitted(emitted.events(), rows)));
+        return next;
+      }));
+    }
+    return chain;
+  }
+
 
   public Future<List<DueRef>> overduePage(long afterId, int limit) {
     return pool.preparedQuery(OVERDUE_PAGE).execute(Tuple.of(afterId, limit, maxUnrecorded))
         .map(DeliveryRepository::dueRefs);
   }
 
-  /** Parks overdue rows that may not be claimed again (too many unrecorded attempts); returns how many. */
-  public Future<Integer> deadLetterStuck() {
-    return pool.preparedQuery(DEAD_LETTER_STUCK).execute(Tuple.of(maxUnrecorded)).map(RowSet::rowCount);
+  /** Parks overdue rows that may not be claimed again (too many unrecorded attempts), with their events. */
+  public Future<EventRows.Finalized> deadLetterStuck() {
+    return eventRows.finalize(pool, DEAD_LETTER_STUCK, Tuple.of(maxUnrecorded), OutcomeEvent.DEAD_LETTERED);
+  }
+
+  /** Ends pending rows whose window has passed as expired, with their events. */
+  public Future<EventRows.Finalized> expireOverdue() {
+    return eventRows.finalize(pool, EXPIRE_OVERDUE, Tuple.tuple(), OutcomeEvent.EXPIRED);
   }
 
   private static List<DueRef> dueRefs(RowSet<Row> rows) {

@@ -4,11 +4,14 @@ import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.DueRef;
+import dev.hookline.domain.Emitted;
+import dev.hookline.domain.OutcomeEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
+import io.vertx.sqlclient.RowSet;
 import io.vertx.sqlclient.Tuple;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
@@ -44,10 +47,13 @@ public final class OperatorRepository {
       + " FROM target WHERE d.id = target.id AND d.status = 'dead_letter' RETURNING d.id, d.scheduled_for)"
       + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
 
+  // Returns what EventRows needs to tell the delivery.cancelled event; the event's error says who cancelled.
   private static final String CANCEL_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
       + " changed AS (UPDATE webhook_deliveries d SET status = 'cancelled', updated_at = now()"
-      + " FROM target WHERE d.id = target.id AND d.status = 'pending' RETURNING d.id, d.scheduled_for)"
-      + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
+      + " FROM target WHERE d.id = target.id AND d.status = 'pending' RETURNING d.id, d.scheduled_for, d.delivery_uuid,"
+      + " d.organization_id, d.workflow_run_id, d.webhook_node_id, d.attempt_count, d.last_status_code,"
+      + " 'cancelled by an operator'::text AS last_error, d.kind)"
+      + " SELECT target.status, changed.* FROM target LEFT JOIN changed ON true";
 
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
       + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled') AND created_at < now() - make_interval(days => $1)"
@@ -63,9 +69,16 @@ public final class OperatorRepository {
       + " FROM webhook_deliveries WHERE status = 'pending'";
 
   private final Pool pool;
+  private final EventRows eventRows;
 
   public OperatorRepository(Pool pool) {
+    this(pool, EventRows.none());
+  }
+
+  /** As above, writing the event rows of operator cancels when {@code eventRows} is enabled. */
+  public OperatorRepository(Pool pool, EventRows eventRows) {
     this.pool = pool;
+    this.eventRows = eventRows;
   }
 
   /** The row as JSON (payload included), or null. */
@@ -116,22 +129,29 @@ public final class OperatorRepository {
     return change(RETRY_ONE, Tuple.of(deliveryUuid, freshAttempts));
   }
 
-  public Future<ChangeResult> cancel(UUID deliveryUuid) {
-    return change(CANCEL_ONE, Tuple.of(deliveryUuid));
+  /** Cancels a pending delivery; its delivery.cancelled event is written with it and returned to be published. */
+  public Future<Cancelled> cancel(UUID deliveryUuid) {
+    return eventRows.finalize(pool, CANCEL_ONE, Tuple.of(deliveryUuid), OutcomeEvent.CANCELLED)
+        .map(done -> new Cancelled(changeResult(done.rows()), done.emitted()));
+  }
+
+  public record Cancelled(ChangeResult result, Emitted emitted) {
   }
 
   private Future<ChangeResult> change(String sql, Tuple params) {
-    return pool.preparedQuery(sql).execute(params).map(rows -> {
-      if (rows.size() == 0) {
-        return ChangeResult.notFound();
-      }
-      Row row = rows.iterator().next();
-      Long id = row.getLong("id");
-      return id == null
-          ? new ChangeResult(ChangeResult.Kind.CONFLICT, row.getString("status"), null)
-          : new ChangeResult(ChangeResult.Kind.DONE, row.getString("status"),
-              new DueRef(id, row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli()));
-    });
+    return pool.preparedQuery(sql).execute(params).map(OperatorRepository::changeResult);
+  }
+
+  private static ChangeResult changeResult(RowSet<Row> rows) {
+    if (rows.size() == 0) {
+      return ChangeResult.notFound();
+    }
+    Row row = rows.iterator().next();
+    Long id = row.getLong("id");
+    return id == null
+        ? new ChangeResult(ChangeResult.Kind.CONFLICT, row.getString("status"), null)
+        : new ChangeResult(ChangeResult.Kind.DONE, row.getString("status"),
+            new DueRef(id, row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli()));
   }
 
   /**

@@ -26,9 +26,10 @@ public final class SweepVerticle extends PeriodicVerticle {
 
   private void report(Sweeper.SweepResult result) {
     metrics.sweepReinjected(result.restored());
-    if (result.restored() > 0 || result.deadLettered() > 0) {
+    if (result.restored() > 0 || result.deadLettered() > 0 || result.expired() > 0) {
       LOG.info("sweep found {} overdue deliveries, re-added the {} missing from the schedule, dead-lettered {} whose"
-          + " attempts too often ended without a recorded outcome", result.overdue(), result.restored(), result.deadLettered());
+          + " attempts too often ended without a recorded outcome, expired {} whose window ended while they waited",
+          result.overdue(), result.restored(), result.deadLettered(), result.expired());
     } else {
       LOG.debug("sweep found {} overdue deliveries, all still on the schedule", result.overdue());
     }

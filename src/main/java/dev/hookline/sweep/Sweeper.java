@@ -1,8 +1,10 @@
 package dev.hookline.sweep;
 
 import dev.hookline.domain.DueRef;
+import dev.hookline.events.EventPublisher;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.EventRows;
 import io.vertx.core.Future;
 import java.util.List;
 
@@ -15,16 +17,24 @@ public final class Sweeper {
   private final DeliveryRepository repository;
   private final Schedule schedule;
   private final int pageSize;
+  private final EventPublisher events;
 
-  public Sweeper(DeliveryRepository repository, Schedule schedule, int pageSize) {
+  public Sweeper(DeliveryRepository repository, Schedule schedule, int pageSize, EventPublisher events) {
     this.repository = repository;
     this.schedule = schedule;
     this.pageSize = pageSize;
+    this.events = events;
   }
 
   public Future<SweepResult> sweepOnce() {
-    return repository.deadLetterStuck()
-        .compose(parked -> sweepFrom(0L, new SweepResult(0, 0, parked)));
+    return repository.deadLetterStuck().compose(this::told)
+        .compose(parked -> repository.expireOverdue().compose(this::told)
+            .compose(expired -> sweepFrom(0L, new SweepResult(0, 0, parked, expired))));
+  }
+
+  /** Publishes what a final-status change caused; answers how many rows it changed. */
+  private Future<Integer> told(EventRows.Finalized finalized) {
+    return events.publish(finalized.emitted()).map(finalized.count());
   }
 
   /** Keyset pagination: the whole backlog is drained, however large, one bounded page at a time. */
@@ -35,7 +45,7 @@ public final class Sweeper {
       }
       return schedule.restoreMissing(page).compose(missing -> {
         SweepResult total = new SweepResult(soFar.overdue() + page.size(), soFar.restored() + missing,
-            soFar.deadLettered());
+            soFar.deadLettered(), soFar.expired());
         return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(lastId(page), total);
       });
     });
@@ -48,8 +58,8 @@ public final class Sweeper {
   /**
    * {@code overdue}: pending rows past due; {@code restored}: those of them that were missing from
    * the schedule and were added back; {@code deadLettered}: rows parked after too many attempts
-   * whose outcome was never recorded.
+   * whose outcome was never recorded; {@code expired}: rows whose window ended while they waited.
    */
-  public record SweepResult(int overdue, long restored, int deadLettered) {
+  public record SweepResult(int overdue, long restored, int deadLettered, int expired) {
   }
 }

@@ -7,8 +7,10 @@ import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
+import java.util.Arrays;
 import java.util.UUID;
 import java.util.function.Function;
+import java.util.stream.Collectors;
 
 /** Parses request parameters and filter bodies; every problem is a 400 naming the parameter. */
 public final class QueryParams {
@@ -41,7 +43,8 @@ public final class QueryParams {
     if (status != null) {
       parsedStatus = DeliveryStatus.fromColumn(status);
       if (parsedStatus == null) {
-        throw ApiError.badRequest("status", "status: must be one of pending, succeeded, dead_letter, cancelled");
+        throw ApiError.badRequest("status", "status: must be one of " + Arrays.stream(DeliveryStatus.values())
+            .map(DeliveryStatus::column).collect(Collectors.joining(", ")));
       }
     }
     return new DeliveryFilter(parsedStatus,

@@ -169,7 +169,7 @@ class FencingTest {
     long id = newDelivery();
     ClaimedDelivery inFlight = claimOne(id);
     UUID uuid = (UUID) infra.sql("SELECT delivery_uuid FROM webhook_deliveries").get(0).get(0);
-    assertThat(new OperatorRepository(pool).cancel(uuid).await().kind()).isEqualTo(ChangeResult.Kind.DONE);
+    assertThat(new OperatorRepository(pool).cancel(uuid).await().result().kind()).isEqualTo(ChangeResult.Kind.DONE);
 
     RecordResult result = write(id, inFlight.attempt(), AttemptOutcome.retry(503, "HTTP 503", Duration.ZERO));
 
@@ -222,7 +222,7 @@ class FencingTest {
     assertThat(last.isLastAttempt()).isTrue();
     expireLease(id); // its worker never recorded the outcome (the receiver may have got it)
 
-    assertThat(repository.deadLetterStuck().await()).as("not parked").isZero();
+    assertThat(repository.deadLetterStuck().await().count()).as("not parked").isZero();
     assertThat(repository.overduePage(0, 10).await()).as("swept back in").extracting(DueRef::id).containsExactly(id);
     ClaimedDelivery again = claimOne(id);
 
@@ -245,7 +245,7 @@ class FencingTest {
 
     assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no claim past the bound").isEmpty();
     assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
-    assertThat(repository.deadLetterStuck().await()).isEqualTo(1);
+    assertThat(repository.deadLetterStuck().await().count()).isEqualTo(1);
     assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0)).containsExactly(
         "dead_letter", 4, "unrecorded_attempts: the outcomes of 3 attempts (the last was attempt 4) were never"
             + " recorded; each worker that took it stopped or lost storage before recording");
@@ -261,7 +261,7 @@ class FencingTest {
       }
     }
 
-    assertThat(repository.deadLetterStuck().await()).as("the third claim may still record").isZero();
+    assertThat(repository.deadLetterStuck().await().count()).as("the third claim may still record").isZero();
     assertThat(record(id, 3, AttemptOutcome.succeeded(200))).isPresent();
     assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("succeeded");
   }

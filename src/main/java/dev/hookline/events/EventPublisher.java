@@ -1,0 +1,48 @@
+package dev.hookline.events;
+
+import dev.hookline.config.HooklineConfig;
+import dev.hookline.domain.Emitted;
+import dev.hookline.domain.OutcomeEvent;
+import dev.hookline.queue.Schedule;
+import io.vertx.core.Future;
+import io.vertx.core.eventbus.EventBus;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Tells the world what a committed change caused: each wanted event is published on
+ * {@value #OUTCOME_ADDRESS} (best effort; clustered siblings hear it too), and the event rows written
+ * with the change are queued. A lost publish is gone; a lost queue write is healed by the sweeper,
+ * since the event rows are already committed.
+ */
+public final class EventPublisher {
+  public static final String OUTCOME_ADDRESS = "hookline.delivery.outcome";
+  private static final Logger LOG = LoggerFactory.getLogger(EventPublisher.class);
+
+  private final EventBus bus;
+  private final Schedule schedule;
+  private final HooklineConfig.Events config;
+
+  public EventPublisher(EventBus bus, Schedule schedule, HooklineConfig.Events config) {
+    this.bus = bus;
+    this.schedule = schedule;
+    this.config = config;
+  }
+
+  /** Never fails. */
+  public Future<Void> publish(Emitted emitted) {
+    for (OutcomeEvent event : emitted.events()) {
+      if (config.wants(event.type())) {
+        bus.publish(OUTCOME_ADDRESS, event.toJson());
+      }
+    }
+    if (emitted.eventRows().isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return schedule.enqueue(emitted.eventRows())
+        .onFailure(e -> LOG.debug("{} event deliveries stored but not queued ({}); the sweeper will queue them",
+            emitted.eventRows().size(), e.getMessage()))
+        .<Void>mapEmpty()
+        .otherwiseEmpty();
+  }
+}
