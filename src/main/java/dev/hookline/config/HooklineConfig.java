@@ -272,7 +272,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(events.secret().isEmpty() || StandardWebhooks.isValidSecret(events.secret()),
         "events.secret must be a Standard Webhooks secret, whsec_ followed by base64 of 24 to 64 bytes, or empty");
     for (String type : events.types()) {
-      in.require(OutcomeEvent.TYPES.contains(type), "events.types: unknown event type \"" + type + "\" (known: "
+      in.require(OutcomeEvent.TYPES.contains(type), "events.types: \"" + type + "\" is not an event type (they are: "
           + String.join(", ", OutcomeEvent.TYPES) + ")");
     }
 

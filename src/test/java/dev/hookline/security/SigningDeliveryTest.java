@@ -9,15 +9,13 @@ import dev.hookline.testing.Fixture;
 import dev.hookline.testing.Messages;
 import dev.hookline.testing.Receiver.Reply;
 import dev.hookline.testing.Receiver;
+import dev.hookline.testing.SpecVerifier;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
-import java.nio.charset.StandardCharsets;
-import java.security.GeneralSecurityException;
-import java.security.MessageDigest;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +23,6 @@ import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
-import javax.crypto.Mac;
-import javax.crypto.spec.SecretKeySpec;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -44,7 +40,6 @@ class SigningDeliveryTest {
   static final ClassDatabase DATABASE = new ClassDatabase();
 
   private static final Duration WAIT = Duration.ofSeconds(15);
-  private static final long TOLERANCE_SECONDS = 5 * 60;
   private static final SecureRandom RANDOM = new SecureRandom();
 
   private Fixture fixture;
@@ -72,55 +67,6 @@ class SigningDeliveryTest {
     byte[] key = new byte[32];
     RANDOM.nextBytes(key);
     return "whsec_" + Base64.getEncoder().encodeToString(key);
-  }
-
-  /**
-   * A receiver's check per the specification: webhook-signature is a space-separated list of
-   * "version,signature"; a v1 signature is base64 HMAC-SHA256, keyed with the base64-decoded part
-   * after "whsec_", of "{webhook-id}.{webhook-timestamp}.{raw body}"; the timestamp must be within
-   * the tolerance of now. Any one matching signature is enough.
-   */
-  private static boolean verifies(String secret, MultiMap headers, String rawBody, long nowSeconds) {
-    String id = headers.get("webhook-id");
-    String timestamp = headers.get("webhook-timestamp");
-    String signatures = headers.get("webhook-signature");
-    if (id == null || timestamp == null || signatures == null) {
-      return false;
-    }
-    long sentAt;
-    try {
-      sentAt = Long.parseLong(timestamp);
-    } catch (NumberFormatException e) {
-      return false;
-    }
-    if (Math.abs(nowSeconds - sentAt) > TOLERANCE_SECONDS) {
-      return false;
-    }
-    byte[] expected;
-    try {
-      byte[] key = Base64.getDecoder().decode(secret.substring("whsec_".length()));
-      Mac mac = Mac.getInstance("HmacSHA256");
-      mac.init(new SecretKeySpec(key, "HmacSHA256"));
-      expected = mac.doFinal((id + "." + timestamp + "." + rawBody).getBytes(StandardCharsets.UTF_8));
-    } catch (GeneralSecurityException e) {
-      throw new AssertionError(e);
-    }
-    for (String entry : signatures.split(" ")) {
-      int comma = entry.indexOf(',');
-      if (comma < 0 || !"v1".equals(entry.substring(0, comma))) {
-        continue;
-      }
-      byte[] given;
-      try {
-        given = Base64.getDecoder().decode(entry.substring(comma + 1));
-      } catch (IllegalArgumentException e) {
-        continue;
-      }
-      if (MessageDigest.isEqual(expected, given)) {
-        return true;
-      }
-    }
-    return false;
   }
 
   private static long nowSeconds() {
@@ -194,12 +140,12 @@ class SigningDeliveryTest {
       assertThat(request.header("webhook-signature").split(" ")).hasSize(2).allMatch(s -> s.startsWith("v1,"));
       assertTimestampCloseToReceipt(request);
       assertThat(request.body()).isNotEmpty();
-      assertThat(verifies(secret1, request.headers(), request.body(), now)).as("secret 1 verifies").isTrue();
-      assertThat(verifies(secret2, request.headers(), request.body(), now)).as("secret 2 verifies").isTrue();
-      assertThat(verifies(stranger, request.headers(), request.body(), now)).as("a third secret verifies").isFalse();
+      assertThat(SpecVerifier.verifies(secret1, request.headers(), request.body(), now)).as("secret 1 verifies").isTrue();
+      assertThat(SpecVerifier.verifies(secret2, request.headers(), request.body(), now)).as("secret 2 verifies").isTrue();
+      assertThat(SpecVerifier.verifies(stranger, request.headers(), request.body(), now)).as("a third secret verifies").isFalse();
       // The verifier is not trivially true: an altered body or a stale clock fail.
-      assertThat(verifies(secret1, request.headers(), request.body() + " ", now)).isFalse();
-      assertThat(verifies(secret1, request.headers(), request.body(), now + TOLERANCE_SECONDS + 60)).isFalse();
+      assertThat(SpecVerifier.verifies(secret1, request.headers(), request.body() + " ", now)).isFalse();
+      assertThat(SpecVerifier.verifies(secret1, request.headers(), request.body(), now + SpecVerifier.TOLERANCE_SECONDS + 60)).isFalse();
     }
     assertThat(requests.get(1).header("webhook-id")).isEqualTo(requests.get(0).header("webhook-id"));
     assertThat(Long.parseLong(requests.get(1).header("webhook-timestamp")))
@@ -223,8 +169,8 @@ class SigningDeliveryTest {
     assertThat(request.hasBody()).isFalse();
     assertThat(request.header("webhook-id")).isEqualTo(request.header("X-Dograh-Delivery-Id"));
     assertTimestampCloseToReceipt(request);
-    assertThat(verifies(secret, request.headers(), "", nowSeconds())).isTrue();
-    assertThat(verifies(freshSecret(), request.headers(), "", nowSeconds())).isFalse();
+    assertThat(SpecVerifier.verifies(secret, request.headers(), "", nowSeconds())).isTrue();
+    assertThat(SpecVerifier.verifies(freshSecret(), request.headers(), "", nowSeconds())).isFalse();
   }
 
   @Test
@@ -239,8 +185,8 @@ class SigningDeliveryTest {
     long before = deliver(vertx, 11, "/before", "POST", uuid);
     awaitSucceeded(before);
     Receiver.Received first = receiver.requestsTo("/before").get(0);
-    assertThat(verifies(secret1, first.headers(), first.body(), nowSeconds())).isTrue();
-    assertThat(verifies(replacement, first.headers(), first.body(), nowSeconds())).isFalse();
+    assertThat(SpecVerifier.verifies(secret1, first.headers(), first.body(), nowSeconds())).isTrue();
+    assertThat(SpecVerifier.verifies(replacement, first.headers(), first.body(), nowSeconds())).isFalse();
 
     JsonObject rotated = busPut(vertx, signingCredential(7, replacement).put("credentialUuid", uuid));
     assertThat(rotated.getString("status")).isEqualTo("updated");
@@ -251,8 +197,8 @@ class SigningDeliveryTest {
     Receiver.Received next = receiver.requestsTo("/after").get(0);
     long now = nowSeconds();
     assertThat(next.header("webhook-signature").split(" ")).hasSize(1);
-    assertThat(verifies(replacement, next.headers(), next.body(), now)).as("the new secret verifies").isTrue();
-    assertThat(verifies(secret1, next.headers(), next.body(), now)).as("retired secret 1 verifies").isFalse();
-    assertThat(verifies(secret2, next.headers(), next.body(), now)).as("retired secret 2 verifies").isFalse();
+    assertThat(SpecVerifier.verifies(replacement, next.headers(), next.body(), now)).as("the new secret verifies").isTrue();
+    assertThat(SpecVerifier.verifies(secret1, next.headers(), next.body(), now)).as("retired secret 1 verifies").isFalse();
+    assertThat(SpecVerifier.verifies(secret2, next.headers(), next.body(), now)).as("retired secret 2 verifies").isFalse();
   }
 }
