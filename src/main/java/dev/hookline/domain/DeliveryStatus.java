@@ -1,5 +1,8 @@
 package dev.hookline.domain;
 
+import java.util.Arrays;
+import java.util.stream.Collectors;
+
 /** The row's status column; the wire names are fixed by the design. */
 public enum DeliveryStatus {
   PENDING("pending"), SUCCEEDED("succeeded"), DEAD_LETTER("dead_letter"), CANCELLED("cancelled"),
@@ -19,6 +22,12 @@ public enum DeliveryStatus {
   /** Every status but pending is final: nothing is sent until an operator retries or resends it. */
   public boolean isFinal() {
     return this != PENDING;
+  }
+
+  /** Every final status as quoted SQL literals, e.g. {@code 'succeeded', 'dead_letter'}: one list for every statement. */
+  public static String finalColumns() {
+    return Arrays.stream(values()).filter(DeliveryStatus::isFinal).map(s -> "'" + s.column + "'")
+        .collect(Collectors.joining(", "));
   }
 
   /** The status named by its column value, or null. */

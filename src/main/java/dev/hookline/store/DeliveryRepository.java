@@ -8,6 +8,7 @@ import dev.hookline.domain.CreateOutcome;
 import dev.hookline.domain.CreateResult;
 import dev.hookline.domain.CustomHeader;
 import dev.hookline.domain.DeliveryKind;
+import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.Emitted;
 import dev.hookline.domain.GoneEndpoint;
@@ -48,7 +49,7 @@ public final class DeliveryRepository {
   private static final String EVENT_COLUMNS = EventRows.EVENT_COLUMNS;
 
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
-  private static final String NOT_FINAL = "status NOT IN ('succeeded', 'dead_letter', 'cancelled')";
+  private static final String NOT_FINAL = "status NOT IN (" + DeliveryStatus.finalColumns() + ")";
 
   /*
    * Serializes creates for the same run so the tenant check and the insert see the same truth.

@@ -56,7 +56,7 @@ public final class OperatorRepository {
       + " SELECT target.status, changed.* FROM target LEFT JOIN changed ON true";
 
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
-      + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled') AND created_at < now() - make_interval(days => $1)"
+      + " WHERE status IN (" + DeliveryStatus.finalColumns() + ") AND created_at < now() - make_interval(days => $1)"
       + " ORDER BY id LIMIT $2),"
       + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING d.id),"
       // The attempt log has no foreign key (it would cost every outcome write a row lock): its rows go here.
