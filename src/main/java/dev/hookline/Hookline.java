@@ -23,6 +23,7 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.DestinationCheck;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
+import dev.hookline.intake.RetryDefaults;
 import dev.hookline.intake.TemplateRenderer;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.GaugeRefresher;
@@ -185,7 +186,7 @@ public final class Hookline {
     };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize());
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
-        new CreateRequestParser(destinations, d.headerPrefix()),
+        new CreateRequestParser(destinations, d.headerPrefix(), RetryDefaults.of(config)),
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
