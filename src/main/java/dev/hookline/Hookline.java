@@ -60,6 +60,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -168,7 +169,8 @@ public final class Hookline {
     OperatorRepository operator = new OperatorRepository(pool);
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
-    RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay());
+    RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay(), d.jitter(),
+        () -> ThreadLocalRandom.current().nextDouble());
     Schedule schedule = new Schedule(vertx, queue);
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
