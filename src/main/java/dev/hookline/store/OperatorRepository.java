@@ -22,7 +22,7 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at";
+      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
 
@@ -231,7 +231,10 @@ public final class OperatorRepository {
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))
         .put("createdAt", instant(row.getOffsetDateTime("created_at")))
-        .put("updatedAt", instant(row.getOffsetDateTime("updated_at")));
+        .put("updatedAt", instant(row.getOffsetDateTime("updated_at")))
+        .put("kind", row.getString("kind"))
+        .put("retry", row.getValue("retry"))
+        .put("expiresAt", instant(row.getOffsetDateTime("expires_at")));
   }
 
   /**
