@@ -34,10 +34,13 @@ public final class OperatorRepository {
   /*
    * A dead letter goes back to pending, due now, with a fresh budget. The attempt counter keeps
    * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique;
-   * budget_start records the replay, so backoff and the unrecorded bound start over.
+   * budget_start records the replay, so backoff and the unrecorded bound start over. A delivery
+   * with its own retry plan gets the plan's budget and a fresh window; any other, the configured one.
    */
   private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
-      + " max_attempts = d.attempt_count + $%d, recorded_attempts = 0, budget_start = d.attempt_count, updated_at = now()";
+      + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
+      + " budget_start = d.attempt_count, updated_at = now(),"
+      + " expires_at = now() + make_interval(secs => (d.retry->>'deliverWithinSeconds')::float8)";
 
   private static final String RETRY_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
       + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
@@ -50,7 +53,8 @@ public final class OperatorRepository {
       + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
 
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
-      + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled') AND created_at < now() - make_interval(days => $1)"
+      + " WHERE status IN ('succeeded', 'dead_letter', 'cancelled', 'expired')"
+      + " AND created_at < now() - make_interval(days => $1)"
       + " ORDER BY id LIMIT $2),"
       + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING d.id),"
       // The attempt log has no foreign key (it would cost every outcome write a row lock): its rows go here.

@@ -128,6 +128,24 @@ class RetryWindowTest {
   }
 
   @Test
+  void aRetriedDeadLetterGetsItsOwnPlansBudgetAndAFreshWindow() {
+    AtomicBoolean down = new AtomicBoolean(true);
+    receiver.behave(request -> Reply.status(down.get() ? 503 : 204));
+    String uuid = create(5, "/flaky", new JsonObject().put("schedule", new JsonArray().add(0.05))
+        .put("deliverWithinSeconds", 60));
+    Await.until("the dead letter", WAIT, () -> "dead_letter".equals(status(uuid)));
+    Instant firstWindowEnds = Instant.parse(api.get("/v1/deliveries/" + uuid).bodyAsJsonObject().getString("expiresAt"));
+    down.set(false);
+
+    JsonObject retried = api.post("/v1/deliveries/" + uuid + "/retry", null).bodyAsJsonObject();
+
+    assertThat(retried.getInteger("maxAttempts")).as("2 attempts made + the plan's 2, not the configured 5").isEqualTo(4);
+    assertThat(Instant.parse(retried.getString("expiresAt"))).as("60 s from the retry").isAfter(firstWindowEnds);
+    Await.until("the retried delivery to succeed", WAIT, () -> "succeeded".equals(status(uuid)));
+    assertThat(attempts(uuid)).extracting(a -> a.get(1)).containsExactly("retry", "dead_letter", "succeeded");
+  }
+
+  @Test
   void aRetryObjectThatBreaksTheLimitsIsRefusedNamingTheFieldAndNothingIsStored() {
     JsonObject message = Messages.create(7, 4, "node-1", receiver.url("/hook"))
         .put("retry", new JsonObject().put("schedule", new JsonArray().add(60)).put("maxAttempts", 3));
