@@ -24,6 +24,7 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.DestinationCheck;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
+import dev.hookline.intake.RetryDefaults;
 import dev.hookline.intake.TemplateRenderer;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.GaugeRefresher;
@@ -64,6 +65,7 @@ import java.time.Duration;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Supplier;
 import org.slf4j.Logger;
@@ -174,7 +176,8 @@ public final class Hookline {
     OperatorRepository operator = new OperatorRepository(pool, eventRows);
     CredentialStore credentials = new CredentialStore(pool, keys);
     AddressPolicy destinations = config.security().addressPolicy();
-    RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay());
+    RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay(), d.jitter(),
+        () -> ThreadLocalRandom.current().nextDouble());
     Schedule schedule = new Schedule(vertx, queue);
     EventPublisher events = new EventPublisher(vertx.eventBus(), schedule, eventsConfig);
     StandardWebhooks eventSigner = eventsConfig.secret().isEmpty() ? null
@@ -197,7 +200,7 @@ public final class Hookline {
     };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize(), events);
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
-        new CreateRequestParser(destinations, d.headerPrefix()),
+        new CreateRequestParser(destinations, d.headerPrefix(), RetryDefaults.of(config)),
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());

@@ -109,8 +109,8 @@ public final class AttemptRunner {
         .transform(credential -> credential.succeeded()
             ? send(delivery, credential.result(), deadline)
             : Future.succeededFuture(new Attempt(SendResult.failure(credential.cause(), 0),
-                policy.internalFailure(delivery.budgetAttempt(), delivery.budget(),
-                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName()), null,
+                policy.internalFailure(delivery,
+                    "credential_lookup_failed " + credential.cause().getClass().getSimpleName(), time.now()), null,
                 Redactor.NONE)))
         .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
         .otherwiseEmpty()
@@ -154,8 +154,8 @@ public final class AttemptRunner {
         .compose(target -> sender.send(requests.build(delivery, credential), target, deadline.remainingMillis()))
         .map(result -> {
           Verdict verdict = OutcomeClassifier.classify(result);
-          return new Attempt(result.scrubbed(secrets), policy.decide(delivery.budgetAttempt(), delivery.budget(),
-              result, verdict, time.now()), verdict, secrets);
+          return new Attempt(result.scrubbed(secrets), policy.decide(delivery, result, verdict, time.now()), verdict,
+              secrets);
         })
         .recover(error -> {
           SendResult failed = SendResult.failure(error, 0);
@@ -165,8 +165,8 @@ public final class AttemptRunner {
                 null, secrets));
           }
           Verdict verdict = OutcomeClassifier.classify(failed);
-          return Future.succeededFuture(new Attempt(failed, policy.decide(delivery.budgetAttempt(), delivery.budget(),
-              failed, verdict, time.now()), verdict, secrets));
+          return Future.succeededFuture(new Attempt(failed, policy.decide(delivery, failed, verdict, time.now()),
+              verdict, secrets));
         });
   }
 

@@ -2,6 +2,7 @@ package dev.hookline.domain;
 
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.math.BigDecimal;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -22,6 +23,38 @@ public record RetryPlan(int maxAttempts, Duration baseDelay, Duration maxDelay, 
 
   public boolean hasSchedule() {
     return schedule != null;
+  }
+
+  /**
+   * The delay after attempt {@code attempt} (1-based), before any jitter: the schedule's entry for
+   * it (its last entry past its end, e.g. after an operator's retry gave a larger budget), or the
+   * capped exponential backoff of this plan's numbers. Only for a plan holding one or the other.
+   */
+  public Duration delayAfter(int attempt) {
+    if (schedule != null) {
+      return schedule.get(Math.min(Math.max(1, attempt), schedule.size()) - 1);
+    }
+    return backoff(baseDelay, maxDelay, attempt);
+  }
+
+  /** How long the retries take at most, before jitter: the delays after attempts 1 to maxAttempts - 1 added up. */
+  public Duration span() {
+    Duration total = Duration.ZERO;
+    for (int attempt = 1; attempt < maxAttempts; attempt++) {
+      total = total.plus(delayAfter(attempt));
+    }
+    return total;
+  }
+
+  /** Capped exponential backoff: the delay after attempt {@code attempt} (1-based) is {@code min(base * 2^(n-1), max)}. */
+  public static Duration backoff(Duration base, Duration max, int attempt) {
+    int exponent = Math.max(0, attempt - 1);
+    // Past 2^62 the multiplication would overflow; by then the cap has long applied.
+    if (exponent >= 62) {
+      return max;
+    }
+    double nanos = base.toNanos() * Math.pow(2, exponent);
+    return nanos >= max.toNanos() ? max : Duration.ofNanos((long) nanos);
   }
 
   /** The stored form (the {@code retry} column). */
@@ -62,8 +95,14 @@ public record RetryPlan(int maxAttempts, Duration baseDelay, Duration maxDelay, 
     return value == null ? null : duration(value.doubleValue());
   }
 
-  private static Duration duration(double seconds) {
+  /** A count of seconds, fractions included (0.05 = 50 ms), as a duration. */
+  public static Duration duration(double seconds) {
     return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
+  }
+
+  /** Seconds as people write them in a retry object and read them in an error: "300", "0.05". */
+  public static String inSeconds(Duration duration) {
+    return BigDecimal.valueOf(duration.toNanos(), 9).stripTrailingZeros().toPlainString();
   }
 
   private static double seconds(Duration duration) {

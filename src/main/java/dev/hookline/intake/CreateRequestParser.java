@@ -33,11 +33,16 @@ public final class CreateRequestParser {
 
   private final AddressPolicy destinations;
   private final String headerPrefix;
+  private final RetryPlanParser retry;
 
-  /** {@code headerPrefix} names the stable id headers, which tenants must not set. */
-  public CreateRequestParser(AddressPolicy destinations, String headerPrefix) {
+  /**
+   * {@code headerPrefix} names the stable id headers, which tenants must not set; {@code retryDefaults}
+   * complete and bound a create's {@code retry} object.
+   */
+  public CreateRequestParser(AddressPolicy destinations, String headerPrefix, RetryDefaults retryDefaults) {
     this.destinations = destinations;
     this.headerPrefix = headerPrefix;
+    this.retry = new RetryPlanParser(retryDefaults);
   }
 
   public CreateRequest parse(Object body) {
@@ -73,11 +78,11 @@ public final class CreateRequestParser {
     if (!enabled) {
       // A disabled webhook is skipped before its delivery details matter.
       return new CreateRequest(organizationId, workflowRunId, nodeId, (String) nameValue, false, null, null, null,
-          List.of(), null, renderContext);
+          List.of(), null, renderContext, null);
     }
     return new CreateRequest(organizationId, workflowRunId, nodeId, (String) nameValue, true,
         endpointUrl(webhook), method(webhook), credentialUuid(webhook), customHeaders(webhook),
-        webhook.getValue("payloadTemplate"), renderContext);
+        webhook.getValue("payloadTemplate"), renderContext, retry.parse(json.getValue("retry")));
   }
 
   private String endpointUrl(JsonObject webhook) {

@@ -5,6 +5,7 @@ import dev.hookline.domain.CreateResult;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.InvalidRequestException;
 import dev.hookline.domain.NewDelivery;
+import dev.hookline.domain.RetryPlan;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Outage;
 import dev.hookline.queue.Schedule;
@@ -169,9 +170,10 @@ public final class DeliveryIntake {
     Callable<Prepared> render = () -> {
       HeaderFilter.Filtered headers = HeaderFilter.filter(request.customHeaders());
       String payload = payloads.freeze(request.payloadTemplate(), request.renderContext());
+      RetryPlan retry = request.retry();
       return new Prepared(new NewDelivery(request.organizationId(), request.workflowRunId(), request.webhookNodeId(),
           request.webhookName(), request.endpointUrl(), request.httpMethod(), payload, headers.kept(),
-          request.credentialUuid(), maxAttempts), headers.dropped());
+          request.credentialUuid(), retry == null ? maxAttempts : retry.maxAttempts(), retry), headers.dropped());
     };
     if (!inline) {
       return vertx.executeBlocking(render, false);

@@ -25,7 +25,7 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at";
+      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
 
@@ -37,10 +37,13 @@ public final class OperatorRepository {
   /*
    * A dead letter goes back to pending, due now, with a fresh budget. The attempt counter keeps
    * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique;
-   * budget_start records the replay, so backoff and the unrecorded bound start over.
+   * budget_start records the replay, so backoff and the unrecorded bound start over. A delivery
+   * with its own retry plan gets the plan's budget and a fresh window; any other, the configured one.
    */
   private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
-      + " max_attempts = d.attempt_count + $%d, recorded_attempts = 0, budget_start = d.attempt_count, updated_at = now()";
+      + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
+      + " budget_start = d.attempt_count, updated_at = now(),"
+      + " expires_at = now() + make_interval(secs => (d.retry->>'deliverWithinSeconds')::float8)";
 
   private static final String RETRY_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
       + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
@@ -251,7 +254,10 @@ public final class OperatorRepository {
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))
         .put("createdAt", instant(row.getOffsetDateTime("created_at")))
-        .put("updatedAt", instant(row.getOffsetDateTime("updated_at")));
+        .put("updatedAt", instant(row.getOffsetDateTime("updated_at")))
+        .put("kind", row.getString("kind"))
+        .put("retry", row.getValue("retry"))
+        .put("expiresAt", instant(row.getOffsetDateTime("expires_at")));
   }
 
   /**

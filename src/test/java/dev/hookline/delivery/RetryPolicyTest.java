@@ -1,12 +1,21 @@
 package dev.hookline.delivery;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.fail;
 
 import dev.hookline.domain.AttemptOutcome;
+import dev.hookline.domain.ClaimedDelivery;
+import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DeliveryStatus;
+import dev.hookline.domain.RetryPlan;
 import java.net.ConnectException;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Random;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.TimeoutException;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
@@ -187,5 +196,182 @@ class RetryPolicyTest {
     AttemptOutcome outcome = defaults.decide(5, 5, answer(503, "5"), NOW);
 
     assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
+  }
+
+  // ---- a delivery's own retry plan ------------------------------------------------------------------------
+
+  private static final RetryPlan SCHEDULE = new RetryPlan(4, null, null,
+      List.of(Duration.ofSeconds(60), Duration.ofSeconds(900), Duration.ofSeconds(5)), null);
+  private static final RetryPlan BACKOFF = new RetryPlan(6, Duration.ofSeconds(2), Duration.ofSeconds(10), null, null);
+
+  @ParameterizedTest(name = "attempt {0} -> {1} s")
+  @CsvSource({"1, 60", "2, 900", "3, 5"})
+  void aScheduleGivesTheDelayAfterEachAttempt(int attempt, long expectedSeconds) {
+    AttemptOutcome outcome = defaults.decide(claimed(attempt, SCHEDULE, null), answer(503, null), Verdict.TRANSIENT, NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
+  @Test
+  void aScheduleEndsInADeadLetterAfterItsLengthPlusOneAttempts() {
+    AttemptOutcome outcome = defaults.decide(claimed(4, SCHEDULE, null), answer(503, null), Verdict.TRANSIENT, NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.DEAD_LETTER);
+    assertThat(outcome.error()).contains("attempts exhausted");
+  }
+
+  @ParameterizedTest(name = "attempt {0} -> {1} s")
+  @CsvSource({"1, 2", "2, 4", "3, 8", "4, 10", "5, 10"})
+  void aPlansBackoffUsesItsOwnNumbersNotTheConfigurations(int attempt, long expectedSeconds) {
+    assertThat(defaults.decide(claimed(attempt, BACKOFF, null), answer(500, null), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(expectedSeconds));
+    assertThat(defaults.internalFailure(claimed(attempt, BACKOFF, null), "credential_lookup_failed", NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
+  @Test
+  void aDeliveryWithoutAPlanKeepsTheConfiguredBackoff() {
+    assertThat(defaults.decide(claimed(3, null, null), answer(503, null), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(120));
+  }
+
+  @ParameterizedTest(name = "Retry-After {0} s -> {1} s")
+  @CsvSource({"7, 7", "99, 10"})
+  void retryAfterIsCappedByThePlansMaximumDelay(String retryAfter, long expectedSeconds) {
+    assertThat(defaults.decide(claimed(1, BACKOFF, null), answer(429, retryAfter), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
+  @ParameterizedTest(name = "Retry-After {0} s -> {1} s")
+  @CsvSource({"700, 700", "5000, 900"})
+  void retryAfterOnAScheduleIsCappedByItsLongestDelay(String retryAfter, long expectedSeconds) {
+    assertThat(defaults.decide(claimed(3, SCHEDULE, null), answer(503, retryAfter), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(expectedSeconds));
+  }
+
+  @Test
+  void retryAfterOnAScheduleOfShortDelaysIsCappedByTheConfiguredMaximum() {
+    RetryPlan quick = new RetryPlan(2, null, null, List.of(Duration.ofSeconds(1)), null);
+
+    assertThat(defaults.decide(claimed(1, quick, null), answer(503, "99999"), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(600));
+  }
+
+  // ---- jitter -----------------------------------------------------------------------------------------------
+
+  @Test
+  void jitterKeepsEachDelayWithinItsBoundsAndSpreadsThem() {
+    RetryPolicy jittered = new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(600), 0.2, new Random(14)::nextDouble);
+    Set<Duration> seen = new HashSet<>();
+    Duration lowest = Duration.ofDays(1);
+    Duration highest = Duration.ZERO;
+
+    for (int i = 0; i < 2_000; i++) {
+      Duration delay = jittered.decide(2, 5, answer(503, null), NOW).retryDelay();
+      assertThat(delay).isBetween(Duration.ofSeconds(48), Duration.ofSeconds(72));
+      seen.add(delay);
+      lowest = delay.compareTo(lowest) < 0 ? delay : lowest;
+      highest = delay.compareTo(highest) > 0 ? delay : highest;
+    }
+
+    assertThat(seen).as("the delays vary").hasSizeGreaterThan(1_000);
+    assertThat(lowest).as("the low end is reached").isLessThan(Duration.ofSeconds(50));
+    assertThat(highest).as("the high end is reached").isGreaterThan(Duration.ofSeconds(70));
+  }
+
+  @Test
+  void jitterSpreadsScheduleDelaysAndInternalFailuresToo() {
+    RetryPolicy jittered = new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(600), 0.5, () -> 0.0);
+
+    assertThat(jittered.decide(claimed(2, SCHEDULE, null), answer(503, null), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(Duration.ofMillis(450_000));
+    assertThat(jittered.internalFailure(claimed(1, BACKOFF, null), "credential_lookup_failed", NOW).retryDelay())
+        .isEqualTo(Duration.ofSeconds(1));
+  }
+
+  @Test
+  void jitterLeavesTheReceiversRetryAfterAsAsked() {
+    RetryPolicy jittered = new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(600), 0.9,
+        () -> fail("a Retry-After the receiver asked for is not jittered"));
+
+    assertThat(jittered.decide(1, 5, answer(503, "7"), NOW).retryDelay()).isEqualTo(Duration.ofSeconds(7));
+  }
+
+  @ParameterizedTest(name = "attempt {0}")
+  @ValueSource(ints = {1, 2, 3, 4, 5, 6, 7})
+  void noJitterGivesTheSeedsExactDelaysAndDrawsNothing(int attempt) {
+    RetryPolicy exact = new RetryPolicy(Duration.ofSeconds(30), Duration.ofSeconds(600), 0,
+        () -> fail("no jitter: nothing random is drawn"));
+
+    assertThat(exact.decide(attempt, 8, answer(503, null), NOW).retryDelay()).isEqualTo(defaults.delayAfter(attempt));
+    int scheduled = Math.min(attempt, SCHEDULE.schedule().size());
+    assertThat(exact.decide(claimed(scheduled, SCHEDULE, null), answer(503, null), Verdict.TRANSIENT, NOW).retryDelay())
+        .isEqualTo(SCHEDULE.delayAfter(scheduled));
+  }
+
+  // ---- the delivery's window ------------------------------------------------------------------------------------
+
+  private static final RetryPlan WINDOWED = new RetryPlan(5, Duration.ofSeconds(30), Duration.ofSeconds(600), null,
+      Duration.ofSeconds(100));
+
+  @Test
+  void aRetryThatStartsBeforeTheWindowEndsIsScheduled() {
+    AttemptOutcome outcome = defaults.decide(claimed(1, WINDOWED, NOW.plusSeconds(45)), answer(503, null),
+        Verdict.TRANSIENT, NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.PENDING);
+    assertThat(outcome.retryDelay()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @ParameterizedTest(name = "window ends {0} s from now")
+  @ValueSource(ints = {30, 29, 1, 0, -5})
+  void aRetryThatWouldStartAtOrAfterTheWindowsEndExpiresTheDelivery(int secondsLeft) {
+    AttemptOutcome outcome = defaults.decide(claimed(1, WINDOWED, NOW.plusSeconds(secondsLeft)), answer(503, null),
+        Verdict.TRANSIENT, NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.EXPIRED);
+    assertThat(outcome.statusCode()).isEqualTo(503);
+    assertThat(outcome.error()).isEqualTo("HTTP 503 (window of 100s ends before the next attempt)");
+    assertThat(outcome.retryDelay()).isNull();
+  }
+
+  @Test
+  void theReceiversRetryAfterCountsAgainstTheWindow() {
+    AttemptOutcome outcome = defaults.decide(claimed(1, WINDOWED, NOW.plusSeconds(45)), answer(429, "60"),
+        Verdict.TRANSIENT, NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.EXPIRED);
+    assertThat(outcome.statusCode()).isEqualTo(429);
+  }
+
+  @Test
+  void anInternalFailureExpiresTheDeliveryLikewise() {
+    AttemptOutcome outcome = defaults.internalFailure(claimed(2, WINDOWED, NOW.plusSeconds(59)),
+        "credential_lookup_failed TimeoutException", NOW);
+
+    assertThat(outcome.status()).isEqualTo(DeliveryStatus.EXPIRED);
+    assertThat(outcome.statusCode()).isNull();
+    assertThat(outcome.error()).isEqualTo("credential_lookup_failed TimeoutException (window of 100s ends before the"
+        + " next attempt)");
+  }
+
+  @Test
+  void theWindowChangesNeitherASuccessNorAPermanentFailureNorTheLastAttempt() {
+    Instant ended = NOW.minusSeconds(1);
+
+    assertThat(defaults.decide(claimed(1, WINDOWED, ended), answer(200, null), Verdict.SUCCESS, NOW).status())
+        .isEqualTo(DeliveryStatus.SUCCEEDED);
+    assertThat(defaults.decide(claimed(1, WINDOWED, ended), answer(404, null), Verdict.PERMANENT, NOW).status())
+        .isEqualTo(DeliveryStatus.DEAD_LETTER);
+    assertThat(defaults.decide(claimed(5, WINDOWED, ended), answer(503, null), Verdict.TRANSIENT, NOW).error())
+        .isEqualTo("HTTP 503 (attempts exhausted)");
+  }
+
+  /** Attempt {@code attempt} of a delivery with {@code plan} (null: the configured backoff and budget of 5). */
+  private static ClaimedDelivery claimed(int attempt, RetryPlan plan, Instant expiresAt) {
+    return new ClaimedDelivery(1, UUID.randomUUID(), 7, 9, "https://crm.example.com/hooks", "POST", "{}", List.of(),
+        null, attempt, attempt, plan == null ? 5 : plan.maxAttempts(), "https://crm.example.com:443", "node-1",
+        DeliveryKind.DELIVERY, plan, expiresAt);
   }
 }

@@ -10,11 +10,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.catchThrowable;
 
 import dev.hookline.domain.InvalidRequestException;
+import dev.hookline.domain.RetryPlan;
 import dev.hookline.security.AddressPolicy;
 import dev.hookline.testing.CreateEdits;
+import dev.hookline.testing.IntakeHarness;
 import dev.hookline.testing.Messages;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
+import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.function.Consumer;
 import java.util.stream.Stream;
@@ -34,7 +38,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 class CreateRequestParserTest {
   private static final String URL = "https://crm.example.com/hooks/calls";
   private static final CreateRequestParser PARSER =
-      new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh");
+      new CreateRequestParser(AddressPolicy.withAllowedNetworks(List.of()), "X-Dograh", IntakeHarness.SEED_RETRY);
 
   /** Refused for what each case breaks, not for something already wrong with the message they start from. */
   @Test
@@ -182,6 +186,122 @@ class CreateRequestParserTest {
     InvalidRequestException refusal = assertRefused(Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
 
     assertThat(refusal.getMessage()).contains("2048");
+  }
+
+  // ---- the retry object ------------------------------------------------------------------------------------
+
+  static Stream<Arguments> invalidRetries() {
+    return Stream.of(
+        invalid("retry as a string", "retry", m -> m.put("retry", "fast")),
+        invalid("retry as an array", "retry", m -> m.put("retry", new JsonArray().add(60))),
+        invalid("a misspelt key is not ignored", "retry.maxAttemps", m -> retry(m, "maxAttemps", 8)),
+        invalid("an unknown key beside good ones", "retry.jitter", m -> m.put("retry",
+            new JsonObject().put("maxAttempts", 8).put("jitter", 0.2))),
+        invalid("maxAttempts 0", "retry.maxAttempts", m -> retry(m, "maxAttempts", 0)),
+        invalid("maxAttempts 101", "retry.maxAttempts", m -> retry(m, "maxAttempts", 101)),
+        invalid("maxAttempts 2.5", "retry.maxAttempts", m -> retry(m, "maxAttempts", 2.5)),
+        invalid("maxAttempts as a string", "retry.maxAttempts", m -> retry(m, "maxAttempts", "5")),
+        invalid("maxAttempts as a boolean", "retry.maxAttempts", m -> retry(m, "maxAttempts", true)),
+        invalid("a negative base delay", "retry.baseDelaySeconds", m -> retry(m, "baseDelaySeconds", -1)),
+        invalid("a base delay as a string", "retry.baseDelaySeconds", m -> retry(m, "baseDelaySeconds", "30")),
+        invalid("a base delay over 7 days", "retry.baseDelaySeconds", m -> retry(m, "baseDelaySeconds", 604_801)),
+        invalid("a max delay over 7 days", "retry.maxDelaySeconds", m -> retry(m, "maxDelaySeconds", 604_800.5)),
+        invalid("base over max", "retry.baseDelaySeconds", m -> m.put("retry",
+            new JsonObject().put("baseDelaySeconds", 60).put("maxDelaySeconds", 30))),
+        invalid("base over the configured max (600 s)", "retry.baseDelaySeconds", m -> retry(m, "baseDelaySeconds", 900)),
+        invalid("max under the configured base (30 s)", "retry.maxDelaySeconds", m -> retry(m, "maxDelaySeconds", 10)),
+        invalid("a schedule with maxAttempts", "retry.schedule", m -> m.put("retry",
+            new JsonObject().put("schedule", new JsonArray().add(60)).put("maxAttempts", 3))),
+        invalid("a schedule with a base delay", "retry.schedule", m -> m.put("retry",
+            new JsonObject().put("schedule", new JsonArray().add(60)).put("baseDelaySeconds", 5))),
+        invalid("a schedule that is not an array", "retry.schedule", m -> retry(m, "schedule", "60, 300")),
+        invalid("an empty schedule", "retry.schedule", m -> retry(m, "schedule", new JsonArray())),
+        invalid("a schedule of 100 delays", "retry.schedule",
+            m -> retry(m, "schedule", new JsonArray(Collections.nCopies(100, 1)))),
+        invalid("a negative schedule entry", "retry.schedule[1]", m -> retry(m, "schedule", new JsonArray().add(60).add(-1))),
+        invalid("a schedule entry as a string", "retry.schedule[1]",
+            m -> retry(m, "schedule", new JsonArray().add(60).add("300"))),
+        invalid("a null schedule entry", "retry.schedule[0]", m -> retry(m, "schedule", new JsonArray().addNull())),
+        invalid("a schedule entry over 7 days", "retry.schedule[2]",
+            m -> retry(m, "schedule", new JsonArray().add(60).add(300).add(604_801))),
+        invalid("a window of 0", "retry.deliverWithinSeconds", m -> retry(m, "deliverWithinSeconds", 0)),
+        invalid("a negative window", "retry.deliverWithinSeconds", m -> retry(m, "deliverWithinSeconds", -60)),
+        invalid("a window as a string", "retry.deliverWithinSeconds", m -> retry(m, "deliverWithinSeconds", "3600")),
+        invalid("a window longer than retention (30 days)", "retry.deliverWithinSeconds",
+            m -> retry(m, "deliverWithinSeconds", 30 * 86_400 + 1)),
+        invalid("a schedule spanning 35 days, over retention", "retry.schedule",
+            m -> retry(m, "schedule", new JsonArray(Collections.nCopies(5, 604_800)))),
+        invalid("a backoff spanning 99 weeks, over retention", "retry", m -> m.put("retry",
+            new JsonObject().put("maxAttempts", 100).put("baseDelaySeconds", 604_800).put("maxDelaySeconds", 604_800))));
+  }
+
+  @ParameterizedTest(name = "[{index}] {0}")
+  @MethodSource("invalidRetries")
+  void anInvalidRetryObjectIsRefusedNamingTheField(String label, String field, Consumer<JsonObject> breakIt) {
+    JsonObject message = Messages.create(7, 9, "node-1", URL);
+    breakIt.accept(message);
+
+    assertRefused(message, field);
+  }
+
+  @Test
+  void withoutARetryObjectTheDeliveryFollowsTheConfiguration() {
+    assertThat(PARSER.parse(Messages.create(7, 9, "node-1", URL)).retry()).isNull();
+    assertThat(PARSER.parse(Messages.create(7, 9, "node-1", URL).putNull("retry")).retry()).isNull();
+  }
+
+  @Test
+  void theBackoffFormIsCompletedFromTheConfigurationAndStoredWhole() {
+    RetryPlan plan = parseRetry(new JsonObject().put("maxAttempts", 8));
+
+    assertThat(plan).isEqualTo(new RetryPlan(8, Duration.ofSeconds(30), Duration.ofSeconds(600), null, null));
+    assertThat(plan.toJson()).isEqualTo(new JsonObject().put("maxAttempts", 8).put("baseDelaySeconds", 30.0)
+        .put("maxDelaySeconds", 600.0));
+    assertThat(parseRetry(new JsonObject().put("baseDelaySeconds", 0.05).put("maxDelaySeconds", 0.2)))
+        .isEqualTo(new RetryPlan(5, Duration.ofMillis(50), Duration.ofMillis(200), null, null));
+    assertThat(parseRetry(new JsonObject())).as("an empty object: today's numbers, frozen")
+        .isEqualTo(new RetryPlan(5, Duration.ofSeconds(30), Duration.ofSeconds(600), null, null));
+  }
+
+  @Test
+  void theScheduleFormFixesEveryDelayAndTheAttempts() {
+    RetryPlan plan = parseRetry(new JsonObject().put("schedule", new JsonArray().add(60).add(300).add(0.5).add(3_600)));
+
+    assertThat(plan.maxAttempts()).isEqualTo(5);
+    assertThat(plan.schedule()).containsExactly(Duration.ofSeconds(60), Duration.ofSeconds(300), Duration.ofMillis(500),
+        Duration.ofHours(1));
+    assertThat(plan.baseDelay()).isNull();
+    assertThat(plan.deliverWithin()).isNull();
+  }
+
+  @Test
+  void eitherFormOrNoneCarriesAWindow() {
+    assertThat(parseRetry(new JsonObject().put("deliverWithinSeconds", 3_600)))
+        .isEqualTo(new RetryPlan(5, Duration.ofSeconds(30), Duration.ofSeconds(600), null, Duration.ofHours(1)));
+    assertThat(parseRetry(new JsonObject().put("schedule", new JsonArray().add(60)).put("deliverWithinSeconds", 90))
+        .deliverWithin()).isEqualTo(Duration.ofSeconds(90));
+    assertThat(parseRetry(new JsonObject().put("maxAttempts", 3).put("deliverWithinSeconds", 0.5)).deliverWithin())
+        .isEqualTo(Duration.ofMillis(500));
+  }
+
+  @Test
+  void theLimitsThemselvesAreAccepted() {
+    assertThat(parseRetry(new JsonObject().put("maxAttempts", 100).put("baseDelaySeconds", 0)).maxAttempts())
+        .isEqualTo(100);
+    assertThat(parseRetry(new JsonObject().put("schedule", new JsonArray(Collections.nCopies(99, 0)))).maxAttempts())
+        .isEqualTo(100);
+    assertThat(parseRetry(new JsonObject().put("schedule", new JsonArray().add(604_800))
+        .put("deliverWithinSeconds", 30 * 86_400)).deliverWithin()).isEqualTo(Duration.ofDays(30));
+    assertThat(parseRetry(new JsonObject().put("schedule", new JsonArray(Collections.nCopies(30, 86_400)))).span())
+        .as("retries spanning exactly retention.days").isEqualTo(Duration.ofDays(30));
+  }
+
+  private static RetryPlan parseRetry(JsonObject retry) {
+    return PARSER.parse(Messages.create(7, 9, "node-1", URL).put("retry", retry)).retry();
+  }
+
+  private static void retry(JsonObject message, String key, Object value) {
+    message.put("retry", new JsonObject().put(key, value));
   }
 
   private static InvalidRequestException assertRefused(JsonObject message, String field) {

@@ -5,6 +5,7 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.intake.DestinationCheck;
 import dev.hookline.intake.IntegrationVerticle;
 import dev.hookline.intake.PayloadFreezer;
+import dev.hookline.intake.RetryDefaults;
 import dev.hookline.intake.TemplateRenderer;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
@@ -22,6 +23,7 @@ import io.vertx.sqlclient.Pool;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 
 /**
@@ -43,6 +45,9 @@ public final class IntakeHarness implements AutoCloseable {
     }
   };
 
+  /** The seed's delivery.* retry keys and retention.days, as conf/hookline.json holds them. */
+  public static final RetryDefaults SEED_RETRY = new RetryDefaults(5, Duration.ofSeconds(30), Duration.ofSeconds(600), 30);
+
   public final Pool pool;
   public final Redis redis;
   public final DueQueue queue;
@@ -60,7 +65,7 @@ public final class IntakeHarness implements AutoCloseable {
     DueQueue queue = new DueQueue(redis, infra.keyPrefix, 3);
     AddressPolicy policy = AddressPolicy.withAllowedNetworks(List.of());
     DeliveryIntake intake = new DeliveryIntake(vertx, new DeliveryRepository(pool, 3), new Schedule(vertx, queue),
-        new CreateRequestParser(policy, "X-Dograh"), new DestinationCheck(new DestinationGuard(policy, PUBLIC_DNS)),
+        new CreateRequestParser(policy, "X-Dograh", SEED_RETRY), new DestinationCheck(new DestinationGuard(policy, PUBLIC_DNS)),
         new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), MAX_PAYLOAD_BYTES), 5, HooklineMetrics.standalone());
     vertx.deployVerticle(new IntegrationVerticle(intake)).await();
     return new IntakeHarness(pool, redis, queue);
