@@ -72,9 +72,13 @@ public final class OperatorRepository {
 
   private final Pool pool;
 
-  /** One delivery back to pending with a fresh budget, if its status matches {@code condition}. */
+  /**
+   * One delivery back to pending with a fresh budget, if its status matches {@code condition}. The
+   * target is locked first, so a concurrent replay of the same row is waited for and the conflict
+   * it causes names the status the row has now (pending), not the one before.
+   */
   private static String replayOne(String condition) {
-    return "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
+    return "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1 FOR UPDATE),"
         + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
         + " FROM target WHERE d.id = target.id AND d." + condition + " RETURNING d.id, d.scheduled_for)"
         + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
