@@ -8,8 +8,10 @@ import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-/** The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry},
- * {@code resend}, {@code rotate-keys}, {@code bench}. */
+/**
+ * The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry},
+ * {@code resend}, {@code rotate-keys}, {@code bench}.
+ */
 @Command(name = "hookline", mixinStandardHelpOptions = true, versionProvider = HooklineCli.Version.class,
     description = "Durable, retrying outbound-webhook delivery worker.",
     subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, ResendCommand.class,
