@@ -30,6 +30,7 @@ import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.GaugeRefresher;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.Replay;
+import dev.hookline.ops.ResendVerticle;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.queue.CircuitStore;
@@ -204,7 +205,8 @@ public final class Hookline {
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
-    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, new Replay(operator, schedule, d.maxAttempts(), events),
+    Replay replay = new Replay(operator, schedule, d.maxAttempts(), events);
+    ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, replay,
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
         http.maxRequestBytes(), openapi, new DisabledEndpoints(pool));
     HooklineConfig.Retention retention = config.retention();
@@ -237,6 +239,7 @@ public final class Hookline {
         .compose(v -> d.instances() > 1
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
+        .compose(v -> deploy(() -> new ResendVerticle(replay), 1))
         .compose(v -> http.enabled()
             ? deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1)
             : Future.succeededFuture());

@@ -69,11 +69,13 @@ public final class ApiRouter {
     router.post("/v1/deliveries").handler(deliveries::create);
     router.post("/v1/deliveries/batch").handler(deliveries::createBatch);
     router.post("/v1/deliveries/retry").handler(deliveries::retryAll);
+    router.post("/v1/deliveries/resend").handler(deliveries::resendAll);
     router.get("/v1/deliveries").handler(deliveries::list);
     router.get("/v1/deliveries/:uuid").handler(deliveries::get);
     router.get("/v1/deliveries/:uuid/attempts").handler(deliveries::attempts);
     router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
+    router.post("/v1/deliveries/:uuid/resend").handler(deliveries::resend);
     new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
     new EndpointsApi(deps.disabledEndpoints()).mount(router);
 

@@ -2,6 +2,8 @@ package dev.hookline.api;
 
 import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryNotFoundException;
+import dev.hookline.domain.ReplayFilter;
 import dev.hookline.domain.TenantMismatchException;
 import dev.hookline.intake.CreateReply;
 import dev.hookline.intake.DeliveryIntake;
@@ -85,7 +87,7 @@ final class DeliveriesApi {
     UUID uuid = QueryParams.uuid(ctx);
     Responses.respond(ctx, visible(ctx, uuid).compose(found -> operator.attempts(uuid)).map(found -> {
       if (found == null) {
-        throw notFoundError(uuid);
+        throw new DeliveryNotFoundException(uuid);
       }
       return new JsonObject().put("items", found);
     }));
@@ -96,7 +98,7 @@ final class DeliveriesApi {
     Caller caller = Caller.of(ctx);
     return operator.find(uuid).map(found -> {
       if (found == null || !caller.sees(found.getLong("organizationId"))) {
-        throw notFoundError(uuid);
+        throw new DeliveryNotFoundException(uuid);
       }
       return found;
     });
@@ -127,6 +129,12 @@ final class DeliveriesApi {
         .compose(result -> changed(uuid, result, "only a dead letter can be retried")));
   }
 
+  /** A final delivery back to pending with a fresh budget; 409 while it is pending. */
+  void resend(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.resend(uuid)));
+  }
+
   void cancel(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
     Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.cancel(uuid))
@@ -135,8 +143,14 @@ final class DeliveriesApi {
 
   void retryAll(RoutingContext ctx) {
     JsonObject body = RequestBodies.jsonBody(ctx, false);
-    DeliveryFilter filter = confine(ctx, QueryParams.retryFilter(body == null ? new JsonObject() : body));
+    DeliveryFilter filter = confine(ctx, ReplayFilter.retry(body == null ? new JsonObject() : body));
     Responses.respond(ctx, replay.retryAll(filter).map(count -> new JsonObject().put("retried", count)));
+  }
+
+  void resendAll(RoutingContext ctx) {
+    JsonObject body = RequestBodies.jsonBody(ctx, false);
+    DeliveryFilter filter = confine(ctx, ReplayFilter.resend(body == null ? new JsonObject() : body));
+    Responses.respond(ctx, replay.resendAll(filter).map(count -> new JsonObject().put("resent", count)));
   }
 
   private static DeliveryFilter confine(RoutingContext ctx, DeliveryFilter filter) {
@@ -144,21 +158,6 @@ final class DeliveriesApi {
   }
 
   private Future<JsonObject> changed(UUID uuid, ChangeResult result, String conflict) {
-    return switch (result.kind()) {
-      case NOT_FOUND -> Future.failedFuture(notFoundError(uuid));
-      case CONFLICT -> Future.failedFuture(new ApiError(409, "status", conflict + "; it is " + result.status()));
-      case DONE -> operator.find(uuid).map(DeliveriesApi::withoutPayload);
-    };
-  }
-
-  private static JsonObject withoutPayload(JsonObject row) {
-    if (row != null) {
-      row.remove("payload");
-    }
-    return row;
-  }
-
-  private static ApiError notFoundError(UUID uuid) {
-    return new ApiError(404, "uuid", "no delivery " + uuid);
+    return result.orFailure(uuid, conflict).compose(done -> operator.findWithoutPayload(uuid));
   }
 }

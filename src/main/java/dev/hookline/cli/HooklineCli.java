@@ -8,10 +8,14 @@ import java.util.Set;
 import picocli.CommandLine.Command;
 import picocli.CommandLine;
 
-/** The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry}. */
+/**
+ * The fat jar's command line: {@code run} (the default), {@code migrate}, {@code stats}, {@code retry},
+ * {@code resend}, {@code rotate-keys}, {@code bench}.
+ */
 @Command(name = "hookline", mixinStandardHelpOptions = true, versionProvider = HooklineCli.Version.class,
     description = "Durable, retrying outbound-webhook delivery worker.",
-    subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, RotateKeysCommand.class,
+    subcommands = {RunCommand.class, MigrateCommand.class, StatsCommand.class, RetryCommand.class, ResendCommand.class,
+        RotateKeysCommand.class,
         BenchCommand.class,
         CommandLine.HelpCommand.class})
 public final class HooklineCli {
@@ -21,7 +25,7 @@ public final class HooklineCli {
   public static final int USAGE = 2;
 
   private static final String LOG_TARGET = "HOOKLINE_LOG_TARGET";
-  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "rotate-keys", "bench", "help");
+  private static final Set<String> COMMANDS = Set.of("run", "migrate", "stats", "retry", "resend", "rotate-keys", "bench", "help");
 
   final Map<String, String> env;
 

@@ -2,7 +2,9 @@ package dev.hookline.cli;
 
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.config.ServiceUnreachable;
+import dev.hookline.ops.Replay;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Schedule;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
 import io.vertx.core.Future;
@@ -54,6 +56,11 @@ final class OfflineClients implements AutoCloseable {
     queue.ping()
         .recover(error -> Future.failedFuture(ServiceUnreachable.redis(config.redis(), error)))
         .await();
+  }
+
+  /** Replays with the configured fresh budget ({@code delivery.maxAttempts}), queued on this Redis. */
+  Replay replay() {
+    return new Replay(operator, new Schedule(vertx, queue), config.delivery().maxAttempts());
   }
 
   @Override

@@ -15,6 +15,7 @@ public record Failure(Kind kind, String field, String message) {
   public enum Kind {
     INVALID(400, 400),
     TOO_LARGE(413, 400),
+    NOT_FOUND(404, 404),
     CONFLICT(409, 409),
     UNAVAILABLE(503, 503),
     INTERNAL(500, 500);
@@ -41,6 +42,12 @@ public record Failure(Kind kind, String field, String message) {
     }
     if (error instanceof TenantMismatchException mismatch) {
       return new Failure(Kind.CONFLICT, "workflowRunId", revealOwner ? mismatch.getMessage() : mismatch.withoutOwner());
+    }
+    if (error instanceof DeliveryNotFoundException notFound) {
+      return new Failure(Kind.NOT_FOUND, "uuid", notFound.getMessage());
+    }
+    if (error instanceof StatusConflictException conflict) {
+      return new Failure(Kind.CONFLICT, "status", conflict.getMessage());
     }
     if (error instanceof CredentialConflictException conflict) {
       return new Failure(Kind.CONFLICT, "credentialUuid", conflict.getMessage());

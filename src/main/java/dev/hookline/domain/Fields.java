@@ -47,6 +47,15 @@ public final class Fields {
     return text;
   }
 
+  /** A query or filter value that must be a positive integer; IllegalArgumentException otherwise. */
+  public static long parsePositiveLong(String raw) {
+    long value = Long.parseLong(raw);
+    if (value <= 0) {
+      throw new IllegalArgumentException("not positive");
+    }
+    return value;
+  }
+
   public static UUID uuid(JsonObject json, String field) {
     UUID uuid = json.getValue(field) instanceof String text ? Uuids.parseOrNull(text) : null;
     if (uuid == null) {

@@ -7,11 +7,20 @@ import dev.hookline.events.EventPublisher;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
+import io.vertx.core.json.JsonObject;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.LongFunction;
 
-/** Puts dead letters back on the schedule (one, or all matching a filter) and cancels pending ones. */
+/**
+ * Puts deliveries back on the schedule with a fresh budget: dead letters (retry) and any final
+ * delivery (resend), one or all matching a filter; and cancels pending ones.
+ */
 public final class Replay {
+  /** The 409 of a resend; the status the delivery is in is appended. */
+  public static final String RESEND_CONFLICT = "only a final delivery (succeeded, dead_letter, cancelled, expired)"
+      + " can be resent";
+
   private static final int BATCH = 500;
 
   private final OperatorRepository operator;
@@ -19,7 +28,10 @@ public final class Replay {
   private final int freshAttempts;
   private final EventPublisher events;
 
-  /** {@code events} tells the world of cancels; null when nothing listens (the offline CLI). */
+  /**
+   * {@code freshAttempts}: the budget of a replayed delivery without a {@code retry.maxAttempts} of its
+   * own; {@code events} tells the world of cancels, null when nothing listens (the offline CLI).
+   */
   public Replay(OperatorRepository operator, Schedule schedule, int freshAttempts, EventPublisher events) {
     this.operator = operator;
     this.schedule = schedule;
@@ -37,6 +49,17 @@ public final class Replay {
         : schedule(List.of(result.queued())).map(result));
   }
 
+  /**
+   * Resends one final delivery: the row as it now is (without its payload), or a failure: not
+   * found, or a conflict while it is pending. Used alike by the HTTP API, the event bus and the CLI.
+   */
+  public Future<JsonObject> resend(UUID deliveryUuid) {
+    return operator.resend(deliveryUuid, freshAttempts)
+        .compose(result -> result.orFailure(deliveryUuid, RESEND_CONFLICT))
+        .compose(result -> schedule(List.of(result.queued())))
+        .compose(queued -> operator.findWithoutPayload(deliveryUuid));
+  }
+
   public Future<ChangeResult> cancel(UUID deliveryUuid) {
     return operator.cancel(deliveryUuid).compose(cancelled -> events == null
         ? Future.succeededFuture(cancelled.result())
@@ -45,17 +68,22 @@ public final class Replay {
 
   /** Replays every dead letter matching the filter, page by page; returns how many. */
   public Future<Long> retryAll(DeliveryFilter filter) {
-    return retryFrom(filter, 0L, 0L);
+    return replayFrom(after -> operator.retryBatch(filter, after, BATCH, freshAttempts), 0L, 0L);
   }
 
-  private Future<Long> retryFrom(DeliveryFilter filter, long afterId, long soFar) {
-    return operator.retryBatch(filter, afterId, BATCH, freshAttempts).compose(batch -> {
+  /** Resends every final delivery matching the filter (any final status when it names none); returns how many. */
+  public Future<Long> resendAll(DeliveryFilter filter) {
+    return replayFrom(after -> operator.resendBatch(filter, after, BATCH, freshAttempts), 0L, 0L);
+  }
+
+  private Future<Long> replayFrom(LongFunction<Future<List<DueRef>>> batchAfter, long afterId, long soFar) {
+    return batchAfter.apply(afterId).compose(batch -> {
       if (batch.isEmpty()) {
         return Future.succeededFuture(soFar);
       }
       long total = soFar + batch.size();
       return schedule(batch).compose(v -> batch.size() < BATCH ? Future.succeededFuture(total)
-          : retryFrom(filter, batch.get(batch.size() - 1).id(), total));
+          : replayFrom(batchAfter, batch.get(batch.size() - 1).id(), total));
     });
   }
 

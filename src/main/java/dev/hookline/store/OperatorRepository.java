@@ -29,26 +29,31 @@ public final class OperatorRepository {
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
 
+  private static final String FIND_WITHOUT_PAYLOAD = "SELECT " + ROW_COLUMNS + " FROM webhook_deliveries WHERE delivery_uuid = $1";
+
   private static final String ATTEMPTS = "SELECT a.attempt, a.started_at, a.duration_ms, a.outcome, a.status_code,"
       + " a.error_class, a.error_message, a.response_body, a.response_content_type, a.response_retry_after"
       + " FROM webhook_delivery_attempts a JOIN webhook_deliveries d ON d.id = a.delivery_id"
       + " WHERE d.delivery_uuid = $1 ORDER BY a.attempt, a.id";
 
   /*
-   * A dead letter goes back to pending, due now, with a fresh budget. The attempt counter keeps
-   * running (the budget is raised instead) so attempt numbers, headers and log rows stay unique;
-   * budget_start records the replay, so backoff and the unrecorded bound start over. A delivery
-   * with its own retry plan gets the plan's budget and a fresh window; any other, the configured one.
+   * A replayed delivery (a retried dead letter, a resent final one) goes back to pending, due now,
+   * with a fresh budget: its own retry.maxAttempts, else $N (delivery.maxAttempts). The attempt
+   * counter keeps running (the budget is raised instead) so attempt numbers, headers and log rows
+   * stay unique; budget_start records the replay, so backoff and the unrecorded bound start over.
+   * Its own window, if it has one, starts again now. last_status_code and last_error are kept: they
+   * describe the last attempt until the next one replaces them.
    */
   private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
       + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
-      + " budget_start = d.attempt_count, updated_at = now(),"
-      + " expires_at = now() + make_interval(secs => (d.retry->>'deliverWithinSeconds')::float8)";
+      + " budget_start = d.attempt_count,"
+      // Null (no window) when the retry object has no deliverWithinSeconds: make_interval is strict.
+      + " expires_at = now() + make_interval(secs => (d.retry->>'deliverWithinSeconds')::float8), updated_at = now()";
 
-  private static final String RETRY_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
-      + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
-      + " FROM target WHERE d.id = target.id AND d.status = 'dead_letter' RETURNING d.id, d.scheduled_for)"
-      + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
+  private static final String RETRY_ONE = replayOne("status = 'dead_letter'");
+
+  // Every final status; a pending row is left alone (an attempt may hold it), which the caller reports as a conflict.
+  private static final String RESEND_ONE = replayOne("status <> 'pending'");
 
   // Returns what EventRows needs to tell the delivery.cancelled event; the event's error says who cancelled.
   private static final String CANCEL_ONE = "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1),"
@@ -74,6 +79,18 @@ public final class OperatorRepository {
   private final Pool pool;
   private final EventRows eventRows;
 
+  /**
+   * One delivery back to pending with a fresh budget, if its status matches {@code condition}. The
+   * target is locked first, so a concurrent replay of the same row is waited for and the conflict
+   * it causes names the status the row has now (pending), not the one before.
+   */
+  private static String replayOne(String condition) {
+    return "WITH target AS (SELECT id, status FROM webhook_deliveries WHERE delivery_uuid = $1 FOR UPDATE),"
+        + " changed AS (UPDATE webhook_deliveries d SET " + FRESH_BUDGET.formatted(2)
+        + " FROM target WHERE d.id = target.id AND d." + condition + " RETURNING d.id, d.scheduled_for)"
+        + " SELECT target.status, changed.id, changed.scheduled_for FROM target LEFT JOIN changed ON true";
+  }
+
   public OperatorRepository(Pool pool) {
     this(pool, EventRows.none());
   }
@@ -93,6 +110,12 @@ public final class OperatorRepository {
       Row row = rows.iterator().next();
       return toJson(row).put("payload", row.getString("payload"));
     });
+  }
+
+  /** The row as JSON without its payload (as an operator action answers it), or null. */
+  public Future<JsonObject> findWithoutPayload(UUID deliveryUuid) {
+    return pool.preparedQuery(FIND_WITHOUT_PAYLOAD).execute(Tuple.of(deliveryUuid))
+        .map(rows -> rows.size() == 0 ? null : toJson(rows.iterator().next()));
   }
 
   /** The attempt log of a delivery, oldest first; null when the delivery does not exist. */
@@ -132,6 +155,11 @@ public final class OperatorRepository {
     return change(RETRY_ONE, Tuple.of(deliveryUuid, freshAttempts));
   }
 
+  /** A final delivery (succeeded, dead_letter, cancelled or expired) back to pending; a pending one conflicts. */
+  public Future<ChangeResult> resend(UUID deliveryUuid, int freshAttempts) {
+    return change(RESEND_ONE, Tuple.of(deliveryUuid, freshAttempts));
+  }
+
   /** Cancels a pending delivery; its delivery.cancelled event is written with it and returned to be published. */
   public Future<Cancelled> cancel(UUID deliveryUuid) {
     return eventRows.finalize(pool, CANCEL_ONE, Tuple.of(deliveryUuid), OutcomeEvent.CANCELLED)
@@ -162,7 +190,18 @@ public final class OperatorRepository {
    * caller queues the returned refs and continues after the last id until a batch comes back short.
    */
   public Future<List<DueRef>> retryBatch(DeliveryFilter filter, long afterId, int batchSize, int freshAttempts) {
-    Where where = where(filter.withStatus(DeliveryStatus.DEAD_LETTER)).and("id > ", afterId);
+    return replayBatch(where(filter.withStatus(DeliveryStatus.DEAD_LETTER)), afterId, batchSize, freshAttempts);
+  }
+
+  /** As {@link #retryBatch}, for the final deliveries matching the filter (its status, or any final one). */
+  public Future<List<DueRef>> resendBatch(DeliveryFilter filter, long afterId, int batchSize, int freshAttempts) {
+    // Never a pending row, whatever the filter says: a new budget would disturb an attempt that may be in flight.
+    return replayBatch(where(filter).and("status <> ", DeliveryStatus.PENDING.column()), afterId, batchSize,
+        freshAttempts);
+  }
+
+  private Future<List<DueRef>> replayBatch(Where where, long afterId, int batchSize, int freshAttempts) {
+    where.and("id > ", afterId);
     int budget = where.next();
     where.params().addInteger(freshAttempts);
     String sql = "WITH batch AS (SELECT id FROM webhook_deliveries" + where.sql()

@@ -2,8 +2,8 @@ package dev.hookline.web;
 
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
+import dev.hookline.domain.Fields;
 import dev.hookline.domain.Uuids;
-import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -30,7 +30,7 @@ public final class QueryParams {
 
 
   public static long requiredOrganization(RoutingContext ctx) {
-    Long org = param(ctx, "organizationId", QueryParams::positiveLong);
+    Long org = param(ctx, "organizationId", Fields::parsePositiveLong);
     if (org == null) {
       throw ApiError.badRequest("organizationId", "organizationId: is required");
     }
@@ -48,8 +48,8 @@ public final class QueryParams {
       }
     }
     return new DeliveryFilter(parsedStatus,
-        param(ctx, "organizationId", QueryParams::positiveLong),
-        param(ctx, "workflowRunId", QueryParams::positiveLong),
+        param(ctx, "organizationId", Fields::parsePositiveLong),
+        param(ctx, "workflowRunId", Fields::parsePositiveLong),
         param(ctx, "createdAfter", Instant::parse),
         param(ctx, "createdBefore", Instant::parse),
         null);
@@ -75,16 +75,6 @@ public final class QueryParams {
     return after == null ? 0 : after;
   }
 
-  /** The bulk-retry filter body: organization, time range and last status code, all optional. */
-  public static DeliveryFilter retryFilter(JsonObject body) {
-    return new DeliveryFilter(DeliveryStatus.DEAD_LETTER,
-        field(body, "organizationId", v -> positiveLong(String.valueOf(v))),
-        null,
-        field(body, "createdAfter", v -> Instant.parse((String) v)),
-        field(body, "createdBefore", v -> Instant.parse((String) v)),
-        field(body, "lastStatusCode", v -> statusCode(String.valueOf(v))));
-  }
-
   private static <T> T param(RoutingContext ctx, String name, Function<String, T> parse) {
     String raw = ctx.queryParams().get(name);
     if (raw == null || raw.isEmpty()) {
@@ -95,33 +85,5 @@ public final class QueryParams {
     } catch (IllegalArgumentException | DateTimeParseException e) {
       throw ApiError.badRequest(name, name + ": invalid value \"" + raw + "\"");
     }
-  }
-
-  private static <T> T field(JsonObject body, String name, Function<Object, T> parse) {
-    Object value = body.getValue(name);
-    if (value == null) {
-      return null;
-    }
-    try {
-      return parse.apply(value);
-    } catch (IllegalArgumentException | DateTimeParseException | ClassCastException e) {
-      throw ApiError.badRequest(name, name + ": invalid value " + value);
-    }
-  }
-
-  private static long positiveLong(String raw) {
-    long value = Long.parseLong(raw);
-    if (value <= 0) {
-      throw new IllegalArgumentException("not positive");
-    }
-    return value;
-  }
-
-  private static int statusCode(String raw) {
-    int value = Integer.parseInt(raw);
-    if (value < 100 || value > 599) {
-      throw new IllegalArgumentException("not an HTTP status");
-    }
-    return value;
   }
 }

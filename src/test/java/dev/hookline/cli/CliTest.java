@@ -96,6 +96,10 @@ class CliTest {
         .collect(Collectors.toMap(Map.Entry::getKey, e -> ((Number) e.getValue()).longValue()));
   }
 
+  private String uuidOf(long id) {
+    return (String) infra.sql("SELECT delivery_uuid::text FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+  }
+
   private String statusOf(long id) {
     return (String) infra.sql("SELECT status FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
   }
@@ -108,7 +112,7 @@ class CliTest {
 
     assertThat(result.exit()).as("%s", result).isZero();
     assertThat(result.out()).contains("Usage: hookline").contains("run").contains("migrate").contains("stats")
-        .contains("retry").contains("--help").contains("--version");
+        .contains("retry").contains("resend").contains("--help").contains("--version");
   }
 
   @Test
@@ -354,6 +358,89 @@ class CliTest {
     assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
     assertThat(result.err()).contains("--since").contains("yesterday");
     assertThat(statusOf(deadLetter)).isEqualTo("dead_letter");
+  }
+
+  // ---------------------------------------------------------------- resend
+
+  @Test
+  void resendHelpNamesTheCommandAndItsOptions() {
+    CliRun result = CliRun.of("resend", "--help");
+
+    assertThat(result.exit()).as("%s", result).isZero();
+    assertThat(result.out()).contains("Usage: hookline resend").contains("-conf").contains("--uuid").contains("--status")
+        .contains("--run").contains("--org").contains("--since").contains("--help");
+  }
+
+  @Test
+  void resendPutsTheMatchingFinalDeliveriesBackWithAFreshBudgetAndQueuesThem(Vertx vertx) {
+    migrate();
+    long succeeded = insert(7, "succeeded", 60);
+    long cancelled = insert(7, "cancelled", 60);
+    long expired = insert(7, "expired", 60);
+    long deadLetter = insert(7, "dead_letter", 60);
+    long otherOrg = insert(8, "succeeded", 60);
+    long pending = insert(7, "pending", 60);
+    infra.sql("UPDATE webhook_deliveries SET attempt_count = 2, recorded_attempts = 2,"
+        + " scheduled_for = '2100-01-01T00:00:00Z' WHERE status <> 'pending'");
+    infra.sql("UPDATE webhook_deliveries SET scheduled_for = '2100-01-01T00:00:00Z' WHERE status = 'pending'");
+
+    CliRun bySucceeded = withConf("resend", "--status", "succeeded", "--org", "7");
+
+    assertThat(bySucceeded.exit()).as("%s", bySucceeded).isZero();
+    assertThat(bySucceeded.out()).contains("resent 1 delivery");
+    assertThat(statusOf(cancelled)).isEqualTo("cancelled");
+
+    CliRun byOrg = withConf("resend", "--org", "7", "--since", "1h");
+
+    assertThat(byOrg.exit()).as("%s", byOrg).isZero();
+    assertThat(byOrg.out()).as("every final status but the one already resent").contains("resent 3 deliveries");
+    for (long id : List.of(succeeded, cancelled, expired, deadLetter)) {
+      List<Object> row = infra.sql("SELECT status, attempt_count, max_attempts, recorded_attempts, scheduled_for <= now()"
+          + " FROM webhook_deliveries WHERE id = ?", id).get(0);
+      assertThat(row).as("row %d", id).containsExactly("pending", 2, 2 + 5, 0, true);
+    }
+    assertThat(statusOf(otherOrg)).isEqualTo("succeeded");
+    assertThat(infra.sql("SELECT scheduled_for > now() FROM webhook_deliveries WHERE id = ?", pending).get(0).get(0))
+        .as("the pending row untouched").isEqualTo(true);
+    Redis redis = DueQueue.createClient(vertx, TestInfra.REDIS_URL, 1);
+    try {
+      DueQueue queue = new DueQueue(redis, infra.keyPrefix, SHARDS);
+      long now = System.currentTimeMillis();
+      for (long id : List.of(succeeded, cancelled, expired, deadLetter)) {
+        assertThat(queue.scoreOf(id).await()).as("queued score of %d", id).isNotNull().isLessThanOrEqualTo(now);
+      }
+      assertThat(queue.scoreOf(otherOrg).await()).isNull();
+      assertThat(queue.scoreOf(pending).await()).isNull();
+    } finally {
+      redis.close().await();
+    }
+
+    String otherUuid = uuidOf(otherOrg);
+    CliRun one = withConf("resend", "--uuid", otherUuid);
+
+    assertThat(one.exit()).as("%s", one).isZero();
+    assertThat(one.out()).contains("resent 1 delivery");
+    assertThat(statusOf(otherOrg)).isEqualTo("pending");
+
+    CliRun again = withConf("resend", "--uuid", otherUuid);
+
+    assertThat(again.exit()).as("%s", again).isEqualTo(1);
+    assertThat(again.err()).contains("it is pending");
+    CliRun unknown = withConf("resend", "--uuid", "00000000-0000-0000-0000-000000000000");
+    assertThat(unknown.exit()).as("%s", unknown).isEqualTo(1);
+    assertThat(unknown.err()).contains("no delivery 00000000-0000-0000-0000-000000000000");
+  }
+
+  @Test
+  void resendRefusesAPendingStatusAUuidWithFiltersAndABadUuid() {
+    for (String[] args : List.of(new String[] {"--status", "pending"}, new String[] {"--status", "lost"},
+        new String[] {"--uuid", "00000000-0000-0000-0000-000000000000", "--org", "7"}, new String[] {"--uuid", "x"},
+        new String[] {"--since", "yesterday"})) {
+      CliRun result = withConf("resend", args);
+
+      assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
+      assertThat(result.err()).as(String.join(" ", args)).contains(args[0]);
+    }
   }
 
   // ---------------------------------------------------------------- configuration and arguments
