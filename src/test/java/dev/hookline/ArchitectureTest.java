@@ -38,7 +38,8 @@ class ArchitectureTest {
       Map.entry("intake", Set.of("domain", "config", "security", "metrics", "store", "queue")),
       Map.entry("delivery", Set.of("domain", "config", "security", "metrics", "store", "queue", "credentials")),
       Map.entry("sweep", Set.of("domain", "config", "metrics", "store", "queue")),
-      Map.entry("ops", Set.of("domain", "config", "security", "metrics", "store", "queue", "sweep")),
+      Map.entry("ops", Set.of("domain", "config", "security", "metrics", "store", "queue", "sweep", "intake",
+          "delivery")),
       Map.entry("api", Set.of("domain", "config", "security", "metrics", "web", "store", "queue", "credentials",
           "intake", "ops")),
       Map.entry("cli", Set.of("*")));
