@@ -99,7 +99,7 @@ class ApiTest {
       "GET, /v1/deliveries/00000000-0000-0000-0000-000000000000/attempts",
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/retry",
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/cancel", "POST, /v1/deliveries/retry",
-      "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
+      "POST, /v1/test-deliveries", "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
   void everyEndpointButHealthNeedsTheToken(String method, String path) {
     HttpResponse<Buffer> missing = api.anonymous(HttpMethod.valueOf(method), path)
         .send().await();
@@ -401,7 +401,7 @@ class ApiTest {
     assertThat(doc.getString("openapi")).startsWith("3.");
     assertThat(doc.getJsonObject("paths").fieldNames()).contains("/v1/deliveries", "/v1/deliveries/{uuid}",
         "/v1/deliveries/{uuid}/attempts", "/v1/deliveries/{uuid}/retry", "/v1/deliveries/{uuid}/cancel",
-        "/v1/deliveries/retry", "/health/live", "/health/ready", "/metrics");
+        "/v1/deliveries/retry", "/v1/test-deliveries", "/health/live", "/health/ready", "/metrics");
   }
 
   @Test
