@@ -16,6 +16,7 @@ import dev.hookline.delivery.EndpointHealth;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
+import dev.hookline.delivery.TestSender;
 import dev.hookline.delivery.WebhookSender;
 import dev.hookline.domain.TimeSource;
 import dev.hookline.events.EventPublisher;
@@ -33,6 +34,9 @@ import dev.hookline.ops.Replay;
 import dev.hookline.ops.ResendVerticle;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
+import dev.hookline.ops.TestSendLimit;
+import dev.hookline.ops.TestSendVerticle;
+import dev.hookline.ops.TestSends;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.queue.Outage;
@@ -203,12 +207,16 @@ public final class Hookline {
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
         new CreateRequestParser(destinations, d.headerPrefix(), RetryDefaults.of(config)),
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
+    TestSends testSends = new TestSends(intake, new TestSendLimit(config.testDeliveries().perMinute(), TimeSource.SYSTEM),
+        new TestSender(credentials, new DestinationGuard(destinations, resolver),
+            new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix(), userAgent),
+            TimeSource.SYSTEM, d.timeout()), metrics);
     HooklineConfig.Http http = config.http();
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     Replay replay = new Replay(operator, schedule, d.maxAttempts(), events);
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, replay,
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
-        http.maxRequestBytes(), openapi, new DisabledEndpoints(pool));
+        http.maxRequestBytes(), openapi, new DisabledEndpoints(pool), testSends);
     HooklineConfig.Retention retention = config.retention();
 
     // Refuse to run rather than send deliveries without the credentials they reference.
@@ -240,6 +248,7 @@ public final class Hookline {
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
         .compose(v -> deploy(() -> new ResendVerticle(replay), 1))
+        .compose(v -> deploy(() -> new TestSendVerticle(testSends), 1))
         .compose(v -> http.enabled()
             ? deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1)
             : Future.succeededFuture());

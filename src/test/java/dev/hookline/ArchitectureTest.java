@@ -40,7 +40,8 @@ class ArchitectureTest {
       Map.entry("delivery", Set.of("domain", "config", "security", "metrics", "store", "queue", "credentials",
           "events")),
       Map.entry("sweep", Set.of("domain", "config", "metrics", "store", "queue", "events")),
-      Map.entry("ops", Set.of("domain", "config", "security", "metrics", "store", "queue", "sweep", "events")),
+      Map.entry("ops", Set.of("domain", "config", "security", "metrics", "store", "queue", "sweep", "events",
+          "intake", "delivery")),
       Map.entry("api", Set.of("domain", "config", "security", "metrics", "web", "store", "queue", "credentials",
           "intake", "ops")),
       Map.entry("cli", Set.of("*")));

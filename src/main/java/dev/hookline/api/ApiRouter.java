@@ -8,10 +8,12 @@ import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.Replay;
+import dev.hookline.ops.TestSends;
 import dev.hookline.store.DisabledEndpoints;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.web.ApiError;
 import dev.hookline.web.Caller;
+import dev.hookline.web.RequestBodies;
 import dev.hookline.web.Responses;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
@@ -35,7 +37,7 @@ public final class ApiRouter {
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
                      HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
                      List<ApiToken> apiTokens, int maxRequestBytes, Buffer openapi,
-                     DisabledEndpoints disabledEndpoints) {
+                     DisabledEndpoints disabledEndpoints, TestSends testSends) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
@@ -78,11 +80,19 @@ public final class ApiRouter {
     router.post("/v1/deliveries/:uuid/resend").handler(deliveries::resend);
     new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
     new EndpointsApi(deps.disabledEndpoints()).mount(router);
+    router.post("/v1/test-deliveries").handler(ctx -> testSend(ctx, deps.testSends()));
 
     router.route().failureHandler(ctx -> failure(ctx, deps.maxRequestBytes()));
     router.errorHandler(404, ctx -> ApiError.send(ctx, 404, null, "no such resource: " + ctx.request().path()));
     router.errorHandler(405, ctx -> ApiError.send(ctx, 405, null, "method not allowed"));
     return router;
+  }
+
+  /** A tenant token tests only in its own organization, as it creates only there. */
+  private static void testSend(RoutingContext ctx, TestSends testSends) {
+    JsonObject body = RequestBodies.jsonBody(ctx, true);
+    DeliveriesApi.confineCreate(ctx, body, "organizationId");
+    Responses.respond(ctx, testSends.send(body));
   }
 
   /** {@code maxRequestBytes} is told in a 413, so a client knows how far to shrink and an operator what to raise. */

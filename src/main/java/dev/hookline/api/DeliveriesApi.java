@@ -105,7 +105,7 @@ final class DeliveriesApi {
   }
 
   /** A tenant token creates only in its own organization; naming another is refused before anything is read. */
-  private static void confineCreate(RoutingContext ctx, JsonObject create, String field) {
+  static void confineCreate(RoutingContext ctx, JsonObject create, String field) {
     Caller caller = Caller.of(ctx);
     Object named = create.getValue("organizationId");
     if (!caller.isOperator() && named instanceof Number number && number.longValue() != caller.organizationId()) {

@@ -73,13 +73,15 @@ public final class CredentialStore {
     }
     return pool.preparedQuery(SELECT).execute(Tuple.of(credentialUuid, organizationId)).map(rows -> {
       if (rows.size() == 0) {
-        LOG.warn("credential {} not found in organization {}; sending without it", credentialUuid, organizationId);
+        LOG.warn("credential {} not found in organization {}; a delivery is sent without it, a test send refused",
+            credentialUuid, organizationId);
         return Optional.empty();
       }
       Row row = rows.iterator().next();
       Optional<Credential> credential = CredentialData.toCredential(row.getString("type"), open(row));
       if (credential.isEmpty()) {
-        LOG.warn("credential {} of type {} is incomplete; sending without it", credentialUuid, row.getString("type"));
+        LOG.warn("credential {} of type {} is incomplete; a delivery is sent without it, a test send refused",
+            credentialUuid, row.getString("type"));
       }
       return credential;
     });

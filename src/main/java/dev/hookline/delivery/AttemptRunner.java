@@ -26,7 +26,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -300,21 +299,6 @@ public final class AttemptRunner {
     }
     String body = result.bodyExcerpt().replaceAll("[\\p{Cntrl}\"]+", " ").strip();
     return " body=\"" + (body.length() > LOGGED_BODY_CHARS ? body.substring(0, LOGGED_BODY_CHARS) + "…" : body) + "\"";
-  }
-
-  /** The one instant an attempt must finish by; every step gets what is left of it. */
-  private record Deadline(TimeSource time, long atNanos) {
-    long remainingMillis() {
-      return TimeUnit.NANOSECONDS.toMillis(atNanos - time.nanoTime());
-    }
-
-    <T> Future<T> bound(Future<T> step, String what) {
-      long left = remainingMillis();
-      if (left <= 0) {
-        return Future.failedFuture(new TimeoutException("the attempt's deadline passed before " + what));
-      }
-      return step.timeout(left, TimeUnit.MILLISECONDS);
-    }
   }
 
   /**

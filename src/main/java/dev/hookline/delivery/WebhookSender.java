@@ -133,7 +133,7 @@ public final class WebhookSender {
     });
     response.exceptionHandler(done::tryFail);
     response.endHandler(end -> done.tryComplete(new Answer(response.statusCode(), wholeCharacters(kept),
-        response.getHeader("Content-Type"), response.getHeader("Retry-After"))));
+        response.getHeader("Content-Type"), response.getHeader("Retry-After"), response.headers())));
     return done.future();
   }
 
@@ -160,9 +160,9 @@ public final class WebhookSender {
     return TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - startedNanos);
   }
 
-  private record Answer(int status, String body, String contentType, String retryAfter) {
+  private record Answer(int status, String body, String contentType, String retryAfter, MultiMap headers) {
     SendResult toResult(Instant startedAt, long latencyMillis) {
-      return SendResult.response(startedAt, latencyMillis, status, body, contentType, retryAfter);
+      return SendResult.response(startedAt, latencyMillis, status, body, contentType, retryAfter, headers);
     }
   }
 }

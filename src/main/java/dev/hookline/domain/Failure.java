@@ -17,6 +17,7 @@ public record Failure(Kind kind, String field, String message) {
     TOO_LARGE(413, 400),
     NOT_FOUND(404, 404),
     CONFLICT(409, 409),
+    RATE_LIMITED(429, 429),
     UNAVAILABLE(503, 503),
     INTERNAL(500, 500);
 
@@ -39,6 +40,9 @@ public record Failure(Kind kind, String field, String message) {
     }
     if (error instanceof InvalidRequestException invalid) {
       return new Failure(Kind.INVALID, invalid.field(), invalid.getMessage());
+    }
+    if (error instanceof RateLimitedException limited) {
+      return new Failure(Kind.RATE_LIMITED, limited.field(), limited.getMessage());
     }
     if (error instanceof TenantMismatchException mismatch) {
       return new Failure(Kind.CONFLICT, "workflowRunId", revealOwner ? mismatch.getMessage() : mismatch.withoutOwner());

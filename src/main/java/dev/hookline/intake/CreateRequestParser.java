@@ -46,12 +46,25 @@ public final class CreateRequestParser {
   }
 
   public CreateRequest parse(Object body) {
+    return parse(body, false);
+  }
+
+  /**
+   * A test send's body: the create body with {@code workflowRunId} and {@code webhookNodeId} optional
+   * (0 and null when absent), and the webhook read even when disabled, since a test tries it as configured.
+   */
+  public CreateRequest parseTest(Object body) {
+    return parse(body, true);
+  }
+
+  private CreateRequest parse(Object body, boolean test) {
     JsonObject json = Fields.object(body, "body");
     Utf8Check.requireValid(json, "");
     long organizationId = Fields.positiveLong(json, "organizationId");
-    long workflowRunId = Fields.positiveLong(json, "workflowRunId");
-    String nodeId = Fields.storable(nonEmptyString(json, "webhookNodeId", "webhookNodeId"), "webhookNodeId");
-    if (nodeId.length() > MAX_NODE_ID_LENGTH) {
+    long workflowRunId = test && json.getValue("workflowRunId") == null ? 0 : Fields.positiveLong(json, "workflowRunId");
+    String nodeId = test && json.getValue("webhookNodeId") == null ? null
+        : Fields.storable(nonEmptyString(json, "webhookNodeId", "webhookNodeId"), "webhookNodeId");
+    if (nodeId != null && nodeId.length() > MAX_NODE_ID_LENGTH) {
       throw new InvalidRequestException("webhookNodeId", "must be at most " + MAX_NODE_ID_LENGTH + " characters");
     }
     if (nodeId.startsWith(OutcomeEvent.NODE_PREFIX)) {
@@ -75,7 +88,7 @@ public final class CreateRequestParser {
     Object contextValue = json.getValue("renderContext");
     JsonObject renderContext = contextValue == null ? new JsonObject() : Fields.object(contextValue, "renderContext");
 
-    if (!enabled) {
+    if (!enabled && !test) {
       // A disabled webhook is skipped before its delivery details matter.
       return new CreateRequest(organizationId, workflowRunId, nodeId, (String) nameValue, false, null, null, null,
           List.of(), null, renderContext, null);

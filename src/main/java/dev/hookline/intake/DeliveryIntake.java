@@ -140,6 +140,23 @@ public final class DeliveryIntake {
     }
   }
 
+  /**
+   * A test send's body parsed, rendered and header-filtered exactly as a create's, with nothing stored
+   * and no look-up of the host: the send-time guard judges it when the test is sent. Fails as a create
+   * does (400 naming the field; a payload over the limit, 413).
+   */
+  public Future<PreparedTestSend> prepareTest(Object body) {
+    CreateRequest request;
+    boolean inline;
+    try {
+      request = parser.parseTest(body);
+      inline = payloads.rendersInline(request.payloadTemplate());
+    } catch (InvalidRequestException e) {
+      return Future.failedFuture(e);
+    }
+    return render(request, inline).map(prepared -> new PreparedTestSend(prepared.delivery(), prepared.droppedHeaders()));
+  }
+
   private static Future<CreateReply> single(CreateItem item) {
     return item.error() != null ? Future.failedFuture(item.error()) : Future.succeededFuture(item.reply());
   }

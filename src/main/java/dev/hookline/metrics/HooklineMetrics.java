@@ -26,6 +26,7 @@ public final class HooklineMetrics implements AutoCloseable {
   private final Map<String, Counter> created = new ConcurrentHashMap<>();
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> deferred = new ConcurrentHashMap<>();
+  private final Map<String, Counter> testDeliveries = new ConcurrentHashMap<>();
   private final AtomicLong openCircuits = new AtomicLong();
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
@@ -98,6 +99,16 @@ public final class HooklineMetrics implements AutoCloseable {
           .description("Due deliveries put back without an attempt, by reason").tag("reason", r).register(registry))
           .increment(count);
     }
+  }
+
+  /**
+   * {@code outcome}: succeeded, failed, refused (destination guard) or rate_limited. Test sends are
+   * not delivery attempts and are never counted as such.
+   */
+  public void testDelivery(String outcome) {
+    testDeliveries.computeIfAbsent(outcome, o -> Counter.builder("hookline.test.deliveries")
+        .description("Test sends (POST /v1/test-deliveries, hookline.delivery.test) by outcome").tag("outcome", o)
+        .register(registry)).increment();
   }
 
   /** How many origins this worker currently sees with an open (or probing) circuit. */

@@ -1,6 +1,7 @@
 package dev.hookline.web;
 
 import dev.hookline.domain.Failure;
+import dev.hookline.domain.RateLimitedException;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
@@ -32,6 +33,9 @@ public final class Responses {
     if (error instanceof ApiError api) {
       api.send(ctx);
       return;
+    }
+    if (error instanceof RateLimitedException limited) {
+      ctx.response().putHeader("Retry-After", Long.toString(limited.retryAfterSeconds()));
     }
     // Which organization owns a run is for operators; a tenant learns only that it is not theirs.
     Failure failure = Failure.of(error, Caller.of(ctx).isOperator());

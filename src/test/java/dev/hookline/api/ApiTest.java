@@ -101,7 +101,7 @@ class ApiTest {
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/cancel", "POST, /v1/deliveries/retry",
       "GET, /v1/endpoints/disabled", "POST, /v1/endpoints/enable",
       "POST, /v1/deliveries/00000000-0000-0000-0000-000000000000/resend", "POST, /v1/deliveries/resend",
-      "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
+      "POST, /v1/test-deliveries", "GET, /metrics", "GET, /openapi.json", "GET, /no/such/thing"})
   void everyEndpointButHealthNeedsTheToken(String method, String path) {
     HttpResponse<Buffer> missing = api.anonymous(HttpMethod.valueOf(method), path)
         .send().await();
@@ -404,7 +404,7 @@ class ApiTest {
     assertThat(doc.getJsonObject("paths").fieldNames()).contains("/v1/deliveries", "/v1/deliveries/{uuid}",
         "/v1/deliveries/{uuid}/attempts", "/v1/deliveries/{uuid}/retry", "/v1/deliveries/{uuid}/cancel",
         "/v1/deliveries/retry", "/v1/deliveries/{uuid}/resend", "/v1/deliveries/resend", "/v1/endpoints/disabled",
-        "/v1/endpoints/enable", "/health/live", "/health/ready", "/metrics");
+        "/v1/endpoints/enable", "/v1/test-deliveries", "/health/live", "/health/ready", "/metrics");
   }
 
   @Test
