@@ -184,7 +184,7 @@ public final class Hookline {
     RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay(), d.jitter(),
         () -> ThreadLocalRandom.current().nextDouble());
     Schedule schedule = new Schedule(vertx, queue);
-    EventPublisher events = new EventPublisher(vertx.eventBus(), schedule, eventsConfig);
+    EventPublisher events = new EventPublisher(vertx.eventBus(), schedule, eventsConfig, metrics);
     StandardWebhooks eventSigner = eventsConfig.secret().isEmpty() ? null
         : new StandardWebhooks(List.of(eventsConfig.secret()));
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
@@ -207,7 +207,7 @@ public final class Hookline {
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
         new CreateRequestParser(destinations, d.headerPrefix(), RetryDefaults.of(config)),
         new DestinationCheck(new DestinationGuard(destinations, resolver)), new PayloadFreezer(new TemplateRenderer(Clock.systemUTC()), d.maxPayloadBytes()), d.maxAttempts(), metrics);
-    TestSends testSends = new TestSends(intake, new TestSendLimit(config.testDeliveries().perMinute(), TimeSource.SYSTEM),
+    TestSends testSends = new TestSends(intake, new TestSendLimit(d.testSendsPerMinute(), TimeSource.SYSTEM),
         new TestSender(credentials, new DestinationGuard(destinations, resolver),
             new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES), new OutboundRequests(d.headerPrefix(), userAgent),
             TimeSource.SYSTEM, d.timeout()), metrics);

@@ -35,7 +35,7 @@ class ArchitectureTest {
       Map.entry("store", Set.of("domain", "config", "security")),
       Map.entry("queue", Set.of("domain", "config")),
       Map.entry("credentials", Set.of("domain", "config", "security", "web")),
-      Map.entry("events", Set.of("domain", "config", "queue")),
+      Map.entry("events", Set.of("domain", "config", "metrics", "queue")),
       Map.entry("intake", Set.of("domain", "config", "security", "metrics", "store", "queue")),
       Map.entry("delivery", Set.of("domain", "config", "security", "metrics", "store", "queue", "credentials",
           "events")),

@@ -20,8 +20,7 @@ import java.util.regex.Pattern;
 
 /** The validated configuration. Built only through {@link #from(JsonObject)}, so every instance is runnable. */
 public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, Sweep sweep, Http http,
-                             Retention retention, Metrics metrics, Cluster cluster, Security security, Events events,
-                             TestDeliveries testDeliveries) {
+                             Retention retention, Metrics metrics, Cluster cluster, Security security, Events events) {
 
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
 
@@ -46,7 +45,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
                          double shutdownGraceSeconds, int maxInFlightPerOrigin, int maxUnrecordedAttempts,
-                         Circuit circuit, double jitter, boolean disableOnGone) {
+                         Circuit circuit, double jitter, boolean disableOnGone, int testSendsPerMinute) {
     public Duration baseDelay() {
       return seconds(baseDelaySeconds);
     }
@@ -110,10 +109,6 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
       return "Events[webhookUrl=" + webhookUrl + ", secret=" + (secret.isEmpty() ? "none" : "set") + ", types=" + types
           + "]";
     }
-  }
-
-  /** {@code POST /v1/test-deliveries}: at most {@code perMinute} test sends per organization and worker. */
-  public record TestDeliveries(int perMinute) {
   }
 
   public record Sweep(double intervalSeconds, int pageSize) {
@@ -223,7 +218,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
             in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
             in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)),
         in.number("delivery.jitter", 0, 0.9),
-        in.bool("delivery.disableOnGone"));
+        in.bool("delivery.disableOnGone"),
+        in.integer("delivery.testSendsPerMinute", 1, 100_000));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
@@ -238,7 +234,6 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.parse(() -> KeyRing.parse(security.secretKeys()), null);
     Events events = new Events(in.optionalString("events.webhookUrl"), in.optionalString("events.secret"),
         in.stringList("events.types"));
-    TestDeliveries testDeliveries = new TestDeliveries(in.integer("testDeliveries.perMinute", 1, 100_000));
     Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.name"), in.string("cluster.host"),
         in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
 
@@ -278,8 +273,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
     in.rejectUnknown(env);
     in.throwIfInvalid();
-    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security, events,
-        testDeliveries);
+    return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security, events);
   }
 
   /**

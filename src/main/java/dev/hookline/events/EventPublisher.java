@@ -3,6 +3,7 @@ package dev.hookline.events;
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.domain.Emitted;
 import dev.hookline.domain.OutcomeEvent;
+import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Schedule;
 import io.vertx.core.Future;
 import io.vertx.core.eventbus.EventBus;
@@ -22,11 +23,13 @@ public final class EventPublisher {
   private final EventBus bus;
   private final Schedule schedule;
   private final HooklineConfig.Events config;
+  private final HooklineMetrics metrics;
 
-  public EventPublisher(EventBus bus, Schedule schedule, HooklineConfig.Events config) {
+  public EventPublisher(EventBus bus, Schedule schedule, HooklineConfig.Events config, HooklineMetrics metrics) {
     this.bus = bus;
     this.schedule = schedule;
     this.config = config;
+    this.metrics = metrics;
   }
 
   /** Never fails. */
@@ -34,6 +37,7 @@ public final class EventPublisher {
     for (OutcomeEvent event : emitted.events()) {
       if (config.wants(event.type())) {
         bus.publish(OUTCOME_ADDRESS, event.toJson());
+        metrics.event(event.type());
       }
     }
     if (emitted.eventRows().isEmpty()) {

@@ -27,6 +27,7 @@ public final class HooklineMetrics implements AutoCloseable {
   private final Map<String, Counter> attempts = new ConcurrentHashMap<>();
   private final Map<String, Counter> deferred = new ConcurrentHashMap<>();
   private final Map<String, Counter> testDeliveries = new ConcurrentHashMap<>();
+  private final Map<String, Counter> events = new ConcurrentHashMap<>();
   private final AtomicLong openCircuits = new AtomicLong();
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
@@ -99,6 +100,12 @@ public final class HooklineMetrics implements AutoCloseable {
           .description("Due deliveries put back without an attempt, by reason").tag("reason", r).register(registry))
           .increment(count);
     }
+  }
+
+  /** One outcome event of {@code type} told (published on the bus; an event row may go with it). */
+  public void event(String type) {
+    events.computeIfAbsent(type, t -> Counter.builder("hookline.events")
+        .description("Outcome events told, by type").tag("type", t).register(registry)).increment();
   }
 
   /**

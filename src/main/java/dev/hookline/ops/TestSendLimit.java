@@ -7,7 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * At most {@code testDeliveries.perMinute} test sends per organization in a fixed one-minute window
+ * At most {@code delivery.testSendsPerMinute} test sends per organization in a fixed one-minute window
  * that opens with its first send, so a test send cannot be used as a load cannon. Kept in this
  * worker's memory: with several workers an organization gets the limit on each. Thread-safe (the API
  * and the event-bus verticle share it).
@@ -38,7 +38,7 @@ public final class TestSendLimit {
       long waitSeconds = Math.max(1, TimeUnit.NANOSECONDS.toSeconds(window.startNanos() + WINDOW_NANOS - now
           + TimeUnit.SECONDS.toNanos(1) - 1));
       throw new RateLimitedException("organizationId", "organization " + organizationId + " has used its "
-          + perMinute + " test sends of this minute on this worker (testDeliveries.perMinute)", waitSeconds);
+          + perMinute + " test sends of this minute on this worker (delivery.testSendsPerMinute)", waitSeconds);
     }
   }
 

@@ -73,7 +73,7 @@ class TestDeliveriesTest {
     JsonObject config = infra.config();
     config.getJsonObject("http").put("apiTokens", new JsonArray().add(OPERATOR)
         .add(new JsonObject().put("token", TENANT_7).put("organizationId", 7)));
-    config.put("testDeliveries", new JsonObject().put("perMinute", PER_MINUTE));
+    config.getJsonObject("delivery").put("testSendsPerMinute", PER_MINUTE);
     Map<String, List<InetAddress>> dns = Map.of(
         REFUSED_HOST, List.of(InetAddress.getByName("10.20.30.40")),
         RECEIVER_HOST, List.of(InetAddress.getByName("127.0.0.1")),
@@ -260,7 +260,7 @@ class TestDeliveriesTest {
     HttpResponse<Buffer> limited = test(operator, of7);
 
     ApiClient.assertError(limited, 429, "organizationId");
-    assertThat(limited.bodyAsJsonObject().getString("error")).contains("testDeliveries.perMinute");
+    assertThat(limited.bodyAsJsonObject().getString("error")).contains("delivery.testSendsPerMinute");
     assertThat(Integer.parseInt(limited.getHeader("Retry-After"))).isBetween(1, 60);
     assertThat(receiver.requests()).hasSize(PER_MINUTE);
     assertThat(testOk(Messages.create(8, 9, "node-1", receiver.url("/hook"))).getInteger("statusCode")).isEqualTo(200);
