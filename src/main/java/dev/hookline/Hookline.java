@@ -30,12 +30,11 @@ import dev.hookline.intake.TemplateRenderer;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.GaugeRefresher;
 import dev.hookline.ops.Health;
+import dev.hookline.ops.OperatorBusVerticle;
 import dev.hookline.ops.Replay;
-import dev.hookline.ops.ResendVerticle;
 import dev.hookline.ops.Retention;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.ops.TestSendLimit;
-import dev.hookline.ops.TestSendVerticle;
 import dev.hookline.ops.TestSends;
 import dev.hookline.queue.CircuitStore;
 import dev.hookline.queue.DueQueue;
@@ -247,8 +246,7 @@ public final class Hookline {
         .compose(v -> d.instances() > 1
             ? deploy(() -> new IntegrationVerticle(intake, false), d.instances() - 1) : Future.succeededFuture())
         .compose(v -> deploy(() -> new CredentialVerticle(credentialIntake), 1))
-        .compose(v -> deploy(() -> new ResendVerticle(replay), 1))
-        .compose(v -> deploy(() -> new TestSendVerticle(testSends), 1))
+        .compose(v -> deploy(() -> new OperatorBusVerticle(replay, testSends), 1))
         .compose(v -> http.enabled()
             ? deploy(() -> new ApiVerticle(api, http.host(), http.port(), http.readTimeout(), httpPort), 1)
             : Future.succeededFuture());

@@ -3,7 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
-import dev.hookline.ops.ResendVerticle;
+import dev.hookline.ops.OperatorBusVerticle;
 import dev.hookline.testing.ApiClient;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
@@ -299,11 +299,11 @@ class ResendTest {
   }
 
   private static JsonObject request(Vertx vertx, JsonObject body) {
-    return (JsonObject) vertx.eventBus().request(ResendVerticle.ADDRESS, body).await().body();
+    return (JsonObject) vertx.eventBus().request(OperatorBusVerticle.RESEND_ADDRESS, body).await().body();
   }
 
   private static void assertFailure(Vertx vertx, Object body, int code, String saying) {
-    ReplyException failure = Messages.requestExpectingFailure(vertx, ResendVerticle.ADDRESS, body);
+    ReplyException failure = Messages.requestExpectingFailure(vertx, OperatorBusVerticle.RESEND_ADDRESS, body);
     assertThat(failure.failureCode()).as(failure.getMessage()).isEqualTo(code);
     assertThat(failure.getMessage()).contains(saying);
   }

@@ -3,7 +3,7 @@ package dev.hookline.api;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
-import dev.hookline.ops.TestSendVerticle;
+import dev.hookline.ops.OperatorBusVerticle;
 import dev.hookline.security.HostResolver;
 import dev.hookline.security.StandardWebhooks;
 import dev.hookline.testing.ApiClient;
@@ -283,7 +283,7 @@ class TestDeliveriesTest {
   void theEventBusAddressAnswersAsTheApiDoes(Vertx vertx) {
     JsonObject body = Messages.create(7, 9, "node-1", receiver.url("/hook"));
 
-    JsonObject reply = (JsonObject) vertx.eventBus().request(TestSendVerticle.ADDRESS, body).await().body();
+    JsonObject reply = (JsonObject) vertx.eventBus().request(OperatorBusVerticle.TEST_ADDRESS, body).await().body();
 
     assertThat(reply.getInteger("statusCode")).isEqualTo(200);
     assertThat(reply.getBoolean("sent")).isTrue();
@@ -291,14 +291,14 @@ class TestDeliveriesTest {
     assertThat(receiver.requests()).hasSize(1);
 
     JsonObject bad = Messages.create(7, 9, "node-1", "ftp://example.com/");
-    ReplyException invalid = Messages.requestExpectingFailure(vertx, TestSendVerticle.ADDRESS, bad);
+    ReplyException invalid = Messages.requestExpectingFailure(vertx, OperatorBusVerticle.TEST_ADDRESS, bad);
     assertThat(invalid.failureCode()).isEqualTo(400);
     assertThat(invalid.getMessage()).startsWith("webhook.endpointUrl:");
 
     for (int i = 1; i < PER_MINUTE; i++) {
-      vertx.eventBus().request(TestSendVerticle.ADDRESS, body).await();
+      vertx.eventBus().request(OperatorBusVerticle.TEST_ADDRESS, body).await();
     }
-    ReplyException limited = Messages.requestExpectingFailure(vertx, TestSendVerticle.ADDRESS, body);
+    ReplyException limited = Messages.requestExpectingFailure(vertx, OperatorBusVerticle.TEST_ADDRESS, body);
     assertThat(limited.failureCode()).isEqualTo(429);
     assertThat(limited.getMessage()).startsWith("organizationId:");
     assertThat(receiver.requests()).hasSize(PER_MINUTE);
