@@ -171,7 +171,7 @@ class CliTest {
       CliRun first = CliRun.of("migrate", "-conf", freshConf);
 
       assertThat(first.exit()).as("%s", first).isZero();
-      assertThat(first.out()).contains("is at version 8").contains(fresh.database);
+      assertThat(first.out()).contains("is at version 9").contains(fresh.database);
       List<Object> versions = fresh.sql("SELECT version FROM flyway_schema_history WHERE success ORDER BY installed_rank")
           .stream().map(row -> row.get(0)).toList();
       assertThat(versions).containsExactly("1", "2", "3", "4", "5", "6", "7", "8", "9");
@@ -226,7 +226,8 @@ class CliTest {
     assertThat(lines).as("one JSON line on stdout: %s", json).hasSize(1);
     JsonObject stats = new JsonObject(lines.get(0));
     assertThat(longs(stats.getJsonObject("deliveries"))).containsOnly(
-        Map.entry("pending", 3L), Map.entry("succeeded", 2L), Map.entry("dead_letter", 4L), Map.entry("cancelled", 1L));
+        Map.entry("pending", 3L), Map.entry("succeeded", 2L), Map.entry("dead_letter", 4L), Map.entry("cancelled", 1L),
+        Map.entry("expired", 0L));
     JsonObject depth = stats.getJsonObject("queueDepth");
     assertThat(depth.getLong("total")).isEqualTo(2L);
     JsonArray shards = depth.getJsonArray("shards");
@@ -583,11 +584,11 @@ class CliTest {
     Map<String, Object> counts = new JsonObject(json.out().trim()).getJsonObject("deliveries").getMap();
     Map<String, String> fromTable = table.out().lines()
         .map(String::trim)
-        .filter(line -> line.matches("(pending|succeeded|dead_letter|cancelled)\\s+\\d+"))
+        .filter(line -> line.matches("(pending|succeeded|dead_letter|cancelled|expired)\\s+\\d+"))
         .map(line -> line.split("\\s+"))
         .collect(Collectors.toMap(parts -> parts[0], parts -> parts[1]));
     assertThat(fromTable).containsOnly(Map.entry("pending", "1"), Map.entry("succeeded", "2"),
-        Map.entry("dead_letter", "0"), Map.entry("cancelled", "1"));
+        Map.entry("dead_letter", "0"), Map.entry("cancelled", "1"), Map.entry("expired", "0"));
     counts.forEach((status, count) -> assertThat(fromTable.get(status)).isEqualTo(String.valueOf(count)));
   }
 }
