@@ -67,7 +67,7 @@ public final class CreateRequestParser {
     if (nodeId != null && nodeId.length() > MAX_NODE_ID_LENGTH) {
       throw new InvalidRequestException("webhookNodeId", "must be at most " + MAX_NODE_ID_LENGTH + " characters");
     }
-    if (nodeId.startsWith(OutcomeEvent.NODE_PREFIX)) {
+    if (nodeId != null && nodeId.startsWith(OutcomeEvent.NODE_PREFIX)) {
       throw new InvalidRequestException("webhookNodeId", "must not start with " + OutcomeEvent.NODE_PREFIX
           + " (Hookline's own event deliveries use it)");
     }

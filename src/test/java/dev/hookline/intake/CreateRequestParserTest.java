@@ -62,6 +62,7 @@ class CreateRequestParserTest {
         invalid("webhookNodeId", m -> m.remove("webhookNodeId")),
         invalid("webhookNodeId", m -> m.put("webhookNodeId", 12)),
         invalid("webhookNodeId", m -> m.put("webhookNodeId", " ")),
+        invalid("webhookNodeId", m -> m.put("webhookNodeId", "hookline:event:delivery.succeeded:1:1")),
         invalid("webhook", m -> m.remove("webhook")),
         invalid("webhook", m -> m.put("webhook", "https://x.example.com")),
         invalid("webhook.endpointUrl", m -> webhook(m).remove("endpointUrl")),
