@@ -216,13 +216,19 @@ public final class DeliveryRepository {
    * A 410 Gone disables the endpoint URL for its organization (once: a second 410 finds it disabled)
    * and cancels the organization's other pending deliveries to it, in flight ones included (their
    * outcome is then fenced out and logged as cancelled). Event rows never disable anything.
+   * Rows another transaction holds are skipped, not waited for: two workers that hear 410 from the
+   * same endpoint at once would otherwise each wait for the other's outcome row and deadlock. A row
+   * skipped that way is being recorded right now; if it stays pending, its next send meets the 410.
    */
   private static final String DISABLE_ENDPOINT = "WITH disabled AS (INSERT INTO webhook_disabled_endpoints"
       + " (organization_id, endpoint_url, reason, delivery_uuid, status_code) VALUES ($1, $2, $3, $4, $5)"
       + " ON CONFLICT DO NOTHING RETURNING organization_id),"
-      + " cancelled AS (UPDATE webhook_deliveries SET status = 'cancelled', last_error = $6, updated_at = now()"
+      + " doomed AS (SELECT id FROM webhook_deliveries"
       + " WHERE organization_id = $1 AND endpoint_url = $2 AND status = 'pending' AND kind = 'delivery'"
-      + " RETURNING " + EVENT_COLUMNS + ")"
+      + " FOR UPDATE SKIP LOCKED),"
+      + " cancelled AS (UPDATE webhook_deliveries d SET status = 'cancelled', last_error = $6, updated_at = now()"
+      + " FROM doomed WHERE d.id = doomed.id RETURNING d.id, d.delivery_uuid, d.organization_id, d.workflow_run_id,"
+      + " d.webhook_node_id, d.attempt_count, d.last_status_code, d.last_error, d.kind)"
       + " SELECT (SELECT count(*) FROM disabled) > 0 AS newly, c.* FROM (SELECT 1) AS one LEFT JOIN cancelled c ON true";
 
   /*

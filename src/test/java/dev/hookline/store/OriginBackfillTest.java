@@ -3,6 +3,7 @@ package dev.hookline.store;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.domain.Origins;
+import dev.hookline.testing.SchemaVersions;
 import dev.hookline.testing.TestInfra;
 import io.vertx.pgclient.PgConnectOptions;
 import java.util.List;
@@ -46,7 +47,7 @@ class OriginBackfillTest {
 
     String version = Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()));
 
-    assertThat(version).isEqualTo("9");
+    assertThat(version).isEqualTo(SchemaVersions.latest());
     for (int i = 0; i < urls.size(); i++) {
       assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE workflow_run_id = ?", (long) i).get(0).get(0))
           .as(urls.get(i)).isEqualTo(Origins.of(urls.get(i)));
