@@ -115,9 +115,8 @@ public final class Hookline {
     this.httpClient = httpClient;
     this.metrics = metrics;
     this.schemaVersion = schemaVersion;
-    this.redisOutage = new Outage("Redis at " + config.redis().redactedUrl() + " (redis.url, "
-        + ConfigLoader.envName("redis", "url") + ")");
-    this.queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards(), redisOutage);
+    this.redisOutage = new Outage(config.redis().describe());
+    this.queue = new DueQueue(redis, config.redis(), redisOutage);
   }
 
   /** {@code overrides} is laid over the built-in defaults; keys it omits keep their default. */
@@ -160,7 +159,7 @@ public final class Hookline {
       HooklineConfig.Delivery d = config.delivery();
       Hookline hookline = new Hookline(vertx, config,
           PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
-          DueQueue.createClient(vertx, config.redis().url(), config.redis().poolSize()),
+          DueQueue.createClient(vertx, config.redis(), config.redis().poolSize()),
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
           new ReceiverClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
           registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion,
@@ -262,12 +261,12 @@ public final class Hookline {
     HooklineConfig.Delivery d = config.delivery();
     LOG.info("Hookline started: {} delivery verticles x {} in flight ({} per origin), circuit breaker {},"
             + " sweep every {}s, event-bus address {},"
-            + " {}; Postgres {} (schema v{}), Redis {} (prefix {}, {} shards)", d.instances(),
+            + " {}; Postgres {} (schema v{}), {} (prefix {}, {} shards)", d.instances(),
         d.maxInFlight(), d.maxInFlightPerOrigin(), d.circuit().enabled()
             ? "after " + d.circuit().failureThreshold() + " transient failures" : "off",
         config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().enabled()
             ? "HTTP API on " + config.http().host() + ":" + httpPort.get() : "HTTP API off (http.enabled false)",
-        config.postgres().redactedUrl(), schemaVersion, config.redis().redactedUrl(),
+        config.postgres().redactedUrl(), schemaVersion, config.redis().describe(),
         config.redis().keyPrefix(), config.redis().shards());
   }
 

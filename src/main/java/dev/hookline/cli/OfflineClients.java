@@ -4,6 +4,7 @@ import dev.hookline.config.HooklineConfig;
 import dev.hookline.config.ServiceUnreachable;
 import dev.hookline.ops.Replay;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
@@ -25,8 +26,8 @@ final class OfflineClients implements AutoCloseable {
   OfflineClients(HooklineConfig config) {
     this.config = config;
     pool = PostgresPool.create(vertx, config.postgres().connectOptions(), 2);
-    redis = DueQueue.createClient(vertx, config.redis().url(), 2);
-    queue = new DueQueue(redis, config.redis().keyPrefix(), config.redis().shards());
+    redis = DueQueue.createClient(vertx, config.redis(), 2);
+    queue = new DueQueue(redis, config.redis(), Outage.none());
     operator = new OperatorRepository(pool);
   }
 

@@ -26,8 +26,10 @@ public final class VertxFactory {
         .setEnabled(true)
         .setJvmMetricsEnabled(true));
     if (cluster.enabled()) {
-      // Other members reach this node's event bus on the configured host, never on a guessed interface.
-      options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host()));
+      // Other members reach this node's event bus on the configured host, never on a guessed
+      // interface, and on a fixed port when one is set (0: a free one, as Vert.x picks by default).
+      options.setEventBusOptions(new EventBusOptions().setHost(cluster.host()).setClusterPublicHost(cluster.host())
+          .setPort(cluster.eventBusPort()));
     }
     VertxBuilder builder = Vertx.builder().with(options).withMetrics(new MicrometerMetricsFactory(registry));
     if (!cluster.enabled()) {

@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
@@ -23,6 +24,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
                              Retention retention, Metrics metrics, Cluster cluster, Security security, Events events) {
 
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
+  private static final Pattern URL_PASSWORD = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^:@/\\s]*):[^@\\s]*@");
 
   public record Postgres(String url, int poolSize) {
     public PgConnectOptions connectOptions() {
@@ -35,9 +37,65 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
   }
 
-  public record Redis(String url, String keyPrefix, int shards, int poolSize) {
+  /**
+   * Where the schedule lives. {@code standalone}: one server at {@code url}. {@code cluster}: a
+   * Redis Cluster found through the seed nodes {@code endpoints} and {@code url} (either may be
+   * empty, not both). {@code sentinel}: the master the sentinels at {@code endpoints} name
+   * {@code masterName}; {@code url} is not read.
+   */
+  public record Redis(Type type, String url, List<String> endpoints, String masterName, String keyPrefix, int shards,
+                      int poolSize) {
+    public enum Type {
+      STANDALONE, CLUSTER, SENTINEL;
+
+      /** The name as configured: {@code standalone}, {@code cluster}, {@code sentinel}. */
+      public String configName() {
+        return name().toLowerCase(java.util.Locale.ROOT);
+      }
+    }
+
+    /** One standalone server (tools and tests). */
+    public Redis(String url, String keyPrefix, int shards, int poolSize) {
+      this(Type.STANDALONE, url, List.of(), "", keyPrefix, shards, poolSize);
+    }
+
+    public boolean clustered() {
+      return type == Type.CLUSTER;
+    }
+
     public String redactedUrl() {
       return redact(url);
+    }
+
+    /**
+     * The URLs the client starts from: the server; or the cluster's seeds, the listed ones first
+     * and {@code url} last, so that a default {@code url} left in place costs nothing while they answer;
+     * or the sentinels.
+     */
+    public List<String> connectionStrings() {
+      return switch (type) {
+        case STANDALONE -> List.of(url);
+        case CLUSTER -> {
+          List<String> seeds = new ArrayList<>(endpoints);
+          if (!url.isEmpty() && !seeds.contains(url)) {
+            seeds.add(url);
+          }
+          yield List.copyOf(seeds);
+        }
+        case SENTINEL -> endpoints;
+      };
+    }
+
+    /** Which Redis this is and the keys that say so, as a log line or an answer may show it: no password. */
+    public String describe() {
+      String where = String.join(", ", connectionStrings().stream().map(HooklineConfig::redact).toList());
+      return switch (type) {
+        case STANDALONE -> "Redis at " + where + " (redis.url, " + ConfigLoader.envName("redis", "url") + ")";
+        case CLUSTER -> "Redis Cluster through " + where + " (redis.endpoints, "
+            + ConfigLoader.envName("redis", "endpoints") + ", and redis.url)";
+        case SENTINEL -> "Redis master " + masterName + " of the sentinels " + where + " (redis.endpoints, "
+            + ConfigLoader.envName("redis", "endpoints") + ", redis.masterName)";
+      };
     }
   }
 
@@ -175,11 +233,15 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
   }
 
-  /** Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members. */
-  public record Cluster(boolean enabled, String name, String host, int port, List<String> members) {
+  /**
+   * Hazelcast over TCP/IP: {@code members} are "host" or "host:port" of other members.
+   * {@code eventBusPort} is where other members send this one's event-bus messages; 0 picks a free
+   * port at start (fine on a trusted network, impossible to firewall).
+   */
+  public record Cluster(boolean enabled, String name, String host, int port, List<String> members, int eventBusPort) {
     /** The same settings with clustering off (tools that must stay private to this process). */
     public Cluster disabled() {
-      return new Cluster(false, name, host, port, members);
+      return new Cluster(false, name, host, port, members, eventBusPort);
     }
   }
 
@@ -196,8 +258,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   public static HooklineConfig from(JsonObject json, Map<String, String> env) {
     ConfigReader in = new ConfigReader(json);
     Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
-    Redis redis = new Redis(in.string("redis.url"), in.string("redis.keyPrefix"),
-        in.integer("redis.shards", 1, 1024), in.integer("redis.poolSize", 1, 1000));
+    Redis redis = redis(in);
     double timeoutSeconds = in.seconds("delivery.timeoutSeconds", 0, 3_600);
     Delivery delivery = new Delivery(
         in.integer("delivery.maxAttempts", 1, 100),
@@ -235,12 +296,11 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Events events = new Events(in.optionalString("events.webhookUrl"), in.optionalString("events.secret"),
         in.stringList("events.types"));
     Cluster cluster = new Cluster(in.bool("cluster.enabled"), in.string("cluster.name"), in.string("cluster.host"),
-        in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"));
+        in.integer("cluster.port", 1, 65_535), in.stringList("cluster.members"),
+        in.integer("cluster.eventBusPort", 0, 65_535));
 
     in.require(isPostgresUrl(postgres.url()),
         "postgres.url must be a postgresql://user@host:port/database URL (got " + postgres.redactedUrl() + ")");
-    in.require(isRedisUrl(redis.url()),
-        "redis.url must be a redis:// or rediss:// URL (got " + redis.redactedUrl() + ")");
     in.require(redis.keyPrefix().isEmpty() || KEY_PREFIX.matcher(redis.keyPrefix()).matches(),
         "redis.keyPrefix may hold only letters, digits and _ . : { } - (got \"" + redis.keyPrefix() + "\")");
     in.require(delivery.headerPrefix().isEmpty() || HeaderRules.isToken(delivery.headerPrefix()),
@@ -274,6 +334,61 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.rejectUnknown(env);
     in.throwIfInvalid();
     return new HooklineConfig(postgres, redis, delivery, sweep, http, retention, metrics, cluster, security, events);
+  }
+
+  /** The {@code redis} section, with the checks that depend on {@code redis.type}. */
+  private static Redis redis(ConfigReader in) {
+    String typeName = in.string("redis.type");
+    Redis.Type type = Arrays.stream(Redis.Type.values()).filter(t -> t.configName().equals(typeName)).findFirst()
+        .orElse(null);
+    in.require(type != null || typeName.isEmpty(),
+        "redis.type must be standalone, cluster or sentinel (got \"" + typeName + "\")");
+    if (type == null) {
+      type = Redis.Type.STANDALONE;
+    }
+    // Only a standalone server must be named by redis.url; the other types may leave it empty.
+    String url = type == Redis.Type.STANDALONE ? in.string("redis.url") : in.optionalString("redis.url");
+    Redis redis = new Redis(type, url, in.stringList("redis.endpoints"), in.optionalString("redis.masterName"),
+        in.string("redis.keyPrefix"), in.integer("redis.shards", 1, 1024), in.integer("redis.poolSize", 1, 1000));
+    in.require(url.isEmpty() || isRedisUrl(url), "redis.url must be a redis:// or rediss:// URL (got "
+        + redis.redactedUrl() + ")");
+    for (int i = 0; i < redis.endpoints().size(); i++) {
+      String endpoint = redis.endpoints().get(i);
+      in.require(isRedisUrl(endpoint), "redis.endpoints[" + i + "] must be a redis:// or rediss:// URL (got "
+          + redact(endpoint) + ")");
+    }
+    String endpointsKey = "redis.endpoints (" + ConfigLoader.envName("redis", "endpoints") + ")";
+    switch (type) {
+      case STANDALONE -> {
+        in.require(redis.endpoints().isEmpty(), endpointsKey + " is read only when redis.type is cluster or sentinel;"
+            + " set redis.type, or name the server in redis.url");
+        in.require(redis.masterName().isEmpty(), "redis.masterName is read only when redis.type is sentinel");
+      }
+      case CLUSTER -> {
+        in.require(!redis.connectionStrings().isEmpty(), endpointsKey + " or redis.url must name at least one node"
+            + " of the cluster when redis.type is cluster");
+        in.require(redis.masterName().isEmpty(), "redis.masterName is read only when redis.type is sentinel");
+        // The first {...} of a key decides its slot: one in the prefix would put every shard in one slot.
+        in.require(!redis.keyPrefix().contains("{") && !redis.keyPrefix().contains("}"),
+            "redis.keyPrefix must not contain { or } when redis.type is cluster: Hookline sets the hash tags itself"
+                + " (got \"" + redis.keyPrefix() + "\")");
+      }
+      case SENTINEL -> {
+        in.require(!redis.endpoints().isEmpty(), endpointsKey + " must list at least one sentinel when redis.type"
+            + " is sentinel");
+        in.require(!redis.masterName().isEmpty(), "redis.masterName (" + ConfigLoader.envName("redis", "masterName")
+            + ") must name the master the sentinels watch when redis.type is sentinel");
+      }
+    }
+    return redis;
+  }
+
+  /** Every {@code user:password@} in {@code text} masked, wherever URLs appear in it (a client's error message). */
+  public static String maskPasswords(String text) {
+    if (text == null) {
+      return null;
+    }
+    return URL_PASSWORD.matcher(text).replaceAll("$1:***@").replaceAll("(?i)(password=)[^&\\s]*", "$1***");
   }
 
   /**

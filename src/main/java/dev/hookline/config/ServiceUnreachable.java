@@ -36,8 +36,16 @@ public final class ServiceUnreachable extends RuntimeException {
     return explain("Postgres", postgres.redactedUrl(), "postgres.url", host, port, error);
   }
 
-  /** {@code error} itself, unless it is a failure to connect to {@code redis}. */
+  /**
+   * {@code error} itself, unless it is a failure to connect to {@code redis}. A cluster's or the
+   * sentinels' client tries each URL in turn and reports them all in one message, with no socket
+   * error to recognise, so for those every failure is told as unreachable, with the URLs masked.
+   */
   public static Throwable redis(HooklineConfig.Redis redis, Throwable error) {
+    if (redis.type() != HooklineConfig.Redis.Type.STANDALONE) {
+      return new ServiceUnreachable(redis.describe() + " cannot be reached: "
+          + HooklineConfig.maskPasswords(String.valueOf(error.getMessage())), error);
+    }
     URI uri;
     try {
       uri = URI.create(redis.url());

@@ -31,6 +31,7 @@ public final class HooklineMetrics implements AutoCloseable {
   private final AtomicLong openCircuits = new AtomicLong();
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
+  private final Map<String, AtomicLong> redisNodes = new ConcurrentHashMap<>();
   private final Timer attemptDuration;
   private final Counter sweepReinjected;
 
@@ -136,6 +137,22 @@ public final class HooklineMetrics implements AutoCloseable {
           .description("Delivery ids scheduled in a Redis shard").tag("shard", Integer.toString(s)).register(registry);
       return value;
     }).set(depth);
+  }
+
+  /** In a Redis Cluster: how many of its nodes this worker found up and down (see readiness). */
+  public void redisNodes(long up, long down) {
+    redisNodeGauge("up").set(up);
+    redisNodeGauge("down").set(down);
+  }
+
+  private AtomicLong redisNodeGauge(String state) {
+    return redisNodes.computeIfAbsent(state, s -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder("hookline.redis.nodes", value, AtomicLong::get)
+          .description("Nodes of the Redis Cluster by state: up (reachable; for replicas, as the cluster sees them)"
+              + " or down").tag("state", s).register(registry);
+      return value;
+    });
   }
 
   public void oldestPendingAge(double seconds) {

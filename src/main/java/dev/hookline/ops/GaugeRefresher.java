@@ -1,11 +1,15 @@
 package dev.hookline.ops;
 
 import dev.hookline.metrics.HooklineMetrics;
+import dev.hookline.queue.ClusterNodes;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
 
-/** Reads the values behind the gauges that cost a query: queue depth per shard and oldest pending age. */
+/**
+ * Reads the values behind the gauges that cost a query: queue depth per shard (in a cluster, each
+ * shard counted on its own master), oldest pending age, and in a cluster its nodes' states.
+ */
 public final class GaugeRefresher {
   private final DueQueue queue;
   private final OperatorRepository operator;
@@ -28,6 +32,13 @@ public final class GaugeRefresher {
       metrics.oldestPendingAge(seconds);
       return null;
     });
-    return Future.all(depths, age).mapEmpty();
+    Future<Void> nodes = queue.nodes().map(all -> {
+      if (!all.isEmpty()) {
+        long up = all.stream().filter(ClusterNodes.Node::up).count();
+        metrics.redisNodes(up, all.size() - up);
+      }
+      return null;
+    });
+    return Future.all(depths, age, nodes).mapEmpty();
   }
 }

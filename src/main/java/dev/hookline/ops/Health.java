@@ -1,15 +1,24 @@
 package dev.hookline.ops;
 
+import dev.hookline.config.HooklineConfig;
+import dev.hookline.queue.ClusterNodes;
 import dev.hookline.queue.DueQueue;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.sqlclient.Pool;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
-/** Readiness: Postgres and Redis answer, and the schema is at least the version this build applied. */
+/**
+ * Readiness: Postgres and Redis answer, and the schema is at least the version this build applied.
+ * In a Redis Cluster, Redis is up when every master that owns slots answers this process, and each
+ * node's own state is listed under {@code redisNodes} (a replica down is shown there, but does not
+ * make the worker unready: nothing Hookline asks goes to a replica).
+ */
 public final class Health {
   private static final long CHECK_TIMEOUT_MILLIS = 2_000;
   private static final String SCHEMA_VERSION = "SELECT version FROM flyway_schema_history WHERE success AND version IS NOT NULL"
@@ -32,15 +41,30 @@ public final class Health {
         .timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
     Future<String> postgres = schema.map(v -> "up").otherwise(Health::down);
     Future<String> migrations = schema.map(this::migrationStatus).otherwise(e -> "down: schema version unknown");
-    Future<String> redis = queue.ping().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .map(v -> "up").otherwise(Health::down);
-    return Future.join(postgres, redis, migrations).transform(done -> {
+    Future<List<ClusterNodes.Node>> nodes = queue.nodes().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS);
+    Future<String> redis = queue.clustered()
+        ? nodes.map(Health::mastersUp).otherwise(Health::down)
+        : queue.ping().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(v -> "up").otherwise(Health::down);
+    return Future.join(postgres, redis, migrations, nodes).transform(done -> {
       Map<String, String> checks = new LinkedHashMap<>();
       checks.put("postgres", postgres.result());
       checks.put("redis", redis.result());
       checks.put("migrations", migrations.result());
-      return Future.succeededFuture(new Report(checks));
+      Map<String, String> redisNodes = new TreeMap<>();
+      if (nodes.succeeded()) {
+        nodes.result().forEach(node -> redisNodes.put(node.address(), node.state()));
+      }
+      return Future.succeededFuture(new Report(checks, redisNodes));
     });
+  }
+
+  private static String mastersUp(List<ClusterNodes.Node> nodes) {
+    List<String> down = nodes.stream().filter(node -> node.master() && !node.up()).map(ClusterNodes.Node::address)
+        .toList();
+    if (nodes.stream().noneMatch(ClusterNodes.Node::master)) {
+      return "down: the cluster lists no master";
+    }
+    return down.isEmpty() ? "up" : "down: masters not answering: " + String.join(", ", down);
   }
 
   private String migrationStatus(String version) {
@@ -66,11 +90,15 @@ public final class Health {
 
   private static String down(Throwable error) {
     String message = error.getMessage() == null ? error.getClass().getSimpleName() : error.getMessage();
-    return "down: " + message;
+    // A cluster client's error may name a node's URL with its password.
+    return "down: " + HooklineConfig.maskPasswords(message);
   }
 
-  /** The checks by name, in a fixed order. */
-  public record Report(Map<String, String> checks) {
+  /**
+   * The checks by name, in a fixed order; {@code redisNodes} (host:port to "up" or "down: why") only
+   * in a Redis Cluster, else empty.
+   */
+  public record Report(Map<String, String> checks, Map<String, String> redisNodes) {
     public boolean up() {
       return checks.values().stream().allMatch("up"::equals);
     }
@@ -78,6 +106,9 @@ public final class Health {
     public JsonObject toJson() {
       JsonObject json = new JsonObject().put("status", up() ? "up" : "down").put("checks", new JsonObject(
           new LinkedHashMap<>(checks)));
+      if (!redisNodes.isEmpty()) {
+        json.put("redisNodes", new JsonObject(new LinkedHashMap<>(redisNodes)));
+      }
       if (!up()) {
         JsonArray failed = new JsonArray();
         checks.forEach((name, value) -> {

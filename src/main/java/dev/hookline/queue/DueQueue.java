@@ -1,11 +1,15 @@
 package dev.hookline.queue;
 
+import dev.hookline.config.HooklineConfig;
 import dev.hookline.domain.DueRef;
 import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
+import io.vertx.redis.client.RedisClientType;
+import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisOptions;
+import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
 import io.vertx.redis.client.Response;
 import java.util.ArrayList;
@@ -16,15 +20,18 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * The Redis schedule: sorted sets {@code <prefix>:due:<shard>}, member = delivery id, score = due
- * time in epoch ms. Redis is only an index into Postgres; anything lost here the sweeper restores.
+ * The Redis schedule: one sorted set per shard (see {@link ShardKeys} for their names), member =
+ * delivery id, score = due time in epoch ms. Redis is only an index into Postgres; anything lost
+ * here the sweeper restores. In a Redis Cluster no call names two shards: each shard's key is in a
+ * slot of its own, on whichever master owns that slot.
  */
 public final class DueQueue {
   /** Bounded so the script's {@code unpack} stays far below Lua's stack limit. */
   public static final int MAX_POP = 1_000;
 
   /*
-   * Pops up to ARGV[1] due ids across the shards in one atomic step, using the Redis clock so all
+   * Pops up to ARGV[1] due ids across the shards KEYS in one atomic step (in a cluster, one shard per
+   * call), using the Redis clock so all
    * workers agree on "now". When it comes back short it also reports the earliest future score,
    * so an idle worker can sleep exactly until the next delivery is due.
    */
@@ -57,39 +64,76 @@ public final class DueQueue {
   private static final String POP_SHA = Scripts.sha1(POP_SCRIPT);
 
   private final Redis redis;
-  private final String keyPrefix;
+  private final ShardKeys keys;
   private final int shards;
   private final AtomicInteger rotation = new AtomicInteger();
   private final AtomicLong pops = new AtomicLong();
   private final Outage outage;
+  /** In a cluster, each shard's calls are watched on their own: one master down is one outage, said once. */
+  private final List<Outage> shardOutages;
+  private final ClusterNodes nodes;
 
-  /** A schedule whose failures are reported as they come (one-shot tools and tests). */
+  /** A schedule on one server whose failures are reported as they come (one-shot tools and tests). */
   public DueQueue(Redis redis, String keyPrefix, int shards) {
-    this(redis, keyPrefix, shards, Outage.none());
+    this(redis, ShardKeys.standalone(keyPrefix, shards), keyPrefix, Outage.none());
+  }
+
+  /** A schedule on one server whose every call is watched by {@code outage} (see below). */
+  public DueQueue(Redis redis, String keyPrefix, int shards, Outage outage) {
+    this(redis, ShardKeys.standalone(keyPrefix, shards), keyPrefix, outage);
+  }
+
+  /** The schedule {@code config} describes, on {@code redis} (a client made by {@link #createClient}). */
+  public DueQueue(Redis redis, HooklineConfig.Redis config, Outage outage) {
+    this(redis, config.clustered() ? ShardKeys.cluster(config.keyPrefix(), config.shards())
+        : ShardKeys.standalone(config.keyPrefix(), config.shards()), config.keyPrefix(), outage);
   }
 
   /**
    * A schedule whose every call is watched by {@code outage}: an unreachable Redis is logged once
    * there, and the calls fail with {@link Outage.Unreachable} so their callers need not log it too.
    */
-  public DueQueue(Redis redis, String keyPrefix, int shards, Outage outage) {
+  private DueQueue(Redis redis, ShardKeys keys, String keyPrefix, Outage outage) {
     this.redis = redis;
-    this.keyPrefix = keyPrefix;
-    this.shards = shards;
+    this.keys = keys;
+    this.shards = keys.count();
     this.outage = outage;
+    List<Outage> perShard = new ArrayList<>(shards);
+    for (int shard = 0; shard < shards; shard++) {
+      perShard.add(keys.clustered() ? outage.part("schedule shard " + shard + " (" + keys.key(shard) + ")") : outage);
+    }
+    this.shardOutages = List.copyOf(perShard);
+    this.nodes = keys.clustered() ? new ClusterNodes(redis, keyPrefix) : null;
   }
 
-  /** A pooled client used connection-less; commands from all verticles share its connections. */
+  /** A pooled client on one server, used connection-less (tools and tests). */
   public static Redis createClient(Vertx vertx, String url, int poolSize) {
-    return Redis.createClient(vertx, new RedisOptions()
-        .setConnectionString(url)
+    return createClient(vertx, new HooklineConfig.Redis(url, "", 1, poolSize), poolSize);
+  }
+
+  /**
+   * The one place a Redis client is made: pooled and used connection-less, so commands from all
+   * verticles share its connections. A cluster client routes each command to the master of its
+   * key's slot and follows MOVED/ASK itself; a sentinel client asks the sentinels for the current
+   * master (again after a failover).
+   */
+  public static Redis createClient(Vertx vertx, HooklineConfig.Redis config, int poolSize) {
+    RedisOptions options = new RedisOptions()
         .setMaxPoolSize(poolSize)
         .setMaxPoolWaiting(4_096)
-        .setMaxWaitingHandlers(4_096));
+        .setMaxWaitingHandlers(4_096);
+    config.connectionStrings().forEach(options::addConnectionString);
+    switch (config.type()) {
+      case CLUSTER -> options.setType(RedisClientType.CLUSTER);
+      case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName())
+          .setRole(RedisRole.MASTER);
+      case STANDALONE -> options.setType(RedisClientType.STANDALONE);
+    }
+    return Redis.createClient(vertx, options);
   }
 
   public String key(int shard) {
-    return keyPrefix + ":due:" + shard;
+    return keys.key(shard);
   }
 
   public int shardOf(long id) {
@@ -110,8 +154,8 @@ public final class DueQueue {
   }
 
   /**
-   * One ZADD per shard, sent as one pipelined batch. Re-adding a queued id moves its score.
-   * Returns how many ids were not queued before.
+   * One ZADD per shard, sent as one pipelined batch (in a cluster, each to its own master).
+   * Re-adding a queued id moves its score. Returns how many ids were not queued before.
    */
   public Future<Long> enqueueAll(List<DueRef> refs) {
     return zadd(refs, false);
@@ -130,15 +174,46 @@ public final class DueQueue {
           .arg(ref.dueAtMillis())
           .arg(ref.id());
     }
-    return outage.watch(redis.batch(new ArrayList<>(byShard.values())))
-        .map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return perShard(byShard).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
   public Future<Popped> popDue(int max) {
     int limit = Math.max(1, Math.min(max, MAX_POP));
-    List<String> keys = rotatedKeys();
+    int start = Math.floorMod(rotation.getAndIncrement(), shards);
     pops.incrementAndGet();
-    return eval(keys, limit).map(DueQueue::toPopped);
+    if (keys.clustered()) {
+      return popShards(start, 0, limit, new ArrayList<>(), -1, -1, null);
+    }
+    return eval(outage, rotatedKeys(start), limit).map(DueQueue::toPopped);
+  }
+
+  /**
+   * The pop of a cluster: the same script on one shard at a time, from {@code start} in rotation,
+   * until {@code limit} ids are taken or every shard was asked; so no shard starves behind a busy
+   * one. A shard whose master cannot be reached is skipped (its outage is reported once, and its ids
+   * wait there, or in Postgres for the sweeper): the other masters' deliveries keep going. Fails only
+   * when no shard answered.
+   */
+  private Future<Popped> popShards(int start, int visited, int limit, List<Long> ids, long now, long nextDue,
+                                   Throwable firstFailure) {
+    if (visited == shards || ids.size() >= limit) {
+      if (now < 0) {
+        return Future.failedFuture(firstFailure);
+      }
+      return Future.succeededFuture(new Popped(ids, now, ids.size() >= limit ? -1 : nextDue));
+    }
+    int shard = (start + visited) % shards;
+    return eval(shardOutages.get(shard), List.of(key(shard)), limit - ids.size()).transform(done -> {
+      if (done.failed()) {
+        return popShards(start, visited + 1, limit, ids, now, nextDue, firstFailure == null ? done.cause()
+            : firstFailure);
+      }
+      Popped popped = toPopped(done.result());
+      ids.addAll(popped.ids());
+      long due = popped.nextDueMillis();
+      long earliest = due < 0 ? nextDue : nextDue < 0 ? due : Math.min(due, nextDue);
+      return popShards(start, visited + 1, limit, ids, popped.redisNowMillis(), earliest, firstFailure);
+    });
   }
 
   /** How many pops this client has issued: how often the workers looked at the schedule. */
@@ -151,17 +226,24 @@ public final class DueQueue {
     return depthByShard().map(depths -> depths.stream().mapToLong(Long::longValue).sum());
   }
 
-  /** Queued ids per shard, index = shard. */
+  /** Queued ids per shard, index = shard (in a cluster, each counted on its own master). */
   public Future<List<Long>> depthByShard() {
-    List<Request> requests = new ArrayList<>(shards);
+    Map<Integer, Request> requests = new HashMap<>();
     for (int shard = 0; shard < shards; shard++) {
-      requests.add(Request.cmd(Command.ZCARD).arg(key(shard)));
+      requests.put(shard, Request.cmd(Command.ZCARD).arg(key(shard)));
     }
-    return outage.watch(redis.batch(requests)).map(responses -> responses.stream().map(Response::toLong).toList());
+    return perShard(requests).map(responses -> responses.stream().map(Response::toLong).toList());
   }
 
   /** Deletes every shard of this schedule (tools that made a throw-away prefix). */
   public Future<Void> clear() {
+    if (keys.clustered()) {
+      Map<Integer, Request> requests = new HashMap<>();
+      for (int shard = 0; shard < shards; shard++) {
+        requests.put(shard, Request.cmd(Command.DEL).arg(key(shard)));
+      }
+      return perShard(requests).mapEmpty();
+    }
     Request del = Request.cmd(Command.DEL);
     for (int shard = 0; shard < shards; shard++) {
       del.arg(key(shard));
@@ -169,29 +251,59 @@ public final class DueQueue {
     return outage.watch(redis.send(del)).mapEmpty();
   }
 
-  /** Answers when Redis does (readiness). */
+  /** Answers when Redis does (readiness): in a cluster, when every master does. */
   public Future<Void> ping() {
+    if (keys.clustered()) {
+      return outage.watch(RedisCluster.create(redis).onAllMasterNodes(Request.cmd(Command.PING))).mapEmpty();
+    }
     return outage.watch(redis.send(Request.cmd(Command.PING))).mapEmpty();
+  }
+
+  /** In a cluster, every node and whether it can be reached (readiness, the gauge); elsewhere empty. */
+  public Future<List<ClusterNodes.Node>> nodes() {
+    return nodes == null ? Future.succeededFuture(List.of()) : outage.watch(nodes.check());
+  }
+
+  /** True when the schedule lives in a Redis Cluster. */
+  public boolean clustered() {
+    return keys.clustered();
   }
 
   /** The queued score of an id, or null when it is not queued. */
   public Future<Long> scoreOf(long id) {
-    return outage.watch(redis.send(Request.cmd(Command.ZSCORE).arg(key(shardOf(id))).arg(id)))
+    int shard = shardOf(id);
+    return shardOutages.get(shard).watch(redis.send(Request.cmd(Command.ZSCORE).arg(key(shard)).arg(id)))
         .map(response -> response == null ? null : Math.round(response.toDouble()));
   }
 
-  private Future<Response> eval(List<String> keys, int limit) {
-    return outage.watch(Scripts.run(redis, POP_SCRIPT, POP_SHA, keys, List.of(Integer.toString(limit))));
+  /**
+   * One request per shard, answers in shard order. On one server they go as one pipelined batch; in
+   * a cluster each goes to its own shard's master (a batch must stay on one node), and all must
+   * succeed.
+   */
+  private Future<List<Response>> perShard(Map<Integer, Request> byShard) {
+    List<Integer> order = new ArrayList<>(byShard.keySet());
+    order.sort(null);
+    if (!keys.clustered()) {
+      return outage.watch(redis.batch(order.stream().map(byShard::get).toList()));
+    }
+    List<Future<Response>> sends = order.stream()
+        .map(shard -> shardOutages.get(shard).watch(redis.send(byShard.get(shard))))
+        .toList();
+    return Future.all(sends).map(all -> sends.stream().map(Future::result).toList());
+  }
+
+  private Future<Response> eval(Outage watcher, List<String> keyNames, int limit) {
+    return watcher.watch(Scripts.run(redis, POP_SCRIPT, POP_SHA, keyNames, List.of(Integer.toString(limit))));
   }
 
   /** Starts each pop at a different shard so no shard waits behind a busy one. */
-  private List<String> rotatedKeys() {
-    int start = Math.floorMod(rotation.getAndIncrement(), shards);
-    List<String> keys = new ArrayList<>(shards);
+  private List<String> rotatedKeys(int start) {
+    List<String> names = new ArrayList<>(shards);
     for (int i = 0; i < shards; i++) {
-      keys.add(key((start + i) % shards));
+      names.add(key((start + i) % shards));
     }
-    return keys;
+    return names;
   }
 
   private static Popped toPopped(Response response) {

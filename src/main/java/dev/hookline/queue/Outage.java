@@ -1,5 +1,6 @@
 package dev.hookline.queue;
 
+import dev.hookline.config.HooklineConfig;
 import io.vertx.core.Future;
 import io.vertx.redis.client.Response;
 import java.util.concurrent.TimeUnit;
@@ -35,6 +36,14 @@ public final class Outage {
   /** Watches nothing: calls pass through untouched and nothing is logged (one-shot tools report their own errors). */
   public static Outage none() {
     return new Outage(null);
+  }
+
+  /**
+   * An outage of its own for one part of this Redis (a cluster's shard, on whichever master owns it),
+   * named after this one; watching nothing when this watches nothing.
+   */
+  public Outage part(String name) {
+    return what == null ? this : new Outage(what + ", " + name);
   }
 
   /** {@code call}'s result, with a failure to reach Redis reported here and handed on as {@link Unreachable}. */
@@ -93,9 +102,12 @@ public final class Outage {
     }
   }
 
-  /** The cause's class and message; a connection error's message names host and port, never a password. */
+  /**
+   * The cause's class and message. A connection error's message names host and port; a cluster
+   * client's may name a node's URL, password included, which is masked.
+   */
   private static String describe(Throwable cause) {
-    String message = cause.getMessage();
+    String message = HooklineConfig.maskPasswords(cause.getMessage());
     return cause.getClass().getSimpleName() + (message == null || message.isBlank() ? "" : ": " + message);
   }
 
