@@ -59,10 +59,10 @@ public final class Health {
   }
 
   private static String mastersUp(List<ClusterNodes.Node> nodes) {
-    List<String> down = nodes.stream().filter(node -> node.master() && !node.up()).map(ClusterNodes.Node::address)
-        .toList();
-    if (nodes.stream().noneMatch(ClusterNodes.Node::master)) {
-      return "down: the cluster lists no master";
+    List<String> down = nodes.stream().filter(node -> node.servesSlots() && !node.up())
+        .map(ClusterNodes.Node::address).toList();
+    if (nodes.stream().noneMatch(ClusterNodes.Node::servesSlots)) {
+      return "down: the cluster lists no master serving slots";
     }
     return down.isEmpty() ? "up" : "down: masters not answering: " + String.join(", ", down);
   }

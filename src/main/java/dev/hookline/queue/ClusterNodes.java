@@ -29,8 +29,11 @@ public final class ClusterNodes {
     this.keyPrefix = keyPrefix;
   }
 
-  /** {@code address} is host:port; {@code state} is "up" or "down: why". */
-  public record Node(String address, boolean master, String state) {
+  /**
+   * {@code address} is host:port; {@code servesSlots}: a master that owns slots (a failed master whose
+   * replica took over owns none); {@code state} is "up" or "down: why".
+   */
+  public record Node(String address, boolean servesSlots, String state) {
     public boolean up() {
       return "up".equals(state);
     }
@@ -57,9 +60,8 @@ public final class ClusterNodes {
   private Future<Node> node(String[] fields) {
     String address = fields[1].split("@")[0];
     List<String> flags = List.of(fields[2].split(","));
-    boolean master = flags.contains("master");
-    String firstRange = fields.length > 8 && !fields[8].startsWith("[") ? fields[8] : null;
-    if (master && firstRange != null && !flags.contains("fail")) {
+    String firstRange = flags.contains("master") && fields.length > 8 && !fields[8].startsWith("[") ? fields[8] : null;
+    if (firstRange != null && !flags.contains("fail")) {
       String[] bounds = firstRange.split("-");
       int from = Integer.parseInt(bounds[0]);
       int to = Integer.parseInt(bounds[bounds.length - 1]) + 1;
@@ -69,7 +71,8 @@ public final class ClusterNodes {
           .transform(done -> Future.succeededFuture(new Node(address, true, done.succeeded() ? "up"
               : "down: " + HooklineConfig.maskPasswords(String.valueOf(done.cause().getMessage())))));
     }
-    return Future.succeededFuture(new Node(address, master, clusterView(flags, fields.length > 7 ? fields[7] : "")));
+    return Future.succeededFuture(new Node(address, firstRange != null, clusterView(flags,
+        fields.length > 7 ? fields[7] : "")));
   }
 
   private static String clusterView(List<String> flags, String link) {

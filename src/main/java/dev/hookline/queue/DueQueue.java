@@ -7,7 +7,6 @@ import io.vertx.core.Vertx;
 import io.vertx.redis.client.Command;
 import io.vertx.redis.client.Redis;
 import io.vertx.redis.client.RedisClientType;
-import io.vertx.redis.client.RedisCluster;
 import io.vertx.redis.client.RedisOptions;
 import io.vertx.redis.client.RedisRole;
 import io.vertx.redis.client.Request;
@@ -28,6 +27,8 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class DueQueue {
   /** Bounded so the script's {@code unpack} stays far below Lua's stack limit. */
   public static final int MAX_POP = 1_000;
+  /** Connections per node a cluster client may open: far above the event loops that hold one each. */
+  private static final int CLUSTER_POOL_SIZE = 1_024;
 
   /*
    * Pops up to ARGV[1] due ids across the shards KEYS in one atomic step (in a cluster, one shard per
@@ -124,7 +125,12 @@ public final class DueQueue {
         .setMaxWaitingHandlers(4_096);
     config.connectionStrings().forEach(options::addConnectionString);
     switch (config.type()) {
-      case CLUSTER -> options.setType(RedisClientType.CLUSTER);
+      case CLUSTER -> {
+        // Connections are held per event loop (see ClusterClient), not borrowed per command: the
+        // pool must never make one wait, so it is not what bounds them.
+        options.setType(RedisClientType.CLUSTER).setMaxPoolSize(CLUSTER_POOL_SIZE);
+        return new ClusterClient(Redis.createClient(vertx, options));
+      }
       case SENTINEL -> options.setType(RedisClientType.SENTINEL).setMasterName(config.masterName())
           .setRole(RedisRole.MASTER);
       case STANDALONE -> options.setType(RedisClientType.STANDALONE);
@@ -254,7 +260,9 @@ public final class DueQueue {
   /** Answers when Redis does (readiness): in a cluster, when every master does. */
   public Future<Void> ping() {
     if (keys.clustered()) {
-      return outage.watch(RedisCluster.create(redis).onAllMasterNodes(Request.cmd(Command.PING))).mapEmpty();
+      return nodes().compose(all -> all.stream().anyMatch(ClusterNodes.Node::servesSlots)
+          && all.stream().filter(ClusterNodes.Node::servesSlots).allMatch(ClusterNodes.Node::up)
+          ? Future.succeededFuture() : Future.failedFuture("not every master of the Redis Cluster answers: " + all));
     }
     return outage.watch(redis.send(Request.cmd(Command.PING))).mapEmpty();
   }

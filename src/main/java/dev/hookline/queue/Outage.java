@@ -67,7 +67,7 @@ public final class Outage {
    * Connection reset" (one line per command, naming the Java exception). Redis's own replies never
    * name a Java class.
    */
-  private static boolean isAnswer(Throwable error) {
+  static boolean isAnswer(Throwable error) {
     return error instanceof Response && !CLIENT_MADE.matcher(String.valueOf(error.getMessage())).find();
   }
 
