@@ -7,7 +7,7 @@
 #   bench/scaling.sh servers            start the private servers and nginx (idempotent)
 #   bench/scaling.sh counts [N]         one sustained run, 1 worker: the per-delivery costs
 #   bench/scaling.sh workers [ROUNDS]   1, 2, 3 worker processes, alternated, ROUNDS times (default 2)
-#   bench/scaling.sh ceilings           redis-benchmark and pg_test_fsync on the private servers' disk
+#   bench/scaling.sh ceilings           redis-benchmark on the private Redis; pg_test_fsync and dd on its disk
 #   bench/scaling.sh stop               stop the private servers and nginx
 #
 # Every bench result is one JSON line appended to $OUT (default bench/results/scaling.jsonl).
@@ -82,18 +82,21 @@ case "${1:-}" in
   servers) start_servers ;;
   counts)
     start_servers
-    run counts --deliveries "${2:-100000}" --workers 1 ;;
+    run counts --deliveries "${2:-100000}" --workers 1 --server-stats ;;
   workers)
     start_servers
     for round in $(seq "${2:-2}"); do
-      for n in 1 2 3; do run "workers-$n" --deliveries 100000 --workers "$n"; done
+      for n in 1 2 3; do run "workers-$n" --deliveries 100000 --workers "$n" --server-stats; done
     done ;;
   ceilings)
     start_servers
     echo "== redis-benchmark, 50 clients, 1,000,000 requests, no pipelining"
     redis-benchmark -p "$REDIS_PORT" -q -n 1000000 -c 50 -t set,get,zadd,zpopmin
     echo "== pg_test_fsync in the private cluster's directory (WAL flush rate of this disk)"
-    pg_test_fsync -s 5 -f "$BASE/pg/fsync.test" ;;
+    pg_test_fsync -s 5 -f "$BASE/pg/fsync.test"
+    echo "== sequential write bandwidth of the same disk, 1 MB writes, flushed at the end"
+    dd if=/dev/zero of="$BASE/dd.test" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1
+    rm -f "$BASE/dd.test" ;;
   stop)
     as_postgres "$PG_BIN/pg_ctl" -D "$BASE/pg" -m fast stop >/dev/null 2>&1 || true
     redis-cli -p "$REDIS_PORT" shutdown nosave >/dev/null 2>&1 || true

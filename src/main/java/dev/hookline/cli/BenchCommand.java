@@ -88,6 +88,11 @@ final class BenchCommand implements Callable<Integer> {
           + " (for every N, so runs compare like for like)")
   Integer workers;
 
+  @Option(names = "--server-stats",
+      description = "Also report what the measured window cost Postgres and Redis per delivery (rows, index entries,"
+          + " WAL, statements, commands, CPU); waits 11 s before and after it for Postgres's statistics")
+  boolean serverStats;
+
   @Option(names = "--keep", description = "Keep the bench database and Redis keys afterwards")
   boolean keep;
 
@@ -138,7 +143,9 @@ final class BenchCommand implements Callable<Integer> {
         polled = new PolledFinalCount(base, database);
         finalCount = polled;
       }
-      servers = BenchServers.open(vertx, base, database, loaded.config().redis().url());
+      if (serverStats) {
+        servers = BenchServers.open(vertx, base, database, loaded.config().redis().url());
+      }
       BenchLoad load = new BenchLoad(vertx, target, concurrency, batch, rate, maxPending, finalCount, out);
       if (warmup > 0) {
         out.printf("warm-up: %d deliveries as fast as they go, not measured%n", warmup);
@@ -152,12 +159,15 @@ final class BenchCommand implements Callable<Integer> {
       }
       long afterId = BenchReport.single(base, database, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
 
-      // Backends report their statistics up to 10 s late: let the warm-up's reach them first.
-      Thread.sleep(STATS_SETTLE_MILLIS);
-      BenchServers.Settled settledBefore = servers.settled();
+      BenchServers.Settled settledBefore = null;
+      if (servers != null) {
+        // Backends report their statistics up to 10 s late: let the warm-up's reach them first.
+        Thread.sleep(STATS_SETTLE_MILLIS);
+        settledBefore = servers.settled();
+      }
       long xactBefore = transactions(base, database);
       double reinjectedBefore = reinjected(registry, extra);
-      BenchServers.Edge serversBefore = servers.edge();
+      BenchServers.Edge serversBefore = servers == null ? null : servers.edge();
       double workersCpuBefore = extra == null ? 0 : extra.cpuSeconds();
       long cpuBefore = cpuNanos();
       double machineBefore = machineCpuSeconds();
@@ -170,21 +180,23 @@ final class BenchCommand implements Callable<Integer> {
       long cpu = cpuNanos() - cpuBefore;
       double machine = machineCpuSeconds() - machineBefore;
       double workersCpu = extra == null ? 0 : extra.cpuSeconds() - workersCpuBefore;
-      BenchServers.Edge serversAfter = servers.edge();
+      BenchServers.Edge serversAfter = servers == null ? null : servers.edge();
       double reinjectedInWindow = reinjected(registry, extra) - reinjectedBefore;
-      // Let the last statistics reach pg_stat_database and pg_stat_user_tables before reading them.
-      Thread.sleep(STATS_SETTLE_MILLIS);
+      // Let the last statistics reach pg_stat_database (and pg_stat_user_tables) before reading them.
+      Thread.sleep(servers == null ? 700 : STATS_SETTLE_MILLIS);
       long xacts = transactions(base, database) - xactBefore;
-      BenchServers.Settled settledAfter = servers.settled();
 
       BenchReport report = new BenchReport(base, database, afterId);
       JsonObject result = summary(report, elapsed, ingestNanos, xacts, cpu, target);
       result.put("windows", report.windows(startedAt, Math.max(1, Math.min(100_000, deliveries / 10))));
       result.put("warmup", warmup);
       result.put("nativeTransport", vertx.isNativeTransportEnabled());
-      long finalized = report.measured("SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending' AND id > ?");
-      result.put("servers", servers.delta(serversBefore, serversAfter, settledBefore, settledAfter, deliveries,
-          finalized));
+      if (servers != null) {
+        long finalized = report.measured(
+            "SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending' AND id > ?");
+        result.put("servers", servers.delta(serversBefore, serversAfter, settledBefore, servers.settled(),
+            deliveries, finalized));
+      }
       result.put("workers", new JsonObject()
           .put("processes", extra == null ? 1 : 1 + extra.count())
           .put("cpuSeconds", round(cpu / 1e9 + workersCpu))
