@@ -12,7 +12,7 @@
 #
 # Every bench result is one JSON line appended to $OUT (default bench/results/scaling.jsonl).
 # Throughput runs wait until no other test JVM (surefire/failsafe) runs, polling every 20 s for up to
-# 15 minutes, and record whether they had to share the machine anyway.
+# 15 minutes (WAIT_SECONDS), and record whether they had to share the machine anyway.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BASE=${SCALING_DIR:-/tmp/hookline-scaling}
@@ -57,7 +57,7 @@ CONF
 wait_for_quiet_machine() {
   local waited=0
   while pgrep -f 'surefire|failsafe' >/dev/null; do
-    if [ "$waited" -ge 900 ]; then echo shared; return; fi
+    if [ "$waited" -ge "${WAIT_SECONDS:-900}" ]; then echo shared; return; fi
     sleep 20; waited=$((waited + 20))
   done
   echo alone
@@ -91,9 +91,9 @@ case "${1:-}" in
   ceilings)
     start_servers
     echo "== redis-benchmark, 50 clients, 1,000,000 requests, no pipelining"
-    redis-benchmark -p "$REDIS_PORT" -q -n 1000000 -c 50 -t set,get,zadd,zpopmin
+    redis-benchmark -p "$REDIS_PORT" -q -n 1000000 -c 50 -t set,get,zadd,zpopmin | tr '\r' '\n' | grep 'requests per second'
     echo "== pg_test_fsync in the private cluster's directory (WAL flush rate of this disk)"
-    pg_test_fsync -s 5 -f "$BASE/pg/fsync.test"
+    "$PG_BIN/pg_test_fsync" -s 2 -f "$BASE/pg/fsync.test"
     echo "== sequential write bandwidth of the same disk, 1 MB writes, flushed at the end"
     dd if=/dev/zero of="$BASE/dd.test" bs=1M count=1024 conv=fdatasync 2>&1 | tail -1
     rm -f "$BASE/dd.test" ;;

@@ -82,16 +82,13 @@ final class BenchServers {
         redisCpu += Double.parseDouble(line.substring(line.indexOf(':') + 1).trim());
       }
     }
-    long walLsn;
-    long backendPid;
     try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement();
          ResultSet rs = statement.executeQuery(
              "SELECT pg_wal_lsn_diff(pg_current_wal_lsn(), '0/0')::bigint, pg_backend_pid()")) {
       rs.next();
-      walLsn = rs.getLong(1);
-      backendPid = rs.getLong(2);
+      // While the connection is open: its backend process leads to the postmaster.
+      return new Edge(rs.getLong(1), postgresCpuSeconds(rs.getLong(2)), redisCalls, redisCpu);
     }
-    return new Edge(walLsn, postgresCpuSeconds(backendPid), redisCalls, redisCpu);
   }
 
   /** Counters Postgres's backends report up to a second late: read them once the servers settled. */
@@ -230,8 +227,8 @@ final class BenchServers {
           String[] fields;
           try {
             fields = stat(pid);
-          } catch (IOException gone) {
-            continue;
+          } catch (IOException | RuntimeException goneOrUnreadable) {
+            continue; // exited between the listing and the read
           }
           if (pid == postmaster) {
             ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13])
