@@ -5,6 +5,7 @@
 #             database migrated by Hookline itself.
 # Usage: bench/ceilings.sh [seconds]   (needs nginx, wrk, pgbench, psql and target/hookline.jar)
 # Leaves nginx running on 127.0.0.1:8089 for the bench runs; stop it with: bench/ceilings.sh stop
+# (bench/ceilings.sh nginx only starts it)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 SECONDS_PER_RUN=${1:-20}
@@ -37,6 +38,10 @@ CONF
 
 if [ "${1:-}" = "stop" ]; then
   [ -f "$RUN_DIR/nginx.pid" ] && kill "$(cat "$RUN_DIR/nginx.pid")" || true
+  exit 0
+fi
+if [ "${1:-}" = "nginx" ]; then
+  start_nginx
   exit 0
 fi
 

@@ -44,6 +44,12 @@ import picocli.CommandLine.Spec;
     description = {"Measure end-to-end delivery throughput and latency on this machine.",
         "Every delivery goes to one receiver, so delivery.maxInFlightPerOrigin is set to delivery.maxInFlight."})
 final class BenchCommand implements Callable<Integer> {
+  /**
+   * Longer than a Postgres backend may hold its statistics back: one that goes idle within a second
+   * of its last report waits 10 s (PGSTAT_IDLE_INTERVAL) before reporting again.
+   */
+  private static final long STATS_SETTLE_MILLIS = 11_000;
+
   @ParentCommand
   HooklineCli parent;
 
@@ -76,6 +82,17 @@ final class BenchCommand implements Callable<Integer> {
       description = "Never have more than P created deliveries not yet final: ingest then runs at delivery speed")
   Integer maxPending;
 
+  @Option(names = "--workers", paramLabel = "N",
+      description = "Deliver with N worker processes: this one and N-1 `run` processes it starts on the same"
+          + " database, key prefix and receiver; how many are final is then read from Postgres every 100 ms"
+          + " (for every N, so runs compare like for like)")
+  Integer workers;
+
+  @Option(names = "--server-stats",
+      description = "Also report what the measured window cost Postgres and Redis per delivery (rows, index entries,"
+          + " WAL, statements, commands, CPU); waits 11 s before and after it for Postgres's statistics")
+  boolean serverStats;
+
   @Option(names = "--keep", description = "Keep the bench database and Redis keys afterwards")
   boolean keep;
 
@@ -96,6 +113,9 @@ final class BenchCommand implements Callable<Integer> {
     Vertx vertx = VertxFactory.create(loaded.config().cluster().disabled(), registry).await();
     HttpServer embedded = null;
     Hookline hookline = null;
+    BenchWorkers extra = null;
+    PolledFinalCount polled = null;
+    BenchServers servers = null;
     try {
       String target = receiverUrl;
       if (target == null) {
@@ -118,6 +138,14 @@ final class BenchCommand implements Callable<Integer> {
       Counter succeeded = registry.counter("hookline.delivery.attempts", "outcome", "succeeded");
       Counter deadLetters = registry.counter("hookline.delivery.attempts", "outcome", "dead_letter");
       LongSupplier finalCount = () -> (long) (succeeded.count() + deadLetters.count());
+      if (workers != null) {
+        extra = BenchWorkers.start(json, workers - 1);
+        polled = new PolledFinalCount(base, database);
+        finalCount = polled;
+      }
+      if (serverStats) {
+        servers = BenchServers.open(vertx, base, database, loaded.config().redis().url());
+      }
       BenchLoad load = new BenchLoad(vertx, target, concurrency, batch, rate, maxPending, finalCount, out);
       if (warmup > 0) {
         out.printf("warm-up: %d deliveries as fast as they go, not measured%n", warmup);
@@ -131,7 +159,16 @@ final class BenchCommand implements Callable<Integer> {
       }
       long afterId = BenchReport.single(base, database, "SELECT coalesce(max(id), 0) FROM webhook_deliveries");
 
+      BenchServers.Settled settledBefore = null;
+      if (servers != null) {
+        // Backends report their statistics up to 10 s late: let the warm-up's reach them first.
+        Thread.sleep(STATS_SETTLE_MILLIS);
+        settledBefore = servers.settled();
+      }
       long xactBefore = transactions(base, database);
+      double reinjectedBefore = reinjected(registry, extra);
+      BenchServers.Edge serversBefore = servers == null ? null : servers.edge();
+      double workersCpuBefore = extra == null ? 0 : extra.cpuSeconds();
       long cpuBefore = cpuNanos();
       double machineBefore = machineCpuSeconds();
       Instant startedAt = Instant.now();
@@ -142,8 +179,11 @@ final class BenchCommand implements Callable<Integer> {
       long elapsed = System.nanoTime() - started;
       long cpu = cpuNanos() - cpuBefore;
       double machine = machineCpuSeconds() - machineBefore;
-      // Let the last statistics reach pg_stat_database before reading it.
-      Thread.sleep(700);
+      double workersCpu = extra == null ? 0 : extra.cpuSeconds() - workersCpuBefore;
+      BenchServers.Edge serversAfter = servers == null ? null : servers.edge();
+      double reinjectedInWindow = reinjected(registry, extra) - reinjectedBefore;
+      // Let the last statistics reach pg_stat_database (and pg_stat_user_tables) before reading them.
+      Thread.sleep(servers == null ? 700 : STATS_SETTLE_MILLIS);
       long xacts = transactions(base, database) - xactBefore;
 
       BenchReport report = new BenchReport(base, database, afterId);
@@ -151,6 +191,17 @@ final class BenchCommand implements Callable<Integer> {
       result.put("windows", report.windows(startedAt, Math.max(1, Math.min(100_000, deliveries / 10))));
       result.put("warmup", warmup);
       result.put("nativeTransport", vertx.isNativeTransportEnabled());
+      if (servers != null) {
+        long finalized = report.measured(
+            "SELECT count(*) FROM webhook_deliveries WHERE status <> 'pending' AND id > ?");
+        result.put("servers", servers.delta(serversBefore, serversAfter, settledBefore, servers.settled(),
+            deliveries, finalized));
+      }
+      result.put("workers", new JsonObject()
+          .put("processes", extra == null ? 1 : 1 + extra.count())
+          .put("cpuSeconds", round(cpu / 1e9 + workersCpu))
+          .put("cpuMillisPerDelivery", round((cpu / 1e6 + workersCpu * 1000) / deliveries))
+          .put("sweepReinjected", Math.round(reinjectedInWindow)));
       if (machineBefore >= 0) {
         // Everything the box spent, Postgres, Redis and an external receiver included (Linux only).
         result.put("machineCpuSeconds", round(machine));
@@ -159,6 +210,15 @@ final class BenchCommand implements Callable<Integer> {
       out.flush();
       return 0;
     } finally {
+      if (polled != null) {
+        polled.close();
+      }
+      if (servers != null) {
+        servers.close();
+      }
+      if (extra != null) {
+        extra.close();
+      }
       if (hookline != null) {
         hookline.stop().await();
       }
@@ -226,6 +286,13 @@ final class BenchCommand implements Callable<Integer> {
         .put("receiver", receiverUrl == null ? "embedded" : target)
         .put("database", report.database())
         .put("kept", keep);
+  }
+
+  /** Overdue deliveries the sweepers found missing from Redis and re-added, in every worker so far. */
+  private static double reinjected(PrometheusMeterRegistry registry, BenchWorkers extra)
+      throws IOException, InterruptedException {
+    double own = registry.counter("hookline.sweep.reinjected").count();
+    return extra == null ? own : own + extra.metric("hookline_sweep_reinjected_total");
   }
 
   private static double round(double value) {

@@ -13,9 +13,11 @@ import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
 
 /** A small bench run: a correctness check of the result, not a timing assertion. */
+@Timeout(300)
 class BenchCommandTest {
   @TempDir
   Path dir;
@@ -40,6 +42,27 @@ class BenchCommandTest {
     assertComplete(result, 1000);
     assertThat(result.getInteger("batch")).isEqualTo(1);
     assertThat(result.getInteger("rate")).isEqualTo(1000);
+  }
+
+  @Test
+  void twoWorkerProcessesShareTheRunAndTheServersCostIsCountedPerDelivery() throws IOException, SQLException {
+    JsonObject result = bench("--deliveries", "2000", "--batch", "100", "--concurrency", "1000",
+        "--max-pending", "1000", "--workers", "2", "--server-stats");
+
+    assertComplete(result, 2000);
+    JsonObject workers = result.getJsonObject("workers");
+    assertThat(workers.getInteger("processes")).isEqualTo(2);
+    assertThat(workers.getDouble("cpuSeconds")).isGreaterThan(result.getDouble("cpuSeconds"));
+    // Per-database counters, so exact even on a shared server: one insert, a claim and an outcome
+    // write per delivery (none HOT), one attempt-log row.
+    JsonObject deliveriesTable = result.getJsonObject("servers").getJsonObject("postgres")
+        .getJsonObject("tables").getJsonObject("webhook_deliveries");
+    assertThat(deliveriesTable.getDouble("inserts")).isEqualTo(1.0);
+    assertThat(deliveriesTable.getDouble("updates")).isEqualTo(2.0);
+    assertThat(deliveriesTable.getDouble("hotUpdates")).isZero();
+    assertThat(result.getJsonObject("servers").getJsonObject("postgres").getDouble("walBytesPerDelivery")).isPositive();
+    assertThat(result.getJsonObject("servers").getJsonObject("redis").getJsonObject("commands").getDouble("zadd"))
+        .isPositive();
   }
 
   private JsonObject bench(String... options) throws IOException {
