@@ -2,7 +2,9 @@ package dev.hookline.cli;
 
 import com.sun.management.OperatingSystemMXBean;
 import dev.hookline.Hookline;
+import dev.hookline.config.HooklineConfig;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.queue.Outage;
 import dev.hookline.store.Migrations;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.prometheus.PrometheusConfig;
@@ -226,7 +228,7 @@ final class BenchCommand implements Callable<Integer> {
         embedded.close().await();
       }
       if (!keep) {
-        deleteKeys(vertx, loaded.config().redis().url(), keyPrefix, loaded.config().redis().shards());
+        deleteKeys(vertx, loaded.config().redis(), keyPrefix);
         admin(base, "DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
       }
       vertx.close().await();
@@ -344,10 +346,11 @@ final class BenchCommand implements Callable<Integer> {
     }
   }
 
-  private static void deleteKeys(Vertx vertx, String url, String prefix, int shards) {
-    Redis redis = DueQueue.createClient(vertx, url, 1);
+  /** On whatever deployment the config names, so a bench against a cluster also cleans up its shard keys. */
+  private static void deleteKeys(Vertx vertx, HooklineConfig.Redis config, String prefix) {
+    Redis redis = DueQueue.createClient(vertx, config, 1);
     try {
-      new DueQueue(redis, prefix, shards).clear().await();
+      new DueQueue(redis, config.withKeyPrefix(prefix), Outage.none()).clear().await();
     } finally {
       redis.close();
     }

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.regex.Pattern;
 
@@ -50,13 +51,18 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
       /** The name as configured: {@code standalone}, {@code cluster}, {@code sentinel}. */
       public String configName() {
-        return name().toLowerCase(java.util.Locale.ROOT);
+        return name().toLowerCase(Locale.ROOT);
       }
     }
 
     /** One standalone server (tools and tests). */
     public Redis(String url, String keyPrefix, int shards, int poolSize) {
       this(Type.STANDALONE, url, List.of(), "", keyPrefix, shards, poolSize);
+    }
+
+    /** The same deployment under another key prefix (the bench's throw-away keys). */
+    public Redis withKeyPrefix(String prefix) {
+      return new Redis(type, url, endpoints, masterName, prefix, shards, poolSize);
     }
 
     public boolean clustered() {
