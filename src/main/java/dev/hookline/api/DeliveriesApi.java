@@ -125,8 +125,7 @@ final class DeliveriesApi {
 
   void retry(RoutingContext ctx) {
     UUID uuid = QueryParams.uuid(ctx);
-    Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.retry(uuid))
-        .compose(result -> changed(uuid, result, "only a dead letter can be retried")));
+    Responses.respond(ctx, visible(ctx, uuid).compose(found -> replay.retry(uuid)));
   }
 
   /** A final delivery back to pending with a fresh budget; 409 while it is pending. */

@@ -20,6 +20,7 @@ public final class Replay {
   /** The 409 of a resend; the status the delivery is in is appended. */
   public static final String RESEND_CONFLICT = "only a final delivery (succeeded, dead_letter, cancelled, expired)"
       + " can be resent";
+  public static final String RETRY_CONFLICT = "only a dead letter can be retried";
 
   private static final int BATCH = 500;
 
@@ -43,21 +44,27 @@ public final class Replay {
     this(operator, schedule, freshAttempts, null);
   }
 
-  public Future<ChangeResult> retry(UUID deliveryUuid) {
-    return operator.retry(deliveryUuid, freshAttempts).compose(result -> result.queued() == null
-        ? Future.succeededFuture(result)
-        : schedule(List.of(result.queued())).map(result));
+  /** Retries one dead letter: the row as the retry left it, or a failure (not found, or not a dead letter). */
+  public Future<JsonObject> retry(UUID deliveryUuid) {
+    return replayed(deliveryUuid, operator.retry(deliveryUuid, freshAttempts), RETRY_CONFLICT);
   }
 
   /**
-   * Resends one final delivery: the row as it now is (without its payload), or a failure: not
-   * found, or a conflict while it is pending. Used alike by the HTTP API, the event bus and the CLI.
+   * Resends one final delivery: the row as the resend left it (without its payload), or a failure:
+   * not found, or a conflict while it is pending. Used alike by the HTTP API, the event bus and the CLI.
    */
   public Future<JsonObject> resend(UUID deliveryUuid) {
-    return operator.resend(deliveryUuid, freshAttempts)
-        .compose(result -> result.orFailure(deliveryUuid, RESEND_CONFLICT))
-        .compose(result -> schedule(List.of(result.queued())))
-        .compose(queued -> operator.findWithoutPayload(deliveryUuid));
+    return replayed(deliveryUuid, operator.resend(deliveryUuid, freshAttempts), RESEND_CONFLICT);
+  }
+
+  /**
+   * The row is read before it is queued: once queued, a worker may claim it at once, and the answer
+   * would show an attempt in flight instead of what the replay did.
+   */
+  private Future<JsonObject> replayed(UUID deliveryUuid, Future<ChangeResult> change, String conflict) {
+    return change.compose(result -> result.orFailure(deliveryUuid, conflict))
+        .compose(result -> operator.findWithoutPayload(deliveryUuid)
+            .compose(row -> schedule(List.of(result.queued())).map(row)));
   }
 
   public Future<ChangeResult> cancel(UUID deliveryUuid) {
