@@ -52,7 +52,9 @@ class BenchCommandTest {
     assertComplete(result, 2000);
     JsonObject workers = result.getJsonObject("workers");
     assertThat(workers.getInteger("processes")).isEqualTo(2);
-    assertThat(workers.getDouble("cpuSeconds")).isGreaterThan(result.getDouble("cpuSeconds"));
+    // Every process's CPU, the bench's own included (rounded to 0.01 s: a second worker that got
+    // little of a 2,000-delivery run may add less than that).
+    assertThat(workers.getDouble("cpuSeconds")).isGreaterThanOrEqualTo(result.getDouble("cpuSeconds"));
     // Per-database counters, so exact even on a shared server: one insert, a claim and an outcome
     // write per delivery (none HOT), one attempt-log row.
     JsonObject deliveriesTable = result.getJsonObject("servers").getJsonObject("postgres")
