@@ -145,16 +145,16 @@ export function timeEl(iso, attrs = {}) {
   }));
 }
 
-/** "3 h 12 min", "45 s": an age or duration in seconds, rounded for reading. */
+/** "3h 12m", "45s": an age or duration in seconds, rounded for reading. */
 export function formatAge(seconds) {
   if (seconds === null || seconds === undefined) {
     return '—';
   }
   const s = Math.round(seconds);
-  if (s < 60) return `${s} s`;
-  if (s < 3600) return `${Math.floor(s / 60)} min ${s % 60} s`;
-  if (s < 86400) return `${Math.floor(s / 3600)} h ${Math.floor((s % 3600) / 60)} min`;
-  return `${Math.floor(s / 86400)} d ${Math.floor((s % 86400) / 3600)} h`;
+  if (s < 60) return `${s}s`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ${s % 60}s`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ${Math.floor((s % 3600) / 60)}m`;
+  return `${Math.floor(s / 86400)}d ${Math.floor((s % 86400) / 3600)}h`;
 }
 
 export const STATUSES = ['pending', 'succeeded', 'dead_letter', 'cancelled', 'expired'];

@@ -68,8 +68,10 @@ function renderSummary(d) {
   if (d.status === 'pending') {
     fact('Next attempt', timeEl(d.scheduledFor));
   }
-  if (d.lastStatusCode != null || d.lastError) {
-    fact('Last result', d.lastStatusCode == null ? '' : `HTTP ${d.lastStatusCode} `, d.lastError || '');
+  if (d.lastError) {
+    fact('Last error', d.lastError);
+  } else if (d.lastStatusCode != null) {
+    fact('Last result', `HTTP ${d.lastStatusCode}`);
   }
   if (d.expiresAt) {
     fact('Expires', timeEl(d.expiresAt));
@@ -86,8 +88,9 @@ function renderAttempts(items) {
   }
   const list = document.getElementById('attempts');
   const sorted = [...items].sort((a, b) => b.attempt - a.attempt);
+  const arrived = shownAttempts < 0 ? 0 : items.length - shownAttempts;
   fill(list, sorted.map((a, index) => el('li', {
-    testid: 'attempt', class: `attempt outcome-${a.outcome}${shownAttempts >= 0 && index < items.length - shownAttempts ? ' new' : ''}`,
+    testid: 'attempt', class: `attempt outcome-${a.outcome}${index < arrived ? ' new' : ''}`,
   },
   el('div', { class: 'attempt-head' },
     el('strong', {}, `Attempt ${a.attempt}`), ' ',
@@ -99,7 +102,7 @@ function renderAttempts(items) {
     el('div', {}, el('dt', {}, 'Error'), el('dd', { testid: 'attempt-error' },
       a.errorMessage ? `${a.errorClass ? `${a.errorClass}: ` : ''}${a.errorMessage}` : (a.errorClass || '—'))),
     a.responseRetryAfter ? el('div', {}, el('dt', {}, 'Retry-After'), el('dd', {}, a.responseRetryAfter)) : null),
-  el('details', { open: index === 0 ? true : undefined },
+  el('details', { open: true },
     el('summary', {}, 'Receiver\'s answer', a.responseContentType ? ` (${a.responseContentType})` : '', ', first 4 KiB'),
     el('pre', { testid: 'attempt-response', tabindex: '0' }, a.responseBody ? a.responseBody : '(empty)')))));
   shownAttempts = items.length;

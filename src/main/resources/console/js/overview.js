@@ -82,7 +82,8 @@ function chart(perMinute) {
     bar.append(svg('rect', { x, width: Math.max(slot - 2, 1), y: 8, height: plotHeight, class: 'hit' }));
     root.append(bar);
     if (i % 15 === 0 || i === perMinute.length - 1) {
-      root.append(svg('text', { x: x + slot / 2, y: HEIGHT - 6, class: 'axis', 'text-anchor': 'middle' },
+      const last = i === perMinute.length - 1;
+      root.append(svg('text', { x: last ? WIDTH : x + slot / 2, y: HEIGHT - 6, class: 'axis', 'text-anchor': last ? 'end' : 'middle' },
         new Date(minute.minute).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })));
     }
   });
