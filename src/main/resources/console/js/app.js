@@ -3,6 +3,7 @@
 
 const SIGN_IN = '/console/sign-in.html';
 let csrfToken;
+let openApi = false;
 
 /** Thrown for any answer but 2xx: carries the status and the server's own message. */
 export class ApiError extends Error {
@@ -22,7 +23,9 @@ async function session() {
     if (!response.ok) {
       throw new ApiError(response.status, `the session could not be read (HTTP ${response.status})`);
     }
-    csrfToken = (await response.json()).csrfToken ?? null;
+    const current = await response.json();
+    csrfToken = current.csrfToken ?? null;
+    openApi = current.open === true;
   }
   return csrfToken;
 }
@@ -175,9 +178,16 @@ export function errorBox(error, what) {
     el('strong', {}, `${what} failed: `), error.message, hint);
 }
 
-/** Wires the header's sign-out button (a DELETE with the CSRF token, then to sign-in). */
+/** Wires the header's sign-out button (a DELETE with the CSRF token, then to sign-in), or says no sign-in is needed. */
 export function initPage() {
   const signOut = document.querySelector('[data-testid="sign-out"]');
+  // With no API tokens configured there is no session to end: say so instead.
+  session().then(() => {
+    if (openApi && signOut) {
+      signOut.replaceWith(el('span', { class: 'open-api', title: 'http.apiTokens is empty: the API and this console need no sign-in' },
+        'Open API, no sign-in'));
+    }
+  }).catch(() => { /* the page's own calls report the problem */ });
   if (signOut) {
     signOut.addEventListener('click', async () => {
       signOut.disabled = true;

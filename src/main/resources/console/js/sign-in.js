@@ -9,8 +9,12 @@ if (new URLSearchParams(window.location.search).has('signed-out')) {
   document.getElementById('signed-out').hidden = false;
 } else {
   fetch('/console/session', { credentials: 'same-origin', cache: 'no-store' })
-    .then(response => {
+    .then(async response => {
       if (response.ok) {
+        const session = await response.json();
+        if (session.open) {
+          document.getElementById('open-api').hidden = false;
+        }
         window.location.replace('/console/');
       }
     })
