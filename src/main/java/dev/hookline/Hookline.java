@@ -13,9 +13,11 @@ import dev.hookline.delivery.AttemptRunner;
 import dev.hookline.delivery.CircuitBreaker;
 import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.EndpointHealth;
+import dev.hookline.delivery.InFlight;
 import dev.hookline.delivery.OutboundRequests;
 import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
+import dev.hookline.delivery.SentRequests;
 import dev.hookline.delivery.TestSender;
 import dev.hookline.delivery.WebhookSender;
 import dev.hookline.domain.TimeSource;
@@ -37,6 +39,7 @@ import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.ops.TestSendLimit;
 import dev.hookline.ops.TestSends;
 import dev.hookline.queue.CircuitStore;
+import dev.hookline.queue.ConsoleSessions;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.queue.Outage;
 import dev.hookline.queue.Schedule;
@@ -46,6 +49,7 @@ import dev.hookline.security.HostResolver;
 import dev.hookline.security.KeyRing;
 import dev.hookline.security.StandardWebhooks;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.DeliveryStats;
 import dev.hookline.store.DisabledEndpoints;
 import dev.hookline.store.EventRows;
 import dev.hookline.store.Migrations;
@@ -190,13 +194,14 @@ public final class Hookline {
     CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix(), redisOutage), d.circuit(),
         d.lease(), metrics, TimeSource.SYSTEM);
     String userAgent = HooklineVersion.userAgent();
+    OutboundRequests outbound = new OutboundRequests(d.headerPrefix(), userAgent, Clock.systemUTC(), eventSigner);
+    InFlight inFlight = new InFlight();
     // Per delivery verticle: its own origin slots, and a runner grouping the outcome writes of its own event loop.
     Supplier<DeliveryVerticle> deliveryVerticles = () -> {
-      EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin());
+      EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin(), inFlight);
       AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
           new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES),
-          new OutboundRequests(d.headerPrefix(), userAgent, Clock.systemUTC(), eventSigner),
-          retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease(), events,
+          outbound, retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease(), events,
           d.disableOnGone());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
           d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());
@@ -214,7 +219,10 @@ public final class Hookline {
     Replay replay = new Replay(operator, schedule, d.maxAttempts(), events);
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, replay,
         new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
-        http.maxRequestBytes(), openapi, new DisabledEndpoints(pool), testSends);
+        http.maxRequestBytes(), openapi, new DisabledEndpoints(pool), testSends,
+        new ConsoleSessions(redis, config.redis().keyPrefix(), http.consoleSession()),
+        new ApiRouter.Console(queue, circuits, inFlight, new DeliveryStats(pool),
+            new SentRequests(repository, credentials, outbound)));
     HooklineConfig.Retention retention = config.retention();
 
     // Refuse to run rather than send deliveries without the credentials they reference.

@@ -42,8 +42,9 @@ class ArchitectureTest {
       Map.entry("sweep", Set.of("domain", "config", "metrics", "store", "queue", "events")),
       Map.entry("ops", Set.of("domain", "config", "security", "metrics", "store", "queue", "sweep", "events",
           "intake", "delivery")),
+      // delivery: the console shows a delivery's request as the delivery package builds it, and its circuits.
       Map.entry("api", Set.of("domain", "config", "security", "metrics", "web", "store", "queue", "credentials",
-          "intake", "ops")),
+          "intake", "ops", "delivery")),
       Map.entry("cli", Set.of("*")));
 
   @Test

@@ -4,11 +4,17 @@ import dev.hookline.config.ApiToken;
 import dev.hookline.credentials.CredentialIntake;
 import dev.hookline.credentials.CredentialStore;
 import dev.hookline.credentials.CredentialsApi;
+import dev.hookline.delivery.CircuitBreaker;
+import dev.hookline.delivery.InFlight;
+import dev.hookline.delivery.SentRequests;
 import dev.hookline.intake.DeliveryIntake;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.ops.Health;
 import dev.hookline.ops.Replay;
 import dev.hookline.ops.TestSends;
+import dev.hookline.queue.ConsoleSessions;
+import dev.hookline.queue.DueQueue;
+import dev.hookline.store.DeliveryStats;
 import dev.hookline.store.DisabledEndpoints;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.web.ApiError;
@@ -26,7 +32,10 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
 
-/** The HTTP API's routes. Health is open; everything else sits behind the bearer check. */
+/**
+ * The HTTP API's routes. Health and the console's pages are open; everything else sits behind the
+ * bearer check (or a console session).
+ */
 public final class ApiRouter {
   private static final String OPENAPI_RESOURCE = "openapi.json";
 
@@ -37,14 +46,21 @@ public final class ApiRouter {
   public record Deps(DeliveryIntake intake, OperatorRepository operator, Replay replay, Health health,
                      HooklineMetrics metrics, CredentialIntake credentialIntake, CredentialStore credentials,
                      List<ApiToken> apiTokens, int maxRequestBytes, Buffer openapi,
-                     DisabledEndpoints disabledEndpoints, TestSends testSends) {
+                     DisabledEndpoints disabledEndpoints, TestSends testSends, ConsoleSessions consoleSessions,
+                     Console console) {
+  }
+
+  /** What the console's views read besides the store: the queue, this process's circuits and attempts in flight. */
+  public record Console(DueQueue queue, CircuitBreaker circuits, InFlight inFlight, DeliveryStats stats,
+                        SentRequests sentRequests) {
   }
 
   public static Router create(Vertx vertx, Deps deps) {
     Router router = Router.router(vertx);
-    DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay());
+    DeliveriesApi deliveries = new DeliveriesApi(deps.intake(), deps.operator(), deps.replay(),
+        deps.console().sentRequests());
 
-    BearerAuth auth = new BearerAuth(deps.apiTokens());
+    BearerAuth auth = new BearerAuth(deps.apiTokens(), deps.consoleSessions());
     router.get("/health/live").handler(ctx -> Responses.json(ctx, 200, new JsonObject().put("status", "up")));
     // Open to probes, which need only up or down; what is down, and why, only an operator is told.
     router.get("/health/ready").handler(ctx -> deps.health().check().onComplete(ar -> {
@@ -54,6 +70,8 @@ public final class ApiRouter {
           : new JsonObject().put("status", report.up() ? "up" : "down");
       Responses.json(ctx, report.up() ? 200 : 503, body);
     }));
+
+    new ConsoleSite(vertx, auth, deps.consoleSessions(), deps.metrics()).mount(router, deps.maxRequestBytes());
 
     router.route().handler(auth);
     router.get("/metrics").handler(ctx -> {
@@ -73,13 +91,16 @@ public final class ApiRouter {
     router.post("/v1/deliveries/retry").handler(deliveries::retryAll);
     router.post("/v1/deliveries/resend").handler(deliveries::resendAll);
     router.get("/v1/deliveries").handler(deliveries::list);
+    router.get("/v1/deliveries/count").handler(deliveries::count);
     router.get("/v1/deliveries/:uuid").handler(deliveries::get);
     router.get("/v1/deliveries/:uuid/attempts").handler(deliveries::attempts);
+    router.get("/v1/deliveries/:uuid/request").handler(deliveries::request);
     router.post("/v1/deliveries/:uuid/retry").handler(deliveries::retry);
     router.post("/v1/deliveries/:uuid/cancel").handler(deliveries::cancel);
     router.post("/v1/deliveries/:uuid/resend").handler(deliveries::resend);
     new CredentialsApi(deps.credentialIntake(), deps.credentials()).mount(router);
     new EndpointsApi(deps.disabledEndpoints()).mount(router);
+    new ConsoleApi(deps.operator(), deps.disabledEndpoints(), deps.console()).mount(router);
     router.post("/v1/test-deliveries").handler(ctx -> testSend(ctx, deps.testSends()));
 
     router.route().failureHandler(ctx -> failure(ctx, deps.maxRequestBytes()));

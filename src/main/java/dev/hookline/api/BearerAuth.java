@@ -1,9 +1,12 @@
 package dev.hookline.api;
 
 import dev.hookline.config.ApiToken;
+import dev.hookline.queue.ConsoleSessions;
 import dev.hookline.web.ApiError;
 import dev.hookline.web.Caller;
+import dev.hookline.web.Responses;
 import io.vertx.core.Handler;
+import io.vertx.core.http.Cookie;
 import io.vertx.ext.web.RoutingContext;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -11,19 +14,23 @@ import java.security.NoSuchAlgorithmException;
 import java.util.List;
 
 /**
- * Bearer-token check for every route registered after it; a match attaches the token's
- * {@link Caller}. Tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}
- * against every configured token, so neither the position of the first wrong byte nor which
- * token matched shows in the timing.
+ * The API's authentication, for every route registered after it; a match attaches the caller's
+ * {@link Caller}. A bearer token wins when one is presented. Without one, a console session cookie
+ * is accepted (see {@link ConsoleSite}); a state-changing request it authenticates must also pass
+ * the cross-site checks. Tokens are compared as SHA-256 digests with {@link MessageDigest#isEqual}
+ * against every configured token, so neither the position of the first wrong byte nor which token
+ * matched shows in the timing.
  */
 final class BearerAuth implements Handler<RoutingContext> {
   private static final String PREFIX = "Bearer ";
   private final List<byte[]> digests;
   private final List<Caller> callers;
+  private final ConsoleSessions sessions;
 
-  BearerAuth(List<ApiToken> tokens) {
+  BearerAuth(List<ApiToken> tokens, ConsoleSessions sessions) {
     this.digests = tokens.stream().map(t -> sha256(t.token())).toList();
     this.callers = tokens.stream().map(t -> new Caller(t.organizationId())).toList();
+    this.sessions = sessions;
   }
 
   boolean open() {
@@ -32,26 +39,63 @@ final class BearerAuth implements Handler<RoutingContext> {
 
   @Override
   public void handle(RoutingContext ctx) {
+    String header = ctx.request().getHeader("Authorization");
     if (open()) {
+      // Nothing to sign in with, but a page on another site must still not drive the open API from a browser.
+      if (header == null && CrossSite.changesState(ctx) && !CrossSite.sameOrigin(ctx)) {
+        CrossSite.refuse(ctx);
+        return;
+      }
       ctx.next();
       return;
     }
-    Caller caller = caller(ctx.request().getHeader("Authorization"));
-    if (caller != null) {
-      caller.attachTo(ctx);
-      ctx.next();
+    if (header != null) {
+      Caller caller = caller(header);
+      if (caller != null) {
+        caller.attachTo(ctx);
+        ctx.next();
+        return;
+      }
+      unauthorized(ctx);
       return;
     }
+    Cookie cookie = ctx.request().getCookie(ConsoleSite.SESSION_COOKIE);
+    if (cookie == null) {
+      unauthorized(ctx);
+      return;
+    }
+    // The look-up is asynchronous: hold the body until the body handler after this one reads it.
+    ctx.request().pause();
+    sessions.find(cookie.getValue()).onComplete(ar -> {
+      if (ar.failed()) {
+        Responses.fail(ctx, ar.cause());
+      } else if (ar.result() == null) {
+        unauthorized(ctx);
+      } else if (CrossSite.changesState(ctx) && !CrossSite.allowed(ctx, ar.result())) {
+        CrossSite.refuse(ctx);
+      } else {
+        new Caller(ar.result().organizationId()).attachTo(ctx);
+        ctx.next();
+      }
+    });
+  }
+
+  private static void unauthorized(RoutingContext ctx) {
     ctx.response().putHeader("WWW-Authenticate", "Bearer");
     ApiError.send(ctx, 401, null, "missing or invalid bearer token");
   }
 
-  /** The caller a valid header names, or null. Every digest is compared, whichever matches. */
+  /** The caller a valid Authorization header names, or null. */
   Caller caller(String header) {
     if (header == null || !header.regionMatches(true, 0, PREFIX, 0, PREFIX.length())) {
       return null;
     }
-    byte[] presented = sha256(header.substring(PREFIX.length()).trim());
+    return callerOf(header.substring(PREFIX.length()).trim());
+  }
+
+  /** The caller a token names, or null. Every digest is compared, whichever matches. */
+  Caller callerOf(String token) {
+    byte[] presented = sha256(token);
     Caller match = null;
     for (int i = 0; i < digests.size(); i++) {
       if (MessageDigest.isEqual(digests.get(i), presented) && match == null) {

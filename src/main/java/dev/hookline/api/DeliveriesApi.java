@@ -1,5 +1,6 @@
 package dev.hookline.api;
 
+import dev.hookline.delivery.SentRequests;
 import dev.hookline.domain.ChangeResult;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryNotFoundException;
@@ -27,13 +28,15 @@ final class DeliveriesApi {
   private final DeliveryIntake.Grouped grouped;
   private final OperatorRepository operator;
   private final Replay replay;
+  private final SentRequests sentRequests;
 
-  DeliveriesApi(DeliveryIntake intake, OperatorRepository operator, Replay replay) {
+  DeliveriesApi(DeliveryIntake intake, OperatorRepository operator, Replay replay, SentRequests sentRequests) {
     this.intake = intake;
     // Built on the API verticle's event loop, which is where every request is handled.
     this.grouped = intake.grouped();
     this.operator = operator;
     this.replay = replay;
+    this.sentRequests = sentRequests;
   }
 
   void create(RoutingContext ctx) {
@@ -93,6 +96,18 @@ final class DeliveriesApi {
     }));
   }
 
+  /** The request an attempt sends, secrets masked; a delivery this caller may not see is a 404 like a missing one. */
+  void request(RoutingContext ctx) {
+    UUID uuid = QueryParams.uuid(ctx);
+    Caller caller = Caller.of(ctx);
+    Responses.respond(ctx, sentRequests.show(uuid, caller::sees).map(request -> {
+      if (request == null) {
+        throw new DeliveryNotFoundException(uuid);
+      }
+      return request;
+    }));
+  }
+
   /** The delivery, if it exists and this caller may see it; otherwise a 404 that says no more. */
   private Future<JsonObject> visible(RoutingContext ctx, UUID uuid) {
     Caller caller = Caller.of(ctx);
@@ -121,6 +136,12 @@ final class DeliveriesApi {
     Responses.respond(ctx, operator.list(filter, after, limit).map(items -> new JsonObject()
         .put("items", new JsonArray(List.copyOf(items)))
         .put("next", items.size() < limit ? null : String.valueOf(items.get(items.size() - 1).getLong("id")))));
+  }
+
+  /** How many deliveries the list's filters match: what a bulk action by them would consider. */
+  void count(RoutingContext ctx) {
+    DeliveryFilter filter = confine(ctx, QueryParams.listFilter(ctx));
+    Responses.respond(ctx, operator.count(filter).map(count -> new JsonObject().put("count", count)));
   }
 
   void retry(RoutingContext ctx) {

@@ -68,7 +68,7 @@ final class ResendCommand implements Callable<Integer> {
         resent = 1;
       } else {
         resent = clients.replay().resendAll(new DeliveryFilter(finalStatus, filter.organizationId, workflowRunId,
-            createdAfter, null, null)).await();
+            createdAfter, null, null, null)).await();
       }
       spec.commandLine().getOut().printf("resent %d %s%n", resent, resent == 1 ? "delivery" : "deliveries");
     }

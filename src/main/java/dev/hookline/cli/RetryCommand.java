@@ -43,7 +43,7 @@ final class RetryCommand implements Callable<Integer> {
       clients.requireSchema();
       clients.requireRedis();
       long retried = clients.replay().retryAll(new DeliveryFilter(DeliveryStatus.DEAD_LETTER, filter.organizationId, null,
-          createdAfter, null, null)).await();
+          createdAfter, null, null, null)).await();
       spec.commandLine().getOut().printf("retried %d dead letters%n", retried);
     }
     return 0;

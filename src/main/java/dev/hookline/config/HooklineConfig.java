@@ -186,15 +186,21 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
    * false serves no HTTP at all: an application embedding Hookline may use the event bus only.
    */
   public record Http(int port, String host, List<ApiToken> apiTokens, int maxRequestBytes, double readTimeoutSeconds,
-                     boolean enabled) {
+                     boolean enabled, int consoleSessionSeconds) {
     public Duration readTimeout() {
       return seconds(readTimeoutSeconds);
+    }
+
+    /** How long a console sign-in lasts (the session's Redis TTL and the cookie's Max-Age). */
+    public Duration consoleSession() {
+      return Duration.ofSeconds(consoleSessionSeconds);
     }
 
     @Override
     public String toString() {
       return "Http[port=" + port + ", host=" + host + ", apiTokens=" + apiTokens.size() + " configured, maxRequestBytes="
-          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + ", enabled=" + enabled + "]";
+          + maxRequestBytes + ", readTimeoutSeconds=" + readTimeoutSeconds + ", enabled=" + enabled
+          + ", consoleSessionSeconds=" + consoleSessionSeconds + "]";
     }
   }
 
@@ -291,7 +297,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
         in.integer("http.maxRequestBytes", 1_024, 64 * 1024 * 1024),
-        in.seconds("http.readTimeoutSeconds", 0, 3_600), in.bool("http.enabled"));
+        in.seconds("http.readTimeoutSeconds", 0, 3_600), in.bool("http.enabled"),
+        in.integer("http.consoleSessionSeconds", 60, 30 * 24 * 3_600));
     Retention retention = new Retention(in.integer("retention.days", 1, 36_500),
         in.seconds("retention.intervalSeconds", 0, 7 * 86_400), in.integer("retention.batchSize", 1, 100_000));
     Metrics metrics = new Metrics(in.seconds("metrics.refreshSeconds", 0, 3_600));

@@ -7,6 +7,7 @@ import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
 import io.vertx.core.Future;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -99,6 +100,28 @@ public final class CircuitBreaker {
       }
     });
     return gates;
+  }
+
+  /**
+   * The circuits that are not closed, as this process sees them (refreshed from Redis every second):
+   * for each origin "open" while its cool-down runs, "half_open" once a probe may go, and when the
+   * cool-down ends (on the Redis clock, which every worker's due times follow too).
+   */
+  public Map<String, OpenCircuit> openCircuits() {
+    Map<String, OpenCircuit> open = new HashMap<>();
+    long now = redisNowMillis();
+    known.forEach((origin, state) -> {
+      Gate gate = gate(state, now);
+      if (gate != Gate.CLOSED) {
+        open.put(origin, new OpenCircuit(gate == Gate.OPEN ? "open" : "half_open",
+            Instant.ofEpochMilli(state.openUntilMillis())));
+      }
+    });
+    return open;
+  }
+
+  /** {@code state}: open or half_open. */
+  public record OpenCircuit(String state, Instant until) {
   }
 
   /**

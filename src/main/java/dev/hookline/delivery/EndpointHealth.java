@@ -20,8 +20,13 @@ public final class EndpointHealth {
   private final OriginSlots slots;
 
   public EndpointHealth(CircuitBreaker circuits, int maxInFlightPerOrigin) {
+    this(circuits, maxInFlightPerOrigin, new InFlight());
+  }
+
+  /** {@code inFlight}: the process's count, which this verticle's attempts are added to. */
+  public EndpointHealth(CircuitBreaker circuits, int maxInFlightPerOrigin, InFlight inFlight) {
     this.circuits = circuits;
-    this.slots = new OriginSlots(maxInFlightPerOrigin);
+    this.slots = new OriginSlots(maxInFlightPerOrigin, inFlight);
   }
 
   /** How many of each origin the next claim may take: slot room, none for an open circuit. */

@@ -23,17 +23,25 @@ final class OriginSlots {
   static final long UNTIMED_WAIT_MILLIS = 500;
 
   private final int perOrigin;
+  private final InFlight processWide;
   private final Map<String, Busy> busy = new HashMap<>();
   // Insertion-ordered, so origins take turns when slots free up for several at once.
   private final Map<String, ArrayDeque<Long>> waiting = new LinkedHashMap<>();
   private int waitingCount;
 
   OriginSlots(int perOrigin) {
+    this(perOrigin, new InFlight());
+  }
+
+  /** {@code processWide} adds this verticle's in-flight attempts to the process's count. */
+  OriginSlots(int perOrigin, InFlight processWide) {
     this.perOrigin = perOrigin;
+    this.processWide = processWide;
   }
 
   void acquire(String origin) {
     busy.computeIfAbsent(origin, o -> new Busy()).inFlight++;
+    processWide.started(origin);
   }
 
   /** An attempt to {@code origin} ended after {@code latencyMillis}. */
@@ -42,6 +50,7 @@ final class OriginSlots {
     if (b == null) {
       return;
     }
+    processWide.ended(origin);
     b.observe(latencyMillis);
     if (--b.inFlight <= 0) {
       // Only busy origins are tracked, so the map stays as small as what is in flight.

@@ -13,27 +13,39 @@ public final class ReplayFilter {
   private ReplayFilter() {
   }
 
-  /** Bulk retry: dead letters only, by {@code organizationId}, creation time and {@code lastStatusCode}. */
+  /**
+   * Bulk retry: dead letters only, by {@code organizationId}, {@code workflowRunId}, creation time,
+   * {@code lastStatusCode} and receiver {@code origin}.
+   */
   public static DeliveryFilter retry(JsonObject body) {
-    return common(body, DeliveryStatus.DEAD_LETTER, null);
+    return common(body, DeliveryStatus.DEAD_LETTER);
+  }
+
+  /** Bulk resend: as retry, plus {@code status}, which must be a final one; without it every final status matches. */
+  public static DeliveryFilter resend(JsonObject body) {
+    return common(body, finalStatus(body.getValue("status")));
+  }
+
+  private static DeliveryFilter common(JsonObject body, DeliveryStatus status) {
+    return new DeliveryFilter(status,
+        field(body, "organizationId", v -> Fields.parsePositiveLong(String.valueOf(v))),
+        field(body, "workflowRunId", v -> Fields.parsePositiveLong(String.valueOf(v))),
+        field(body, "createdAfter", v -> Instant.parse((String) v)),
+        field(body, "createdBefore", v -> Instant.parse((String) v)),
+        field(body, "lastStatusCode", v -> statusCode(String.valueOf(v))),
+        field(body, "origin", v -> origin((String) v)));
   }
 
   /**
-   * Bulk resend: as retry, plus {@code workflowRunId} and {@code status}, which must be a final one;
-   * without it every final status matches.
+   * An origin as listed ({@code scheme://host[:port]}), in any case; a URL with a path is refused
+   * rather than silently reduced to its origin, which would match more than was asked for.
    */
-  public static DeliveryFilter resend(JsonObject body) {
-    return common(body, finalStatus(body.getValue("status")),
-        field(body, "workflowRunId", v -> Fields.parsePositiveLong(String.valueOf(v))));
-  }
-
-  private static DeliveryFilter common(JsonObject body, DeliveryStatus status, Long workflowRunId) {
-    return new DeliveryFilter(status,
-        field(body, "organizationId", v -> Fields.parsePositiveLong(String.valueOf(v))),
-        workflowRunId,
-        field(body, "createdAfter", v -> Instant.parse((String) v)),
-        field(body, "createdBefore", v -> Instant.parse((String) v)),
-        field(body, "lastStatusCode", v -> statusCode(String.valueOf(v))));
+  public static String origin(String raw) {
+    String origin = Origins.of(raw);
+    if (Origins.INVALID.equals(origin) || !origin.equalsIgnoreCase(raw)) {
+      throw new IllegalArgumentException("not an origin");
+    }
+    return origin;
   }
 
   private static DeliveryStatus finalStatus(Object value) {
@@ -60,7 +72,7 @@ public final class ReplayFilter {
     }
   }
 
-  private static int statusCode(String raw) {
+  public static int statusCode(String raw) {
     int value = Integer.parseInt(raw);
     if (value < 100 || value > 599) {
       throw new IllegalArgumentException("not an HTTP status");

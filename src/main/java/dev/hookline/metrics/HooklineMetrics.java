@@ -34,6 +34,7 @@ public final class HooklineMetrics implements AutoCloseable {
   private final Map<String, AtomicLong> redisNodes = new ConcurrentHashMap<>();
   private final Timer attemptDuration;
   private final Counter sweepReinjected;
+  private final Counter consoleSignInsRefused;
 
   private HooklineMetrics(PrometheusMeterRegistry registry, JvmGcMetrics gcMetrics) {
     this.registry = registry;
@@ -46,6 +47,9 @@ public final class HooklineMetrics implements AutoCloseable {
         .register(registry);
     this.sweepReinjected = Counter.builder("hookline.sweep.reinjected")
         .description("Overdue deliveries the sweeper found missing from the Redis schedule and re-added")
+        .register(registry);
+    this.consoleSignInsRefused = Counter.builder("hookline.console.sign.ins.refused")
+        .description("Console sign-ins refused for a token that is not valid (each answered after a delay)")
         .register(registry);
     Gauge.builder("hookline.circuits.open", openCircuits, AtomicLong::get)
         .description("Receiver origins whose circuit breaker is open: their deliveries wait without using attempts")
@@ -117,6 +121,11 @@ public final class HooklineMetrics implements AutoCloseable {
     testDeliveries.computeIfAbsent(outcome, o -> Counter.builder("hookline.test.deliveries")
         .description("Test sends (POST /v1/test-deliveries, hookline.delivery.test) by outcome").tag("outcome", o)
         .register(registry)).increment();
+  }
+
+  /** A console sign-in with a token that is not valid: a rising count is someone guessing. */
+  public void consoleSignInRefused() {
+    consoleSignInsRefused.increment();
   }
 
   /** How many origins this worker currently sees with an open (or probing) circuit. */

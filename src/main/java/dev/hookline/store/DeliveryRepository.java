@@ -48,6 +48,8 @@ public final class DeliveryRepository {
 
   private static final String EVENT_COLUMNS = EventRows.EVENT_COLUMNS;
 
+  private static final String FIND_TO_SEND = "SELECT " + DELIVERY_COLUMNS + " FROM webhook_deliveries WHERE delivery_uuid = $1";
+
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN (" + DeliveryStatus.finalColumns() + ")";
 
@@ -539,6 +541,15 @@ public final class DeliveryRepository {
     return chain;
   }
 
+
+  /**
+   * A delivery as an attempt would take it, without claiming it (to show what is sent); its
+   * attempt is the last one sent (0 before the first). Null when there is no such delivery.
+   */
+  public Future<ClaimedDelivery> findToSend(UUID deliveryUuid) {
+    return pool.preparedQuery(FIND_TO_SEND).execute(Tuple.of(deliveryUuid))
+        .map(rows -> rows.size() == 0 ? null : toClaimed(rows.iterator().next()));
+  }
 
   public Future<List<DueRef>> overduePage(long afterId, int limit) {
     return pool.preparedQuery(OVERDUE_PAGE).execute(Tuple.of(afterId, limit, maxUnrecorded))

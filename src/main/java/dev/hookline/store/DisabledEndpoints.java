@@ -23,6 +23,9 @@ public final class DisabledEndpoints {
   private static final String ENABLE = "DELETE FROM webhook_disabled_endpoints"
       + " WHERE organization_id = $1 AND endpoint_url = $2 RETURNING " + COLUMNS;
 
+  private static final String COUNT = "SELECT count(*) AS n FROM webhook_disabled_endpoints"
+      + " WHERE ($1::bigint IS NULL OR organization_id = $1)";
+
   private final Pool pool;
 
   public DisabledEndpoints(Pool pool) {
@@ -36,6 +39,11 @@ public final class DisabledEndpoints {
       rows.forEach(row -> items.add(toJson(row)));
       return items;
     });
+  }
+
+  /** How many are disabled, for one organization or ({@code organizationId} null) all. */
+  public Future<Long> count(Long organizationId) {
+    return pool.preparedQuery(COUNT).execute(Tuple.of(organizationId)).map(rows -> rows.iterator().next().getLong("n"));
   }
 
   /** Enables the endpoint again; answers what was disabled, or null when it was not. */

@@ -5,6 +5,7 @@ import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.DueRef;
 import dev.hookline.domain.Emitted;
+import dev.hookline.domain.Origins;
 import dev.hookline.domain.OutcomeEvent;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
@@ -25,7 +26,8 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at";
+      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at,"
+      + " origin";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
 
@@ -71,10 +73,12 @@ public final class OperatorRepository {
       + " logs AS (DELETE FROM webhook_delivery_attempts a USING gone WHERE a.delivery_id = gone.id)"
       + " SELECT count(*)::int AS n FROM gone";
 
-  private static final String COUNT_BY_STATUS = "SELECT status, count(*) AS n FROM webhook_deliveries GROUP BY status";
+  // $1 null: every organization.
+  private static final String COUNT_BY_STATUS = "SELECT status, count(*) AS n FROM webhook_deliveries"
+      + " WHERE ($1::bigint IS NULL OR organization_id = $1) GROUP BY status";
 
   private static final String OLDEST_PENDING_AGE = "SELECT extract(epoch FROM now() - min(created_at))::float8 AS age"
-      + " FROM webhook_deliveries WHERE status = 'pending'";
+      + " FROM webhook_deliveries WHERE status = 'pending' AND ($1::bigint IS NULL OR organization_id = $1)";
 
   private final Pool pool;
   private final EventRows eventRows;
@@ -151,6 +155,13 @@ public final class OperatorRepository {
     });
   }
 
+  /** How many rows match (what a bulk retry or resend by this filter would look at). */
+  public Future<Long> count(DeliveryFilter filter) {
+    Where where = where(filter);
+    return pool.preparedQuery("SELECT count(*) AS n FROM webhook_deliveries" + where.sql()).execute(where.params())
+        .map(rows -> rows.iterator().next().getLong("n"));
+  }
+
   public Future<ChangeResult> retry(UUID deliveryUuid, int freshAttempts) {
     return change(RETRY_ONE, Tuple.of(deliveryUuid, freshAttempts));
   }
@@ -225,7 +236,12 @@ public final class OperatorRepository {
 
   /** Row counts per status, every status present (zero when none). */
   public Future<Map<String, Long>> countByStatus() {
-    return pool.query(COUNT_BY_STATUS).execute().map(rows -> {
+    return countByStatus(null);
+  }
+
+  /** As {@link #countByStatus()}, for one organization's rows ({@code organizationId} null: every one). */
+  public Future<Map<String, Long>> countByStatus(Long organizationId) {
+    return pool.preparedQuery(COUNT_BY_STATUS).execute(Tuple.of(organizationId)).map(rows -> {
       Map<String, Long> counts = new LinkedHashMap<>();
       for (DeliveryStatus status : DeliveryStatus.values()) {
         counts.put(status.column(), 0L);
@@ -243,7 +259,12 @@ public final class OperatorRepository {
 
   /** Seconds since the oldest pending delivery was created; 0 when nothing is pending. */
   public Future<Double> oldestPendingAgeSeconds() {
-    return pool.query(OLDEST_PENDING_AGE).execute().map(rows -> {
+    return oldestPendingAgeSeconds(null);
+  }
+
+  /** As {@link #oldestPendingAgeSeconds()}, among one organization's rows ({@code organizationId} null: every one). */
+  public Future<Double> oldestPendingAgeSeconds(Long organizationId) {
+    return pool.preparedQuery(OLDEST_PENDING_AGE).execute(Tuple.of(organizationId)).map(rows -> {
       Double age = rows.iterator().next().getDouble("age");
       return age == null ? 0d : Math.max(0d, age);
     });
@@ -269,6 +290,9 @@ public final class OperatorRepository {
     if (filter.lastStatusCode() != null) {
       where.and("last_status_code = ", filter.lastStatusCode());
     }
+    if (filter.origin() != null) {
+      where.and("origin = ", filter.origin());
+    }
     return where;
   }
 
@@ -282,6 +306,8 @@ public final class OperatorRepository {
         .put("webhookNodeId", row.getString("webhook_node_id"))
         .put("webhookName", row.getString("webhook_name"))
         .put("endpointUrl", row.getString("endpoint_url"))
+        // Final rows from before the column existed have none: their URL still says it.
+        .put("origin", row.getString("origin") != null ? row.getString("origin") : Origins.of(row.getString("endpoint_url")))
         .put("httpMethod", row.getString("http_method"))
         .put("customHeaders", row.getJsonArray("custom_headers"))
         .put("credentialUuid", row.getUUID("credential_uuid") == null ? null : row.getUUID("credential_uuid").toString())

@@ -3,6 +3,7 @@ package dev.hookline.web;
 import dev.hookline.domain.DeliveryFilter;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.Fields;
+import dev.hookline.domain.ReplayFilter;
 import dev.hookline.domain.Uuids;
 import io.vertx.ext.web.RoutingContext;
 import java.time.Instant;
@@ -52,7 +53,8 @@ public final class QueryParams {
         param(ctx, "workflowRunId", Fields::parsePositiveLong),
         param(ctx, "createdAfter", Instant::parse),
         param(ctx, "createdBefore", Instant::parse),
-        null);
+        param(ctx, "lastStatusCode", ReplayFilter::statusCode),
+        param(ctx, "origin", ReplayFilter::origin));
   }
 
   public static int limit(RoutingContext ctx) {

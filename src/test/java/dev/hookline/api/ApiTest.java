@@ -404,7 +404,8 @@ class ApiTest {
     assertThat(doc.getJsonObject("paths").fieldNames()).contains("/v1/deliveries", "/v1/deliveries/{uuid}",
         "/v1/deliveries/{uuid}/attempts", "/v1/deliveries/{uuid}/retry", "/v1/deliveries/{uuid}/cancel",
         "/v1/deliveries/retry", "/v1/deliveries/{uuid}/resend", "/v1/deliveries/resend", "/v1/endpoints/disabled",
-        "/v1/endpoints/enable", "/v1/test-deliveries", "/health/live", "/health/ready", "/metrics");
+        "/v1/endpoints/enable", "/v1/test-deliveries", "/health/live", "/health/ready", "/metrics",
+        "/v1/deliveries/count", "/v1/deliveries/{uuid}/request", "/v1/overview", "/v1/origins", "/console/session");
   }
 
   @Test

@@ -1,0 +1,2 @@
+// Served by ConsoleTest only, to check the console's headers on a script.
+export const probe = true;
