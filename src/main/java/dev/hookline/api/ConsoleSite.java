@@ -45,7 +45,9 @@ final class ConsoleSite {
 
   void mount(Router router, int maxRequestBytes) {
     router.route().pathRegex("^/console(/.*)?$").handler(ConsoleSite::securityHeaders);
-    router.get("/console").handler(ctx -> ctx.redirect("/console/"));
+    // A regex, not the path "/console": Vert.x matches a plain path with or without its trailing
+    // slash, so "/console/" would redirect to itself.
+    router.get().pathRegex("^/console$").handler(ctx -> ctx.redirect("/console/"));
     router.post("/console/session").handler(BodyHandler.create(false).setBodyLimit(maxRequestBytes));
     router.post("/console/session").handler(this::signIn);
     router.get("/console/session").handler(this::current);
