@@ -24,7 +24,8 @@ function render(overview) {
     text(`count-${status}`, (overview.counts?.[status] ?? 0).toLocaleString());
   }
   text('queue-depth', (overview.queueDepth ?? 0).toLocaleString());
-  text('oldest-pending', overview.oldestPendingAgeSeconds == null ? 'none pending' : formatAge(overview.oldestPendingAgeSeconds));
+  const nonePending = overview.oldestPendingAgeSeconds == null || !overview.counts?.pending;
+  text('oldest-pending', nonePending ? 'none' : formatAge(overview.oldestPendingAgeSeconds));
   text('disabled-count', (overview.disabledEndpoints ?? 0).toLocaleString());
   fill(document.getElementById('chart'), chart(overview.perMinute || []));
   renderCircuits(overview.openCircuits || []);

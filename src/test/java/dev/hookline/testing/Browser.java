@@ -173,16 +173,23 @@ public final class Browser implements AutoCloseable {
   }
 
   public void desktop() {
-    viewport(1280, 800, false);
+    viewport(1280, 800);
   }
 
   public void phone() {
-    viewport(390, 844, true);
+    viewport(390, 844);
   }
 
-  private void viewport(int width, int height, boolean mobile) {
+  /**
+   * Emulates a viewport of that size in CSS pixels and waits until the page is laid out for it.
+   * Not Chrome's "mobile" mode: that lays a page out at a width of its own choosing, so the phone
+   * screenshots would not show what a 390 px wide viewport shows.
+   */
+  private void viewport(int width, int height) {
     cdp("Emulation.setDeviceMetricsOverride",
-        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", mobile));
+        Map.of("width", width, "height", height, "deviceScaleFactor", 1, "mobile", false));
+    await("a viewport " + width + " px wide",
+        d -> Long.valueOf(width).equals(script("return window.innerWidth")));
   }
 
   private void cdp(String command, Map<String, Object> parameters) {
