@@ -36,6 +36,7 @@ import org.junit.jupiter.api.extension.ExtendWith;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.openqa.selenium.By;
 import org.openqa.selenium.Cookie;
+import org.openqa.selenium.Keys;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.support.ui.Select;
 
@@ -262,8 +263,7 @@ class ConsoleIT {
   @Test
   void aWrongTokenIsRefusedWithAMessage() {
     browser.open("/console/sign-in.html");
-    browser.byId("token").sendKeys("not-the-token");
-    browser.byId("sign-in").click();
+    browser.byId("token").sendKeys("not-the-token", Keys.ENTER);
     browser.await("the refusal", d -> !browser.byId("sign-in-error").getText().isBlank());
     assertThat(browser.byId("sign-in-error").getText()).contains("not valid");
     assertThat(browser.path()).isEqualTo("/console/sign-in.html");
@@ -327,6 +327,17 @@ class ConsoleIT {
     assertThat(browser.script("return window.pwned === undefined")).as("no script ran").isEqualTo(true);
     assertThat(browser.script("return document.querySelectorAll('main img, main script').length")).isEqualTo(0L);
     assertThat(browser.driver().getTitle()).doesNotContain("pwned");
+  }
+
+  @Test
+  void withNoApiTokensTheConsoleOpensWithoutSignIn(Vertx vertx) {
+    Hookline open = fixture.startWithConfig(vertx, infra.config());
+    browser.at(open.httpPort());
+    browser.open("/console/sign-in.html");
+    browser.awaitPath("/console/");
+    browser.awaitText("count-dead_letter", "0");
+    browser.await("no sign-out: there is nothing to sign out of", d -> browser.allByTestId("sign-out").isEmpty());
+    assertThat(browser.cookie(SESSION_COOKIE)).isEmpty();
   }
 
   // ---------------------------------------------------------------- helpers

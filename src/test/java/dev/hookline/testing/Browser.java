@@ -130,8 +130,18 @@ public final class Browser implements AutoCloseable {
     return new WebDriverWait(driver, WAIT, Duration.ofMillis(50))
         .ignoring(StaleElementReferenceException.class)
         .ignoring(NoSuchElementException.class)
-        .withMessage(() -> what + " (at " + driver.getCurrentUrl() + ")")
+        .withMessage(() -> what + " (at " + driver.getCurrentUrl() + ", showing: " + shown() + ")")
         .until(condition);
+  }
+
+  /** The page's visible text, cut short: what a failed wait saw. */
+  private String shown() {
+    try {
+      String text = driver.findElement(By.tagName("body")).getText().replaceAll("\\s+", " ");
+      return text.length() > 600 ? text.substring(0, 600) + "…" : text;
+    } catch (RuntimeException e) {
+      return "(unreadable: " + e.getMessage() + ")";
+    }
   }
 
   public void awaitText(String testId, String expected) {
