@@ -4,6 +4,7 @@
 const SIGN_IN = '/console/sign-in.html';
 let csrfToken;
 let openApi = false;
+let organizationId = null;
 
 /** Thrown for any answer but 2xx: carries the status and the server's own message. */
 export class ApiError extends Error {
@@ -26,6 +27,7 @@ async function session() {
     const current = await response.json();
     csrfToken = current.csrfToken ?? null;
     openApi = current.open === true;
+    organizationId = current.organizationId ?? null;
   }
   return csrfToken;
 }
@@ -184,8 +186,11 @@ export function initPage() {
   // With no API tokens configured there is no session to end: say so instead.
   session().then(() => {
     if (openApi && signOut) {
-      signOut.replaceWith(el('span', { class: 'open-api', title: 'http.apiTokens is empty: the API and this console need no sign-in' },
+      signOut.replaceWith(el('span', { class: 'who', title: 'http.apiTokens is empty: the API and this console need no sign-in' },
         'Open API, no sign-in'));
+    } else if (organizationId !== null && signOut) {
+      // A tenant token's session sees one organization only: say which.
+      signOut.before(el('span', { class: 'who', testid: 'signed-in-as' }, `Organization ${organizationId}`));
     }
   }).catch(() => { /* the page's own calls report the problem */ });
   if (signOut) {
