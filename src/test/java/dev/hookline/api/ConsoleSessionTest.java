@@ -232,6 +232,28 @@ class ConsoleSessionTest {
     assertThat(api.get("/v1/deliveries").getHeader("Content-Security-Policy")).isNull();
   }
 
+  @Test
+  void theOpenApiNeedsNoSignInButABrowserOnAnotherOriginStillCannotChangeAnything(Vertx vertx) {
+    Hookline open = fixture.startWithConfig(vertx, infra.config());
+    try (ApiClient anyone = new ApiClient(vertx, open, "unused")) {
+      HttpResponse<Buffer> session = anyone.anonymous(HttpMethod.GET, "/console/session").send().await();
+      assertThat(session.statusCode()).as(session.bodyAsString()).isEqualTo(200);
+      assertThat(session.bodyAsJsonObject().getBoolean("open")).isTrue();
+      HttpResponse<Buffer> signIn = anyone.anonymous(HttpMethod.POST, "/console/session")
+          .sendJsonObject(new JsonObject().put("token", "anything")).await();
+      assertThat(signIn.statusCode()).isEqualTo(204);
+      assertThat(signIn.getHeader("Set-Cookie")).isNull();
+
+      assertCrossSiteRefused(anyone.anonymous(HttpMethod.POST, "/v1/deliveries/retry")
+          .putHeader("Origin", "https://evil.example").sendJsonObject(new JsonObject()).await());
+      assertThat(anyone.anonymous(HttpMethod.POST, "/v1/deliveries/retry")
+          .putHeader("Origin", "http://127.0.0.1:" + open.httpPort()).sendJsonObject(new JsonObject()).await()
+          .statusCode()).isEqualTo(200);
+      assertThat(anyone.anonymous(HttpMethod.POST, "/v1/deliveries/retry").sendJsonObject(new JsonObject()).await()
+          .statusCode()).as("curl sends no Origin").isEqualTo(200);
+    }
+  }
+
   private HttpResponse<Buffer> signIn(String token, String origin) {
     HttpRequest<Buffer> request = api.anonymous(HttpMethod.POST, "/console/session");
     if (origin != null) {
