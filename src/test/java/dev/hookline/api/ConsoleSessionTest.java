@@ -221,6 +221,8 @@ class ConsoleSessionTest {
     HttpResponse<Buffer> bare = api.anonymous(HttpMethod.GET, "/console").followRedirects(false).send().await();
     assertThat(bare.statusCode()).isEqualTo(302);
     assertThat(bare.getHeader("Location")).isEqualTo("/console/");
+    HttpResponse<Buffer> overview = api.anonymous(HttpMethod.GET, "/console/").followRedirects(false).send().await();
+    assertThat(overview.statusCode()).as("/console/ itself is the overview page, not a redirect to itself").isEqualTo(200);
     HttpResponse<Buffer> sessionAnswer = api.anonymous(HttpMethod.GET, "/console/session").send().await();
 
     for (HttpResponse<Buffer> answer : List.of(page, script, missing, bare, sessionAnswer)) {
