@@ -73,8 +73,8 @@ function renderDisabled(items) {
       el('td', { 'data-label': 'Endpoint', class: 'url', testid: 'disabled-url' }, d.endpointUrl),
       el('td', { 'data-label': 'Organization' }, String(d.organizationId)),
       el('td', { 'data-label': 'Disabled' }, timeEl(d.disabledAt)),
-      el('td', { 'data-label': 'Why' }, d.reason || (d.statusCode ? `HTTP ${d.statusCode}` : '—'),
-        d.deliveryUuid ? el('span', {}, ' (', el('a', { href: `/console/delivery.html?uuid=${encodeURIComponent(d.deliveryUuid)}` }, 'delivery'), ')') : ''),
+      el('td', { 'data-label': 'Why' }, el('span', {}, d.reason || (d.statusCode ? `HTTP ${d.statusCode}` : '—'),
+        d.deliveryUuid ? [' (', el('a', { href: `/console/delivery.html?uuid=${encodeURIComponent(d.deliveryUuid)}` }, 'the delivery'), ')'] : '')),
       el('td', { 'data-label': '' }, enableButton(d))))))));
 }
 
