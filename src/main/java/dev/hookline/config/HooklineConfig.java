@@ -34,7 +34,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
     /** The URL as it may appear in a log line: any password is masked. */
     public String redactedUrl() {
-      return redact(url);
+      return maskPasswords(url);
     }
   }
 
@@ -70,7 +70,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     }
 
     public String redactedUrl() {
-      return redact(url);
+      return maskPasswords(url);
     }
 
     /**
@@ -94,7 +94,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
     /** Which Redis this is and the keys that say so, as a log line or an answer may show it: no password. */
     public String describe() {
-      String where = String.join(", ", connectionStrings().stream().map(HooklineConfig::redact).toList());
+      String where = String.join(", ", connectionStrings().stream().map(HooklineConfig::maskPasswords).toList());
       return switch (type) {
         case STANDALONE -> "Redis at " + where + " (redis.url, " + ConfigLoader.envName("redis", "url") + ")";
         case CLUSTER -> "Redis Cluster through " + where + " (redis.endpoints, "
@@ -336,7 +336,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
             + " name at least one token");
 
     in.require(!events.toWebhook() || isHttpUrl(events.webhookUrl()),
-        "events.webhookUrl must be an absolute http or https URL, or empty (got " + redact(events.webhookUrl()) + ")");
+        "events.webhookUrl must be an absolute http or https URL, or empty (got " + maskPasswords(events.webhookUrl()) + ")");
     in.require(events.secret().isEmpty() || StandardWebhooks.isValidSecret(events.secret()),
         "events.secret must be a Standard Webhooks secret, whsec_ followed by base64 of 24 to 64 bytes, or empty");
     for (String type : events.types()) {
@@ -368,7 +368,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     for (int i = 0; i < redis.endpoints().size(); i++) {
       String endpoint = redis.endpoints().get(i);
       in.require(isRedisUrl(endpoint), "redis.endpoints[" + i + "] must be a redis:// or rediss:// URL (got "
-          + redact(endpoint) + ")");
+          + maskPasswords(endpoint) + ")");
     }
     String endpointsKey = "redis.endpoints (" + ConfigLoader.envName("redis", "endpoints") + ")";
     switch (type) {
@@ -499,22 +499,4 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     return Duration.ofNanos(Math.round(seconds * 1_000_000_000d));
   }
 
-  /** Masks the password part of a URL's user info; everything else stays readable for operators. */
-  static String redact(String url) {
-    return maskUserInfo(url).replaceAll("(?i)(password=)[^&]*", "$1***");
-  }
-
-  private static String maskUserInfo(String url) {
-    int scheme = url.indexOf("://");
-    int at = url.indexOf('@', Math.max(scheme, 0));
-    if (scheme < 0 || at < 0) {
-      return url;
-    }
-    String userInfo = url.substring(scheme + 3, at);
-    int colon = userInfo.indexOf(':');
-    if (colon < 0) {
-      return url;
-    }
-    return url.substring(0, scheme + 3) + userInfo.substring(0, colon) + ":***" + url.substring(at);
-  }
 }
