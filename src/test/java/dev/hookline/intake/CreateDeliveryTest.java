@@ -89,14 +89,14 @@ class CreateDeliveryTest extends IntakeTestBase {
         .add(header("X-Api-Key", "canary-value-1")).add(header("X-Source", "workflow")));
     List<ILoggingEvent> events;
     JsonObject first;
-    try (LogCapture log = LogCapture.of(DeliveryIntake.class)) {
+    try (LogCapture log = LogCapture.ofDebug(DeliveryIntake.class)) {
       first = Messages.send(vertx, message);
       Messages.send(vertx, message);
       events = log.events();
     }
 
     String id = "delivery=" + first.getLong("deliveryId") + " uuid=" + first.getString("deliveryUuid");
-    assertThat(events).filteredOn(e -> e.getLevel() == Level.INFO).extracting(ILoggingEvent::getFormattedMessage)
+    assertThat(events).filteredOn(e -> e.getLevel() == Level.DEBUG).extracting(ILoggingEvent::getFormattedMessage)
         .containsExactly(id + " created organization=7 run=9", id + " existing organization=7 run=9");
     assertThat(events).filteredOn(e -> e.getLevel() == Level.WARN).extracting(ILoggingEvent::getFormattedMessage)
         .hasSize(2).allSatisfy(line -> assertThat(line).contains("custom header X-Api-Key dropped")

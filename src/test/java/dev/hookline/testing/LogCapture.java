@@ -1,5 +1,6 @@
 package dev.hookline.testing;
 
+import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
@@ -12,9 +13,14 @@ import org.slf4j.LoggerFactory;
 public final class LogCapture implements AutoCloseable {
   private final Logger logger;
   private final ListAppender<ILoggingEvent> appender = new ListAppender<>();
+  private final Level levelBefore;
 
-  private LogCapture(Logger logger) {
+  private LogCapture(Logger logger, Level level) {
     this.logger = logger;
+    this.levelBefore = logger.getLevel();
+    if (level != null) {
+      logger.setLevel(level);
+    }
     appender.setName("test-capture-" + System.identityHashCode(this));
     appender.setContext(logger.getLoggerContext());
     appender.start();
@@ -22,11 +28,16 @@ public final class LogCapture implements AutoCloseable {
   }
 
   public static LogCapture of(Class<?> source) {
-    return new LogCapture((Logger) LoggerFactory.getLogger(source));
+    return new LogCapture((Logger) LoggerFactory.getLogger(source), null);
+  }
+
+  /** As {@link #of}, with the logger at DEBUG while the capture lasts (per-delivery lines are DEBUG). */
+  public static LogCapture ofDebug(Class<?> source) {
+    return new LogCapture((Logger) LoggerFactory.getLogger(source), Level.DEBUG);
   }
 
   public static LogCapture root() {
-    return new LogCapture((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME));
+    return new LogCapture((Logger) LoggerFactory.getLogger(org.slf4j.Logger.ROOT_LOGGER_NAME), null);
   }
 
   /** Every event so far (a copy; the appender's list is written from event-loop threads). */
@@ -62,5 +73,6 @@ public final class LogCapture implements AutoCloseable {
   public void close() {
     logger.detachAppender(appender);
     appender.stop();
+    logger.setLevel(levelBefore);
   }
 }
