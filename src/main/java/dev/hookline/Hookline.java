@@ -186,7 +186,7 @@ public final class Hookline {
     RetryPolicy retryPolicy = new RetryPolicy(d.baseDelay(), d.maxDelay(), d.jitter(),
         () -> ThreadLocalRandom.current().nextDouble());
     Schedule schedule = new Schedule(vertx, queue);
-    EventPublisher events = new EventPublisher(vertx.eventBus(), schedule, eventsConfig, metrics);
+    EventPublisher events = new EventPublisher(vertx.eventBus(), vertx.isClustered(), schedule, eventsConfig, metrics);
     StandardWebhooks eventSigner = eventsConfig.secret().isEmpty() ? null
         : new StandardWebhooks(List.of(eventsConfig.secret()));
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe

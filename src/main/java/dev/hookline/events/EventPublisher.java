@@ -6,6 +6,7 @@ import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.Schedule;
 import io.vertx.core.Future;
+import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.EventBus;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -24,9 +25,18 @@ public final class EventPublisher {
   private final Schedule schedule;
   private final HooklineConfig.Events config;
   private final HooklineMetrics metrics;
+  private final DeliveryOptions local;
 
-  public EventPublisher(EventBus bus, Schedule schedule, HooklineConfig.Events config, HooklineMetrics metrics) {
+  /** {@code clustered}: other processes hear the bus too, so events go out as JSON; else built lazily. */
+  public EventPublisher(EventBus bus, boolean clustered, Schedule schedule, HooklineConfig.Events config,
+                        HooklineMetrics metrics) {
     this.bus = bus;
+    if (clustered) {
+      local = null;
+    } else {
+      LocalEventCodec.register(bus);
+      local = new DeliveryOptions().setCodecName(LocalEventCodec.NAME);
+    }
     this.schedule = schedule;
     this.config = config;
     this.metrics = metrics;
@@ -36,7 +46,11 @@ public final class EventPublisher {
   public Future<Void> publish(Emitted emitted) {
     for (OutcomeEvent event : emitted.events()) {
       if (config.wants(event.type())) {
-        bus.publish(OUTCOME_ADDRESS, event.toJson());
+        if (local == null) {
+          bus.publish(OUTCOME_ADDRESS, event.toJson());
+        } else {
+          bus.publish(OUTCOME_ADDRESS, event, local);
+        }
         metrics.event(event.type());
       }
     }
