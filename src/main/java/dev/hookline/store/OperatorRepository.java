@@ -26,7 +26,7 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at,"
+      + " recorded_attempts, scheduled_for, leased_until, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at,"
       + " origin";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
@@ -43,10 +43,11 @@ public final class OperatorRepository {
    * with a fresh budget: its own retry.maxAttempts, else $N (delivery.maxAttempts). The attempt
    * counter keeps running (the budget is raised instead) so attempt numbers, headers and log rows
    * stay unique; budget_start records the replay, so backoff and the unrecorded bound start over.
-   * Its own window, if it has one, starts again now. last_status_code and last_error are kept: they
+   * Its own window, if it has one, starts again now, and a lease a fenced-out attempt left (a row
+   * cancelled in flight) is dropped. last_status_code and last_error are kept: they
    * describe the last attempt until the next one replaces them.
    */
-  private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
+  private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(), leased_until = NULL,"
       + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
       + " budget_start = d.attempt_count,"
       // Null (no window) when the retry object has no deliverWithinSeconds: make_interval is strict.
@@ -315,7 +316,8 @@ public final class OperatorRepository {
         .put("attemptCount", row.getInteger("attempt_count"))
         .put("maxAttempts", row.getInteger("max_attempts"))
         .put("recordedAttempts", row.getInteger("recorded_attempts"))
-        .put("scheduledFor", scheduledFor(status, row.getOffsetDateTime("scheduled_for")))
+        .put("scheduledFor", scheduledFor(status, row.getOffsetDateTime("scheduled_for"),
+            row.getOffsetDateTime("leased_until")))
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))
         .put("createdAt", instant(row.getOffsetDateTime("created_at")))
@@ -326,13 +328,17 @@ public final class OperatorRepository {
   }
 
   /**
-   * The column is the claim's lease as well as the due time, and a final row keeps whatever it held
-   * last (often a lease that ended long ago), which reads like a promise of another attempt. Only a
-   * pending row shows it: when it is next due, which while an attempt is in flight is when that
-   * attempt's lease ends (it is sent again then unless its outcome is recorded first).
+   * A final row keeps whatever due time and lease it held last, which reads like a promise of
+   * another attempt. Only a pending row shows it: when it is next due, which while an attempt is in
+   * flight is when that attempt's lease ends (it is sent again then unless its outcome is recorded
+   * first). The lease has its own column (leased_until); rows leased before it existed hold theirs
+   * in scheduled_for, so the later of the two is the answer either way.
    */
-  private static String scheduledFor(String status, OffsetDateTime scheduledFor) {
-    return DeliveryStatus.PENDING.column().equals(status) ? instant(scheduledFor) : null;
+  private static String scheduledFor(String status, OffsetDateTime scheduledFor, OffsetDateTime leasedUntil) {
+    if (!DeliveryStatus.PENDING.column().equals(status)) {
+      return null;
+    }
+    return instant(leasedUntil != null && leasedUntil.isAfter(scheduledFor) ? leasedUntil : scheduledFor);
   }
 
   private static String instant(OffsetDateTime time) {
