@@ -497,7 +497,7 @@ class DeliveryTest {
       long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
       Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
 
-      infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+      infra.sql("UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = ?", id);
 
       awaitStatus(id, "succeeded");
       // Attempt 1's late answer arrives after that; its outcome is refused by the fence.
