@@ -27,14 +27,15 @@ import java.util.stream.Stream;
  * entries written and WAL generated (Postgres), commands run (Redis), and both servers' CPU. WAL,
  * Redis commands and server CPU are server-wide, so they are only the bench's own on servers
  * nothing else uses ({@code bench/scaling.sh} starts private ones). Index entries are derived, since
- * Postgres counts none: an insert or a non-HOT update writes one entry into every index whose
- * predicate the new row version meets; HOT updates write none.
+ * Postgres counts none: an insert or a non-HOT update writes one entry into every btree whose
+ * predicate the new row version meets; HOT updates write none. BRIN indexes (summarizing) keep a
+ * summary per range of pages, not an entry per row, so they are listed but count no entries.
  */
 final class BenchServers {
   private static final String TABLES = "SELECT relname, n_tup_ins, n_tup_upd, n_tup_hot_upd, n_tup_del"
       + " FROM pg_stat_user_tables";
-  private static final String INDEXES = "SELECT tablename, indexname, indexdef LIKE '% WHERE %' FROM pg_indexes"
-      + " WHERE schemaname = 'public'";
+  private static final String INDEXES = "SELECT tablename, indexname, indexdef LIKE '% WHERE %',"
+      + " indexdef LIKE '% USING brin %' FROM pg_indexes WHERE schemaname = 'public'";
   // Per statement, so the claims can be counted; only where pg_stat_statements is preloaded.
   private static final String STATEMENTS = "SELECT queryid, left(regexp_replace(query, '\\s+', ' ', 'g'), 90), calls,"
       + " rows, wal_bytes, total_exec_time FROM pg_stat_statements WHERE dbid = (SELECT oid FROM pg_database"
@@ -96,6 +97,7 @@ final class BenchServers {
     Map<String, long[]> tables = new TreeMap<>();
     Map<String, List<String>> fullIndexes = new HashMap<>();
     Map<String, List<String>> partialIndexes = new HashMap<>();
+    Map<String, List<String>> summarizingIndexes = new HashMap<>();
     Map<Long, Object[]> perStatement = new HashMap<>();
     try (Connection conn = Migrations.connect(base, database); Statement statement = conn.createStatement()) {
       try (ResultSet rs = statement.executeQuery(TABLES)) {
@@ -105,7 +107,7 @@ final class BenchServers {
       }
       try (ResultSet rs = statement.executeQuery(INDEXES)) {
         while (rs.next()) {
-          (rs.getBoolean(3) ? partialIndexes : fullIndexes)
+          (rs.getBoolean(4) ? summarizingIndexes : rs.getBoolean(3) ? partialIndexes : fullIndexes)
               .computeIfAbsent(rs.getString(1), t -> new ArrayList<>()).add(rs.getString(2));
         }
       }
@@ -119,7 +121,7 @@ final class BenchServers {
         }
       }
     }
-    return new Settled(tables, fullIndexes, partialIndexes, perStatement);
+    return new Settled(tables, fullIndexes, partialIndexes, summarizingIndexes, perStatement);
   }
 
   /**
@@ -142,7 +144,8 @@ final class BenchServers {
       }
       int full = after.fullIndexes().getOrDefault(table.getKey(), List.of()).size();
       int partial = after.partialIndexes().getOrDefault(table.getKey(), List.of()).size();
-      // Every partial index here is a pending-only one (WHERE status = 'pending').
+      int summarizing = after.summarizingIndexes().getOrDefault(table.getKey(), List.of()).size();
+      // Every partial index here is a pending-only one (WHERE status = 'pending'): the due index.
       long pendingVersions = table.getKey().equals("webhook_deliveries")
           ? inserts + updates - hot - finalized : inserts + updates - hot;
       long entries = full * (inserts + updates - hot) + partial * Math.max(0, pendingVersions);
@@ -152,7 +155,7 @@ final class BenchServers {
           .put("updates", per(updates, deliveries))
           .put("hotUpdates", per(hot, deliveries))
           .put("deletes", per(deletes, deliveries))
-          .put("indexes", new JsonObject().put("full", full).put("pendingOnly", partial))
+          .put("indexes", new JsonObject().put("full", full).put("pendingOnly", partial).put("summarizing", summarizing))
           .put("indexEntries", per(entries, deliveries)));
     }
     JsonObject postgres = new JsonObject()
@@ -262,6 +265,7 @@ final class BenchServers {
   }
 
   record Settled(Map<String, long[]> tables, Map<String, List<String>> fullIndexes,
-                 Map<String, List<String>> partialIndexes, Map<Long, Object[]> statements) {
+                 Map<String, List<String>> partialIndexes, Map<String, List<String>> summarizingIndexes,
+                 Map<Long, Object[]> statements) {
   }
 }

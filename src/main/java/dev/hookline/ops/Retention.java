@@ -21,13 +21,14 @@ public final class Retention {
 
   /** Deletes every eligible row, batch after batch; returns how many. */
   public Future<Long> purge() {
-    return purgeFrom(0L);
+    // Bounded by the newest id old enough now: no batch walks the retained rows looking for more.
+    return operator.retentionBound(days).compose(bound -> bound == 0 ? Future.succeededFuture(0L) : purgeFrom(bound, 0L));
   }
 
-  private Future<Long> purgeFrom(long deletedSoFar) {
-    return operator.deleteExpired(days, batchSize).compose(deleted -> {
+  private Future<Long> purgeFrom(long bound, long deletedSoFar) {
+    return operator.deleteExpired(days, batchSize, bound).compose(deleted -> {
       long total = deletedSoFar + deleted;
-      return deleted < batchSize ? Future.succeededFuture(total) : purgeFrom(total);
+      return deleted < batchSize ? Future.succeededFuture(total) : purgeFrom(bound, total);
     });
   }
 }

@@ -18,6 +18,7 @@ import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.Origins;
 import dev.hookline.domain.OutcomeEvent;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.OverduePage;
 import dev.hookline.domain.RecordResult;
 import dev.hookline.domain.RetryPlan;
 import io.vertx.core.Future;
@@ -44,7 +45,7 @@ public final class DeliveryRepository {
 
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
       + " http_method, payload, custom_headers, credential_uuid, attempt_count, recorded_attempts, budget_start,"
-      + " max_attempts, scheduled_for, origin, webhook_node_id, kind, retry, expires_at";
+      + " max_attempts, scheduled_for, leased_until, origin, webhook_node_id, kind, retry, expires_at";
 
   private static final String EVENT_COLUMNS = EventRows.EVENT_COLUMNS;
 
@@ -52,6 +53,15 @@ public final class DeliveryRepository {
 
   // status = 'pending', phrased so that only the primary key can serve the hot statements (see CLAIM).
   private static final String NOT_FINAL = "status NOT IN (" + DeliveryStatus.finalColumns() + ")";
+
+  /*
+   * Due and under no lease. The lease has a column of its own (leased_until, in no index), so a
+   * claim changes no indexed column and is a HOT update. A row leased before that column existed
+   * has its lease in scheduled_for, which the first half still honours.
+   */
+  private static String due(String row) {
+    return row + "scheduled_for <= now() AND (" + row + "leased_until IS NULL OR " + row + "leased_until <= now())";
+  }
 
   /*
    * Serializes creates for the same run so the tenant check and the insert see the same truth.
@@ -83,7 +93,7 @@ public final class DeliveryRepository {
    * disabled (410 Gone): one round trip for both, so the check costs creates nothing extra.
    */
   private static final String SELECT_RUNS = "SELECT false AS disabled, id, delivery_uuid, organization_id,"
-      + " workflow_run_id, webhook_node_id, scheduled_for, NULL::text AS endpoint_url"
+      + " workflow_run_id, webhook_node_id, greatest(scheduled_for, leased_until) AS scheduled_for, NULL::text AS endpoint_url"
       + " FROM webhook_deliveries WHERE workflow_run_id = ANY($1)"
       + " UNION ALL"
       + " SELECT true, NULL, NULL, x.organization_id, NULL, NULL, NULL, x.endpoint_url FROM webhook_disabled_endpoints x"
@@ -112,7 +122,7 @@ public final class DeliveryRepository {
    * unclaimed: its attempt count is untouched, so waiting for its origin costs no attempt.
    * The rest of the second half are popped ids that are still pending but were not claimable
    * (leased by another worker, or not due yet by the database clock), so the caller can put them
-   * back on the schedule at their real due time.
+   * back on the schedule at their real due time (the later of scheduled_for and leased_until).
    *
    * "Still pending" is written as NOT_FINAL on purpose: it means status = 'pending' (the CHECK
    * constraint allows nothing else) but no pending-only partial index can be proven to serve it.
@@ -120,17 +130,20 @@ public final class DeliveryRepository {
    * the pending set is small; between vacuums the index is mostly dead entries, so each claim
    * read tens of thousands of them under load (seen: 112 M index tuples read for 150,000
    * deliveries). Here the only index that fits is the primary key: one probe per id.
+   *
+   * The claim sets leased_until, never scheduled_for: with no indexed column changed, and room on
+   * the page (fillfactor 80), Postgres writes the new version as a HOT update, with no index entry.
    */
   static final String CLAIM = "WITH due AS ("
       + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
-      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND scheduled_for <= now() AND " + claimable("", 6)
+      + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND " + due("") + " AND " + claimable("", 6)
       + " AND " + withinWindow("") + "),"
       + " picked AS (SELECT due.id FROM due LEFT JOIN unnest($3::text[], $4::int[]) AS r(origin, room)"
       + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
       + " claimed AS ("
       + " UPDATE webhook_deliveries"
-      + " SET attempt_count = attempt_count + 1, scheduled_for = now() + make_interval(secs => $2), updated_at = now()"
-      + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND scheduled_for <= now()"
+      + " SET attempt_count = attempt_count + 1, leased_until = now() + make_interval(secs => $2), updated_at = now()"
+      + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND " + due("")
       + " AND " + claimable("", 6) + " AND " + withinWindow("")
       + " RETURNING " + DELIVERY_COLUMNS + ")"
       + " SELECT true AS won, false AS held, " + DELIVERY_COLUMNS + " FROM claimed"
@@ -146,7 +159,8 @@ public final class DeliveryRepository {
    * attempt, so a claim that has meanwhile passed to another worker is left alone.
    */
   private static final String RELEASE = "UPDATE webhook_deliveries"
-      + " SET attempt_count = attempt_count - 1, scheduled_for = now() + make_interval(secs => $3), updated_at = now()"
+      + " SET attempt_count = attempt_count - 1, scheduled_for = now() + make_interval(secs => $3), leased_until = NULL,"
+      + " updated_at = now()"
       + " WHERE id = $1 AND attempt_count = $2 AND " + NOT_FINAL
       + " RETURNING scheduled_for";
 
@@ -172,7 +186,7 @@ public final class DeliveryRepository {
       + " SET status = i.status, last_status_code = i.status_code, last_error = i.error,"
       + " recorded_attempts = d.recorded_attempts + 1,"
       + " scheduled_for = CASE WHEN i.status = 'pending' THEN now() + make_interval(secs => i.delay) ELSE d.scheduled_for END,"
-      + " updated_at = now()"
+      + " leased_until = NULL, updated_at = now()"
       + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d." + NOT_FINAL
       + " RETURNING d.id, d.attempt_count, d.scheduled_for),"
       + " fenced AS (SELECT i.*, d.status AS row_status, d.attempt_count AS row_attempt"
@@ -192,10 +206,15 @@ public final class DeliveryRepository {
       + " UNION ALL"
       + " SELECT id, attempt, NULL, row_status, row_attempt FROM fenced";
 
+  /*
+   * Keyset pages over the pending due index (scheduled_for, id), so a sweep reads the overdue part
+   * of the pending set, not the final rows, and needs no index of its own. Rows under a lease are
+   * read and skipped: they are at most what is in flight.
+   */
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
-      + " WHERE status = 'pending' AND scheduled_for <= now() AND " + claimable("", 3) + " AND " + withinWindow("")
-      + " AND id > $1"
-      + " ORDER BY id LIMIT $2";
+      + " WHERE status = 'pending' AND " + due("") + " AND " + claimable("", 4) + " AND " + withinWindow("")
+      + " AND (scheduled_for, id) > ($1, $2)"
+      + " ORDER BY scheduled_for, id LIMIT $3";
 
   /*
    * A row none of whose last claims got an outcome recorded, as many times as the bound allows,
@@ -210,7 +229,7 @@ public final class DeliveryRepository {
       + " ELSE 'unrecorded_attempts: the outcomes of ' || (attempt_count - budget_start - recorded_attempts)"
       + " || ' attempts (the last was attempt ' || attempt_count || ') were never recorded; each worker that took it"
       + " stopped or lost storage before recording' END"
-      + " WHERE status = 'pending' AND scheduled_for <= now() AND NOT (" + claimable("", 1) + ")"
+      + " WHERE status = 'pending' AND " + due("") + " AND NOT (" + claimable("", 1) + ")"
       + " AND " + withinWindow("")
       + " RETURNING " + EVENT_COLUMNS;
 
@@ -239,7 +258,7 @@ public final class DeliveryRepository {
    */
   private static final String EXPIRE_OVERDUE = "UPDATE webhook_deliveries SET status = 'expired', updated_at = now(),"
       + " last_error = 'expired: the delivery window ended before attempt ' || (attempt_count + 1) || ' could start'"
-      + " WHERE status = 'pending' AND expires_at <= now() AND scheduled_for <= now()"
+      + " WHERE status = 'pending' AND expires_at <= now() AND " + due("")
       + " RETURNING " + EVENT_COLUMNS;
 
   private final Pool pool;
@@ -376,7 +395,7 @@ public final class DeliveryRepository {
         } else if (row.getBoolean("held")) {
           held.add(new HeldDelivery(row.getLong("id"), originOf(row)));
         } else {
-          stillPending.add(new DueRef(row.getLong("id"), epochMillis(row)));
+          stillPending.add(new DueRef(row.getLong("id"), dueMillis(row)));
         }
       }
       return new ClaimResult(claimed, stillPending, held);
@@ -551,9 +570,19 @@ public final class DeliveryRepository {
         .map(rows -> rows.size() == 0 ? null : toClaimed(rows.iterator().next()));
   }
 
-  public Future<List<DueRef>> overduePage(long afterId, int limit) {
-    return pool.preparedQuery(OVERDUE_PAGE).execute(Tuple.of(afterId, limit, maxUnrecorded))
-        .map(DeliveryRepository::dueRefs);
+  /** The overdue pending rows after {@code after} in (scheduled_for, id) order, at most {@code limit}. */
+  public Future<OverduePage> overduePage(OverduePage.Cursor after, int limit) {
+    Tuple params = Tuple.of(after.scheduledFor().atOffset(ZoneOffset.UTC), after.id(), limit, maxUnrecorded);
+    return pool.preparedQuery(OVERDUE_PAGE).execute(params).map(rows -> {
+      List<DueRef> refs = new ArrayList<>(rows.size());
+      OverduePage.Cursor next = after;
+      for (Row row : rows) {
+        Instant scheduledFor = row.getOffsetDateTime("scheduled_for").toInstant();
+        refs.add(new DueRef(row.getLong("id"), scheduledFor.toEpochMilli()));
+        next = new OverduePage.Cursor(scheduledFor, row.getLong("id"));
+      }
+      return new OverduePage(refs, next);
+    });
   }
 
   /** Parks overdue rows that may not be claimed again (too many unrecorded attempts), with their events. */
@@ -564,14 +593,6 @@ public final class DeliveryRepository {
   /** Ends pending rows whose window has passed as expired, with their events. */
   public Future<EventRows.Finalized> expireOverdue() {
     return eventRows.finalize(pool, EXPIRE_OVERDUE, Tuple.tuple(), OutcomeEvent.EXPIRED);
-  }
-
-  private static List<DueRef> dueRefs(RowSet<Row> rows) {
-    List<DueRef> refs = new ArrayList<>(rows.size());
-    for (Row row : rows) {
-      refs.add(new DueRef(row.getLong("id"), epochMillis(row)));
-    }
-    return refs;
   }
 
   private static ClaimedDelivery toClaimed(Row row) {
@@ -605,8 +626,11 @@ public final class DeliveryRepository {
     return time == null ? null : time.toInstant();
   }
 
-  private static long epochMillis(Row row) {
-    return row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli();
+  /** When a pending row may next be claimed: when it is due, or when its lease ends if that is later. */
+  private static long dueMillis(Row row) {
+    long due = row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli();
+    OffsetDateTime leasedUntil = row.getOffsetDateTime("leased_until");
+    return leasedUntil == null ? due : Math.max(due, leasedUntil.toInstant().toEpochMilli());
   }
 
   private static double seconds(Duration duration) {

@@ -8,7 +8,9 @@ import java.sql.Statement;
 import java.util.Locale;
 import java.util.Properties;
 import org.flywaydb.core.Flyway;
+import org.flywaydb.core.api.configuration.FluentConfiguration;
 import org.flywaydb.core.api.output.MigrateResult;
+import org.flywaydb.database.postgresql.PostgreSQLConfigurationExtension;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,10 +29,15 @@ public final class Migrations {
   /** Creates the database when it does not exist yet, then migrates; returns the schema version. */
   public static String apply(PgConnectOptions options) {
     ensureDatabase(options);
-    Flyway flyway = Flyway.configure()
+    FluentConfiguration config = Flyway.configure()
         .dataSource(jdbcUrl(options, options.getDatabase()), options.getUser(), options.getPassword())
-        .locations("classpath:db/migration")
-        .load();
+        .locations("classpath:db/migration");
+    // Flyway's default lock on Postgres is a transaction-scoped advisory lock, so a transaction stays
+    // open on its connection for the whole run; CREATE/DROP INDEX CONCURRENTLY (V12, V13) waits for
+    // every open transaction and would wait for that one forever. A session lock serializes replicas
+    // just as well (the others poll pg_try_advisory_lock) and holds no transaction open.
+    config.getConfigurationExtension(PostgreSQLConfigurationExtension.class).setTransactionalLock(false);
+    Flyway flyway = config.load();
     MigrateResult result = flyway.migrate();
     return result.targetSchemaVersion != null ? result.targetSchemaVersion
         : flyway.info().current() == null ? "none" : flyway.info().current().getVersion().getVersion();

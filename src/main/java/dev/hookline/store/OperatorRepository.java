@@ -26,7 +26,7 @@ import java.util.UUID;
 public final class OperatorRepository {
   private static final String ROW_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
       + " webhook_name, endpoint_url, http_method, custom_headers, credential_uuid, status, attempt_count, max_attempts,"
-      + " recorded_attempts, scheduled_for, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at,"
+      + " recorded_attempts, scheduled_for, leased_until, last_status_code, last_error, created_at, updated_at, kind, retry, expires_at,"
       + " origin";
 
   private static final String FIND = "SELECT " + ROW_COLUMNS + ", payload FROM webhook_deliveries WHERE delivery_uuid = $1";
@@ -43,10 +43,11 @@ public final class OperatorRepository {
    * with a fresh budget: its own retry.maxAttempts, else $N (delivery.maxAttempts). The attempt
    * counter keeps running (the budget is raised instead) so attempt numbers, headers and log rows
    * stay unique; budget_start records the replay, so backoff and the unrecorded bound start over.
-   * Its own window, if it has one, starts again now. last_status_code and last_error are kept: they
+   * Its own window, if it has one, starts again now, and a lease a fenced-out attempt left (a row
+   * cancelled in flight) is dropped. last_status_code and last_error are kept: they
    * describe the last attempt until the next one replaces them.
    */
-  private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(),"
+  private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(), leased_until = NULL,"
       + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
       + " budget_start = d.attempt_count,"
       // Null (no window) when the retry object has no deliverWithinSeconds: make_interval is strict.
@@ -65,8 +66,18 @@ public final class OperatorRepository {
       + " 'cancelled by an operator'::text AS last_error, d.kind)"
       + " SELECT target.status, changed.* FROM target LEFT JOIN changed ON true";
 
+  /*
+   * The newest row old enough for retention (0: none). created_at has only a BRIN index, which
+   * reads just the old ranges; "id + 0" keeps the planner from answering max(id) by walking the
+   * primary key down from the newest row, which passes every retained row when none is old enough.
+   */
+  private static final String RETENTION_BOUND = "SELECT coalesce(max(id + 0), 0) AS bound FROM webhook_deliveries"
+      + " WHERE created_at < now() - make_interval(days => $1)";
+
+  // Bounded by that id ($3): the walk up the primary key stops there even when fewer than $2 rows are left.
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
-      + " WHERE status IN (" + DeliveryStatus.finalColumns() + ") AND created_at < now() - make_interval(days => $1)"
+      + " WHERE id <= $3 AND status IN (" + DeliveryStatus.finalColumns() + ")"
+      + " AND created_at < now() - make_interval(days => $1)"
       + " ORDER BY id LIMIT $2),"
       + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING d.id),"
       // The attempt log has no foreign key (it would cost every outcome write a row lock): its rows go here.
@@ -77,8 +88,14 @@ public final class OperatorRepository {
   private static final String COUNT_BY_STATUS = "SELECT status, count(*) AS n FROM webhook_deliveries"
       + " WHERE ($1::bigint IS NULL OR organization_id = $1) GROUP BY status";
 
+  /*
+   * Both read the pending due index, which carries created_at: every organization's from the index
+   * alone where the visibility map allows, one organization's with a look at each pending row.
+   */
   private static final String OLDEST_PENDING_AGE = "SELECT extract(epoch FROM now() - min(created_at))::float8 AS age"
-      + " FROM webhook_deliveries WHERE status = 'pending' AND ($1::bigint IS NULL OR organization_id = $1)";
+      + " FROM webhook_deliveries WHERE status = 'pending'";
+
+  private static final String OLDEST_PENDING_AGE_OF = OLDEST_PENDING_AGE + " AND organization_id = $1";
 
   private final Pool pool;
   private final EventRows eventRows;
@@ -147,7 +164,15 @@ public final class OperatorRepository {
   /** One page in id order after {@code afterId}; the page has at most {@code limit} rows. */
   public Future<List<JsonObject>> list(DeliveryFilter filter, long afterId, int limit) {
     Where where = where(filter).and("id > ", afterId);
-    String sql = "SELECT " + ROW_COLUMNS + " FROM webhook_deliveries" + where.sql() + " ORDER BY id LIMIT " + limit;
+    /*
+     * Pending rows are the newest few of 30 days of rows: walking the primary key in id order to
+     * find them would pass every final row first. Read them from the pending due index (where()
+     * names the status literally so the planner can use it) and sort them; "id + 0" takes the
+     * primary key's order away from the planner, which otherwise expects pending rows evenly spread.
+     */
+    String order = filter.status() == DeliveryStatus.PENDING ? "id + 0" : "id";
+    String sql = "SELECT " + ROW_COLUMNS + " FROM webhook_deliveries" + where.sql() + " ORDER BY " + order
+        + " LIMIT " + limit;
     return pool.preparedQuery(sql).execute(where.params()).map(rows -> {
       List<JsonObject> items = new ArrayList<>(rows.size());
       rows.forEach(row -> items.add(toJson(row)));
@@ -228,9 +253,17 @@ public final class OperatorRepository {
     });
   }
 
-  /** Deletes one bounded batch of final rows (and, by cascade, their attempts); returns how many. */
-  public Future<Integer> deleteExpired(int days, int batchSize) {
-    return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize))
+  /** The highest id a row old enough for retention has (0 when there is none): {@link #deleteExpired}'s bound. */
+  public Future<Long> retentionBound(int days) {
+    return pool.preparedQuery(RETENTION_BOUND).execute(Tuple.of(days)).map(rows -> rows.iterator().next().getLong("bound"));
+  }
+
+  /**
+   * Deletes one bounded batch of final rows with ids up to {@code bound} (and their attempts);
+   * returns how many.
+   */
+  public Future<Integer> deleteExpired(int days, int batchSize, long bound) {
+    return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize, bound))
         .map(rows -> rows.iterator().next().getInteger("n"));
   }
 
@@ -264,7 +297,9 @@ public final class OperatorRepository {
 
   /** As {@link #oldestPendingAgeSeconds()}, among one organization's rows ({@code organizationId} null: every one). */
   public Future<Double> oldestPendingAgeSeconds(Long organizationId) {
-    return pool.preparedQuery(OLDEST_PENDING_AGE).execute(Tuple.of(organizationId)).map(rows -> {
+    Future<RowSet<Row>> query = organizationId == null ? pool.preparedQuery(OLDEST_PENDING_AGE).execute()
+        : pool.preparedQuery(OLDEST_PENDING_AGE_OF).execute(Tuple.of(organizationId));
+    return query.map(rows -> {
       Double age = rows.iterator().next().getDouble("age");
       return age == null ? 0d : Math.max(0d, age);
     });
@@ -272,7 +307,10 @@ public final class OperatorRepository {
 
   private static Where where(DeliveryFilter filter) {
     Where where = new Where();
-    if (filter.status() != null) {
+    if (filter.status() == DeliveryStatus.PENDING) {
+      // Literal, so the pending-only due index can serve it (a parameter cannot prove its predicate).
+      where.literal("status = 'pending'");
+    } else if (filter.status() != null) {
       where.and("status = ", filter.status().column());
     }
     if (filter.organizationId() != null) {
@@ -315,7 +353,8 @@ public final class OperatorRepository {
         .put("attemptCount", row.getInteger("attempt_count"))
         .put("maxAttempts", row.getInteger("max_attempts"))
         .put("recordedAttempts", row.getInteger("recorded_attempts"))
-        .put("scheduledFor", scheduledFor(status, row.getOffsetDateTime("scheduled_for")))
+        .put("scheduledFor", scheduledFor(status, row.getOffsetDateTime("scheduled_for"),
+            row.getOffsetDateTime("leased_until")))
         .put("lastStatusCode", row.getInteger("last_status_code"))
         .put("lastError", row.getString("last_error"))
         .put("createdAt", instant(row.getOffsetDateTime("created_at")))
@@ -326,13 +365,17 @@ public final class OperatorRepository {
   }
 
   /**
-   * The column is the claim's lease as well as the due time, and a final row keeps whatever it held
-   * last (often a lease that ended long ago), which reads like a promise of another attempt. Only a
-   * pending row shows it: when it is next due, which while an attempt is in flight is when that
-   * attempt's lease ends (it is sent again then unless its outcome is recorded first).
+   * A final row keeps whatever due time and lease it held last, which reads like a promise of
+   * another attempt. Only a pending row shows it: when it is next due, which while an attempt is in
+   * flight is when that attempt's lease ends (it is sent again then unless its outcome is recorded
+   * first). The lease has its own column (leased_until); rows leased before it existed hold theirs
+   * in scheduled_for, so the later of the two is the answer either way.
    */
-  private static String scheduledFor(String status, OffsetDateTime scheduledFor) {
-    return DeliveryStatus.PENDING.column().equals(status) ? instant(scheduledFor) : null;
+  private static String scheduledFor(String status, OffsetDateTime scheduledFor, OffsetDateTime leasedUntil) {
+    if (!DeliveryStatus.PENDING.column().equals(status)) {
+      return null;
+    }
+    return instant(leasedUntil != null && leasedUntil.isAfter(scheduledFor) ? leasedUntil : scheduledFor);
   }
 
   private static String instant(OffsetDateTime time) {
@@ -347,6 +390,12 @@ public final class OperatorRepository {
     Where and(String condition, Object value) {
       sql.append(sql.length() == 0 ? " WHERE " : " AND ").append(condition).append('$').append(params.size() + 1);
       params.addValue(value);
+      return this;
+    }
+
+    /** A condition with no value to bind (written by this class, never from input). */
+    Where literal(String condition) {
+      sql.append(sql.length() == 0 ? " WHERE " : " AND ").append(condition);
       return this;
     }
 

@@ -1,6 +1,7 @@
 package dev.hookline.sweep;
 
 import dev.hookline.domain.DueRef;
+import dev.hookline.domain.OverduePage;
 import dev.hookline.events.EventPublisher;
 import dev.hookline.queue.Schedule;
 import dev.hookline.store.DeliveryRepository;
@@ -9,7 +10,7 @@ import io.vertx.core.Future;
 import java.util.List;
 
 /**
- * One pass over the overdue pending rows, page by page in id order, adding each id the schedule
+ * One pass over the overdue pending rows, page by page in due order, adding each id the schedule
  * lacks. Heals ids lost to a Redis flush, a crashed worker or a failed ZADD; ids still queued keep
  * their score, so a delivery deferred on purpose is not pulled forward.
  */
@@ -29,7 +30,7 @@ public final class Sweeper {
   public Future<SweepResult> sweepOnce() {
     return repository.deadLetterStuck().compose(this::told)
         .compose(parked -> repository.expireOverdue().compose(this::told)
-            .compose(expired -> sweepFrom(0L, new SweepResult(0, 0, parked, expired))));
+            .compose(expired -> sweepFrom(OverduePage.Cursor.START, new SweepResult(0, 0, parked, expired))));
   }
 
   /** Publishes what a final-status change caused; answers how many rows it changed. */
@@ -38,21 +39,18 @@ public final class Sweeper {
   }
 
   /** Keyset pagination: the whole backlog is drained, however large, one bounded page at a time. */
-  private Future<SweepResult> sweepFrom(long afterId, SweepResult soFar) {
-    return repository.overduePage(afterId, pageSize).compose(page -> {
+  private Future<SweepResult> sweepFrom(OverduePage.Cursor after, SweepResult soFar) {
+    return repository.overduePage(after, pageSize).compose(overdue -> {
+      List<DueRef> page = overdue.refs();
       if (page.isEmpty()) {
         return Future.succeededFuture(soFar);
       }
       return schedule.restoreMissing(page).compose(missing -> {
         SweepResult total = new SweepResult(soFar.overdue() + page.size(), soFar.restored() + missing,
             soFar.deadLettered(), soFar.expired());
-        return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(lastId(page), total);
+        return page.size() < pageSize ? Future.succeededFuture(total) : sweepFrom(overdue.next(), total);
       });
     });
-  }
-
-  private static long lastId(List<DueRef> page) {
-    return page.get(page.size() - 1).id();
   }
 
   /**

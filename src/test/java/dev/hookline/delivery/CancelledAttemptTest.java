@@ -119,7 +119,7 @@ class CancelledAttemptTest {
     long id = created.getLong("deliveryId");
     // What another worker's claim does once this attempt's lease has run out: a new attempt, a new lease.
     infra.sql("UPDATE webhook_deliveries SET attempt_count = attempt_count + 1,"
-        + " scheduled_for = now() + interval '1 hour' WHERE id = ?", id);
+        + " leased_until = now() + interval '1 hour' WHERE id = ?", id);
     answer.complete();
 
     Await.until("the attempt in the log", WAIT, () -> !attempts(uuid).isEmpty());

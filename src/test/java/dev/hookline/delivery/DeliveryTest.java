@@ -485,7 +485,8 @@ class DeliveryTest {
     assertThat((System.nanoTime() - started) / 1_000_000).isLessThan(1_500);
     List<Object> row = row(id);
     assertThat(row.subList(0, 2)).containsExactly("pending", 1);
-    assertThat(((Timestamp) row.get(4)).getTime()).as("still leased").isGreaterThan(System.currentTimeMillis());
+    Timestamp leasedUntil = (Timestamp) infra.sql("SELECT leased_until FROM webhook_deliveries WHERE id = ?", id).get(0).get(0);
+    assertThat(leasedUntil.getTime()).as("still leased").isGreaterThan(System.currentTimeMillis());
   }
 
   @Test
@@ -497,7 +498,7 @@ class DeliveryTest {
       long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
       Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
 
-      infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+      infra.sql("UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = ?", id);
 
       awaitStatus(id, "succeeded");
       // Attempt 1's late answer arrives after that; its outcome is refused by the fence.

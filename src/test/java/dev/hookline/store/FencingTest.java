@@ -12,6 +12,7 @@ import dev.hookline.domain.HeldDelivery;
 import dev.hookline.domain.NewDelivery;
 import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.OutcomeWrite;
+import dev.hookline.domain.OverduePage;
 import dev.hookline.domain.RecordResult;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.TestInfra;
@@ -21,10 +22,12 @@ import io.vertx.pgclient.PgConnectOptions;
 import io.vertx.sqlclient.Pool;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -81,7 +84,7 @@ class FencingTest {
   }
 
   private void expireLease(long id) {
-    infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", id);
+    infra.sql("UPDATE webhook_deliveries SET leased_until = now() - interval '1 second' WHERE id = ?", id);
   }
 
   @Test
@@ -94,9 +97,13 @@ class FencingTest {
     assertThat(first.claimed()).singleElement().satisfies(c -> assertThat(c.attempt()).isEqualTo(1));
     assertThat(second.claimed()).as("leased rows cannot be claimed again").isEmpty();
     assertThat(second.stillPending()).extracting(DueRef::id).containsExactly(id);
-    List<Object> row = infra.sql("SELECT attempt_count, extract(epoch from scheduled_for - now()) FROM webhook_deliveries").get(0);
+    List<Object> row = infra.sql("SELECT attempt_count, extract(epoch from leased_until - now()), scheduled_for <= now()"
+        + " FROM webhook_deliveries").get(0);
     assertThat(row.get(0)).isEqualTo(1);
     assertThat(((Number) row.get(1)).doubleValue()).isBetween(55.0, 61.0);
+    assertThat(row.get(2)).as("the lease leaves the indexed due time alone").isEqualTo(true);
+    assertThat(second.stillPending()).as("put back at the lease's end")
+        .allSatisfy(ref -> assertThat(ref.dueAtMillis()).isGreaterThan(System.currentTimeMillis() + 50_000));
   }
 
   @Test
@@ -223,7 +230,7 @@ class FencingTest {
     expireLease(id); // its worker never recorded the outcome (the receiver may have got it)
 
     assertThat(repository.deadLetterStuck().await().count()).as("not parked").isZero();
-    assertThat(repository.overduePage(0, 10).await()).as("swept back in").extracting(DueRef::id).containsExactly(id);
+    assertThat(repository.overduePage(OverduePage.Cursor.START, 10).await().refs()).as("swept back in").extracting(DueRef::id).containsExactly(id);
     ClaimedDelivery again = claimOne(id);
 
     assertThat(again.attempt()).as("a new attempt number").isEqualTo(6);
@@ -244,7 +251,7 @@ class FencingTest {
     }
 
     assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no claim past the bound").isEmpty();
-    assertThat(repository.overduePage(0, 10).await()).as("not swept back in").isEmpty();
+    assertThat(repository.overduePage(OverduePage.Cursor.START, 10).await().refs()).as("not swept back in").isEmpty();
     assertThat(repository.deadLetterStuck().await().count()).isEqualTo(1);
     assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0)).containsExactly(
         "dead_letter", 4, "unrecorded_attempts: the outcomes of 3 attempts (the last was attempt 4) were never"
@@ -267,18 +274,22 @@ class FencingTest {
   }
 
   @Test
-  void overduePagesWalkTheWholeBacklogInIdOrder() {
+  void overduePagesWalkTheWholeBacklogInDueOrderWhenRowsShareADueTime() {
+    List<NewDelivery> batch = new ArrayList<>();
     for (int i = 0; i < 7; i++) {
-      create(new NewDelivery(7, 100 + i, "n", null, "https://r.example.com/", "POST", "{}", List.of(), UUID.randomUUID(), 5));
+      batch.add(new NewDelivery(7, 100 + i, "n", null, "https://r.example.com/", "POST", "{}", List.of(), UUID.randomUUID(), 5));
     }
-    List<DueRef> first = repository.overduePage(0, 3).await();
-    List<DueRef> second = repository.overduePage(first.get(2).id(), 3).await();
-    List<DueRef> third = repository.overduePage(second.get(2).id(), 3).await();
+    // One transaction: all seven share one due time (now()), so only the id tells them apart.
+    List<Long> ids = repository.createAll(batch).await().stream().map(o -> o.result().id()).toList();
+    OverduePage first = repository.overduePage(OverduePage.Cursor.START, 3).await();
+    OverduePage second = repository.overduePage(first.next(), 3).await();
+    OverduePage third = repository.overduePage(second.next(), 3).await();
 
-    assertThat(first).hasSize(3);
-    assertThat(second).hasSize(3);
-    assertThat(third).hasSize(1);
-    assertThat(third.get(0).id()).isGreaterThan(second.get(2).id());
+    assertThat(first.refs()).hasSize(3);
+    assertThat(second.refs()).hasSize(3);
+    assertThat(third.refs()).hasSize(1);
+    assertThat(Stream.of(first, second, third).flatMap(page -> page.refs().stream()).map(DueRef::id))
+        .containsExactlyElementsOf(ids);
   }
 
   @Test
