@@ -15,6 +15,7 @@ import dev.hookline.testing.PomVersion;
 import dev.hookline.testing.Receiver.Reply;
 import dev.hookline.testing.Receiver;
 import dev.hookline.testing.TestInfra;
+import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.json.JsonObject;
 import io.vertx.junit5.VertxExtension;
@@ -492,8 +493,16 @@ class DeliveryTest {
   @Test
   void aWorkerThatLostItsLeaseCannotOverwriteTheNewerOutcome(Vertx vertx) {
     start(vertx, new JsonObject().put("timeoutSeconds", 3).put("leaseSeconds", 4));
-    // Attempt 1 answers late with a permanent failure; attempt 2, sent after the lease ran out, succeeds.
-    receiver.behave(r -> "1".equals(r.header("X-Dograh-Delivery-Attempt")) ? Reply.delayed(410, 1_500) : Reply.status(200));
+    // Attempt 1 answers with a permanent failure only once attempt 2, sent after the lease ran out, has
+    // arrived (and succeeds): held on an event, not a delay, so a slow sweep cannot reorder them.
+    Promise<Void> secondArrived = Promise.promise();
+    receiver.behave(r -> {
+      if ("1".equals(r.header("X-Dograh-Delivery-Attempt"))) {
+        return Reply.heldUntil(secondArrived.future(), 410);
+      }
+      secondArrived.tryComplete();
+      return Reply.status(200);
+    });
     try (LogCapture runner = LogCapture.of(AttemptRunner.class)) {
       long id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/race")));
       Await.until("attempt 1 to be in flight", WAIT, () -> receiver.requests().size() == 1);
