@@ -98,6 +98,15 @@ final class BenchCommand implements Callable<Integer> {
   @Option(names = "--keep", description = "Keep the bench database and Redis keys afterwards")
   boolean keep;
 
+  @Option(names = "--embedded",
+      description = "Against an embedded PostgreSQL and Redis in a temporary directory, deleted afterwards (numbers"
+          + " are not comparable with real servers; this is what the build's class-data-sharing training runs)")
+  boolean embedded;
+
+  @Option(names = "--timeline-step", paramLabel = "S", defaultValue = "5",
+      description = "Seconds per entry of the result's timeline of final deliveries (default: ${DEFAULT-VALUE})")
+  int timelineStep;
+
   @Spec
   CommandSpec spec;
 
@@ -105,6 +114,30 @@ final class BenchCommand implements Callable<Integer> {
   public Integer call() throws Exception {
     ConfigOption.Loaded loaded = config.load(parent.env);
     PrintWriter out = spec.commandLine().getOut();
+    if (timelineStep < 1) {
+      throw new IllegalArgumentException("--timeline-step must be at least 1 (got " + timelineStep + ")");
+    }
+    Path embeddedDir = null;
+    EmbeddedServices services = null;
+    if (embedded) {
+      // Blocking, before any Vert.x thread exists, as in `run --embedded`.
+      embeddedDir = Files.createTempDirectory("hookline-bench-");
+      services = EmbeddedServices.start(embeddedDir);
+      loaded.json().getJsonObject("postgres").put("url", services.postgresUrl());
+      loaded.json().getJsonObject("redis").put("url", services.redisUrl());
+      loaded = new ConfigOption.Loaded(loaded.json(), HooklineConfig.from(loaded.json()));
+    }
+    try {
+      return measure(loaded, out);
+    } finally {
+      if (services != null) {
+        services.close();
+        deleteTree(embeddedDir);
+      }
+    }
+  }
+
+  private int measure(ConfigOption.Loaded loaded, PrintWriter out) throws Exception {
     String suffix = UUID.randomUUID().toString().replace("-", "").substring(0, 10);
     PgConnectOptions base = loaded.config().postgres().connectOptions();
     String database = "hookline_bench_" + suffix;
@@ -136,6 +169,7 @@ final class BenchCommand implements Callable<Integer> {
         json.getJsonObject("security").put("allowedNetworks", new JsonArray().add("127.0.0.0/8").add("::1/128"));
       }
       hookline = Hookline.start(vertx, json, registry).await();
+      double readySeconds = uptimeSeconds();
 
       Counter succeeded = registry.counter("hookline.delivery.attempts", "outcome", "succeeded");
       Counter deadLetters = registry.counter("hookline.delivery.attempts", "outcome", "dead_letter");
@@ -174,6 +208,7 @@ final class BenchCommand implements Callable<Integer> {
       long cpuBefore = cpuNanos();
       double machineBefore = machineCpuSeconds();
       Instant startedAt = Instant.now();
+      double startedUptime = uptimeSeconds();
       long started = System.nanoTime();
       long finalBefore = finalCount.getAsLong();
       long ingestNanos = load.create(0, deliveries);
@@ -192,6 +227,12 @@ final class BenchCommand implements Callable<Integer> {
       JsonObject result = summary(report, elapsed, ingestNanos, xacts, cpu, target);
       result.put("windows", report.windows(startedAt, Math.max(1, Math.min(100_000, deliveries / 10))));
       result.put("warmup", warmup);
+      // For start-up studies: when the JVM was ready and how fast it delivered in each step since then.
+      result.put("jvm", new JsonObject()
+          .put("readySeconds", round(readySeconds))
+          .put("measuredFromSeconds", round(startedUptime))
+          .put("jitSeconds", round(ManagementFactory.getCompilationMXBean().getTotalCompilationTime() / 1000d)));
+      result.put("timeline", report.timeline(startedAt, timelineStep));
       result.put("nativeTransport", vertx.isNativeTransportEnabled());
       if (servers != null) {
         long finalized = report.measured(
@@ -318,6 +359,19 @@ final class BenchCommand implements Callable<Integer> {
       return busy / 100d; // USER_HZ
     } catch (IOException | RuntimeException e) {
       return -1;
+    }
+  }
+
+  /** Seconds since the JVM started (its own clock: start-up before main included). */
+  private static double uptimeSeconds() {
+    return ManagementFactory.getRuntimeMXBean().getUptime() / 1000d;
+  }
+
+  private static void deleteTree(Path dir) throws IOException {
+    try (var paths = Files.walk(dir)) {
+      for (Path path : paths.sorted(java.util.Comparator.reverseOrder()).toList()) {
+        Files.deleteIfExists(path);
+      }
     }
   }
 

@@ -1,6 +1,7 @@
 package dev.hookline.cli;
 
 import dev.hookline.store.Migrations;
+import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.pgclient.PgConnectOptions;
 import java.sql.Connection;
@@ -27,6 +28,11 @@ final class BenchReport {
       + " o AS (SELECT t, row_number() OVER (ORDER BY t) AS n, count(*) OVER () AS total FROM f)"
       + " SELECT (SELECT t FROM o WHERE n = ?), (SELECT t FROM o WHERE n = total - ?), (SELECT max(t) FROM o),"
       + " (SELECT max(total) FROM o)";
+
+  // Final deliveries per step of S seconds from the measured start (empty steps left out).
+  private static final String TIMELINE = "SELECT floor(extract(epoch FROM a.started_at + a.duration_ms * interval '1 ms'"
+      + " - ?::timestamptz) / ?::int)::int AS step, count(*) FROM webhook_delivery_attempts a WHERE a.delivery_id > ?"
+      + " AND a.outcome <> 'retry' GROUP BY step ORDER BY step";
 
   private final PgConnectOptions base;
   private final String database;
@@ -76,6 +82,29 @@ final class BenchReport {
         }
         return windows;
       }
+    }
+  }
+
+  /**
+   * Deliveries per second in each {@code step}-second slice of the measured window, from its start:
+   * how long a cold JVM takes to reach its warm pace. The last slice is usually partial.
+   */
+  JsonObject timeline(Instant start, int step) throws SQLException {
+    try (Connection conn = Migrations.connect(base, database); PreparedStatement statement = conn.prepareStatement(TIMELINE)) {
+      statement.setObject(1, start.atOffset(java.time.ZoneOffset.UTC));
+      statement.setInt(2, step);
+      statement.setLong(3, afterId);
+      JsonArray perSecond = new JsonArray();
+      try (ResultSet rs = statement.executeQuery()) {
+        while (rs.next()) {
+          int index = Math.max(0, rs.getInt(1));
+          while (perSecond.size() <= index) {
+            perSecond.add(0d);
+          }
+          perSecond.set(index, round(perSecond.getDouble(index) + rs.getLong(2) / (double) step));
+        }
+      }
+      return new JsonObject().put("stepSeconds", step).put("perSecond", perSecond);
     }
   }
 

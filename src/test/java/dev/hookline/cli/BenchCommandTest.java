@@ -47,6 +47,18 @@ class BenchCommandTest {
   }
 
   @Test
+  void anEmbeddedRunNeedsNoServersAndTakesItsTimelineInTheGivenSteps() throws IOException {
+    // The configured Postgres and Redis are unreachable on purpose: --embedded must not touch them.
+    JsonObject result = bench(config("postgresql://postgres@127.0.0.1:1/postgres", "redis://127.0.0.1:1"),
+        "--embedded", "--deliveries", "300", "--batch", "100", "--timeline-step", "1");
+
+    assertThat(result.getLong("failures")).isZero();
+    assertThat(result.getLong("attempts")).isEqualTo(300);
+    assertThat(result.getJsonObject("timeline").getInteger("stepSeconds")).isEqualTo(1);
+    assertTimeline(result, 300);
+  }
+
+  @Test
   void twoWorkerProcessesShareTheRunAndTheServersCostIsCountedPerDelivery() throws IOException, SQLException {
     JsonObject result = bench("--deliveries", "2000", "--batch", "100", "--concurrency", "1000",
         "--max-pending", "1000", "--workers", "2", "--server-stats");
@@ -77,11 +89,19 @@ class BenchCommandTest {
   }
 
   private JsonObject bench(String... options) throws IOException {
+    return bench(config("postgresql://postgres@127.0.0.1:5432/postgres", TestInfra.REDIS_URL), options);
+  }
+
+  private Path config(String postgresUrl, String redisUrl) throws IOException {
     Path conf = dir.resolve("bench.json");
     Files.writeString(conf, new JsonObject()
-        .put("postgres", new JsonObject().put("url", "postgresql://postgres@127.0.0.1:5432/postgres"))
-        .put("redis", new JsonObject().put("url", TestInfra.REDIS_URL).put("keyPrefix", "hltest-bench"))
+        .put("postgres", new JsonObject().put("url", postgresUrl))
+        .put("redis", new JsonObject().put("url", redisUrl).put("keyPrefix", "hltest-bench"))
         .encode());
+    return conf;
+  }
+
+  private static JsonObject bench(Path conf, String... options) {
     String[] args = new String[options.length + 3];
     args[0] = "bench";
     System.arraycopy(options, 0, args, 1, options.length);
@@ -116,7 +136,20 @@ class BenchCommandTest {
     assertThat(windows.getDouble("firstPerSecond")).isPositive();
     assertThat(windows.getDouble("lastPerSecond")).isPositive();
     assertThat(result.containsKey("nativeTransport")).isTrue();
+    assertTimeline(result, deliveries);
     assertThat(databaseExists(result.getString("database"))).as("the bench database is dropped afterwards").isFalse();
+  }
+
+  /** Every measured delivery is in exactly one slice, and the JVM was ready before the window began. */
+  private static void assertTimeline(JsonObject result, int deliveries) {
+    JsonObject timeline = result.getJsonObject("timeline");
+    int step = timeline.getInteger("stepSeconds");
+    double total = timeline.getJsonArray("perSecond").stream().mapToDouble(p -> ((Number) p).doubleValue() * step).sum();
+    assertThat(total).isCloseTo(deliveries, org.assertj.core.data.Offset.offset(1.0));
+    JsonObject jvm = result.getJsonObject("jvm");
+    assertThat(jvm.getDouble("readySeconds")).isPositive();
+    assertThat(jvm.getDouble("measuredFromSeconds")).isGreaterThanOrEqualTo(jvm.getDouble("readySeconds"));
+    assertThat(jvm.getDouble("jitSeconds")).isPositive();
   }
 
   private static boolean databaseExists(String name) throws SQLException {
