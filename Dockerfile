@@ -32,4 +32,4 @@ EXPOSE 8080
 # SIGTERM (docker stop) drains in-flight sends up to delivery.shutdownGraceSeconds, then exits 0;
 # give `docker stop -t` at least that long.
 STOPSIGNAL SIGTERM
-ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/cds/hookline.jsa", "-XX:MaxRAMPercentage=75", "-jar", "/app/hookline.jar"]
+ENTRYPOINT ["java", "-XX:SharedArchiveFile=/app/cds/hookline.jsa", "-XX:+UseParallelGC", "-XX:MaxRAMPercentage=75", "-jar", "/app/hookline.jar"]

@@ -10,8 +10,9 @@
 #   BASE: a git ref to build (default origin/main) or a jar path; or set BASE_JAR.
 #   --quick: small N, one round, short ceilings: checks that everything runs, measures nothing.
 # Env: ROUNDS (2), N (100000), WARMUP (20000), BULLMQ_N (100000), PGBOSS_N (50000), CEILING_SECONDS (20),
-#      NEW_JAR (target/hookline.jar), NEW_JAVA_OPTS (the README's options: the CDS archive when there is one),
-#      BASE_JAVA_OPTS (none), PEERS_DIR (../shared/peers beside this repository), PGBOSS_DB (test).
+#      NEW_JAR (target/hookline.jar), NEW_JAVA_OPTS (the README's options: -XX:+UseParallelGC and the CDS
+#      archive when there is one), BASE_JAVA_OPTS (none), PEERS_DIR (../shared/peers beside this
+#      repository), PGBOSS_DB (test), RATE_WARMUP (100000) and RATE_N (60000) for the fixed-rate runs.
 # Needs: java, mvn (to build a ref), git, node/npm, nginx, wrk, pgbench, psql, jq, python3; Postgres on
 # 127.0.0.1:5432 (user postgres) and Redis on 127.0.0.1:6379, as bench does. The machine should be idle:
 # only ratios between runs made back to back mean anything.
@@ -25,13 +26,15 @@ BASE=${1:-origin/main}
 ROUNDS=${ROUNDS:-2}; N=${N:-100000}; WARMUP=${WARMUP:-20000}
 BULLMQ_N=${BULLMQ_N:-100000}; PGBOSS_N=${PGBOSS_N:-50000}; CEILING_SECONDS=${CEILING_SECONDS:-20}
 if [ "$QUICK" = 1 ]; then
-  ROUNDS=1; N=5000; WARMUP=1000; BULLMQ_N=5000; PGBOSS_N=2000; CEILING_SECONDS=3
+  ROUNDS=1; N=5000; WARMUP=1000; BULLMQ_N=5000; PGBOSS_N=2000; CEILING_SECONDS=3; RATE_WARMUP=1000; RATE_N=2000
 fi
 NEW_JAR=${NEW_JAR:-target/hookline.jar}
 if [ -z "${NEW_JAVA_OPTS+set}" ]; then
-  NEW_JAVA_OPTS=""
-  # As the README runs it: with the class-data-sharing archive the build made, when there is one.
-  [ -f target/hookline.jsa ] && [ "$NEW_JAR" = target/hookline.jar ] && NEW_JAVA_OPTS="-XX:SharedArchiveFile=target/hookline.jsa"
+  # As the README runs it: the parallel collector, and the class-data-sharing archive the build made
+  # when there is one.
+  NEW_JAVA_OPTS="-XX:+UseParallelGC"
+  [ -f target/hookline.jsa ] && [ "$NEW_JAR" = target/hookline.jar ] \
+    && NEW_JAVA_OPTS="-XX:SharedArchiveFile=target/hookline.jsa $NEW_JAVA_OPTS"
 fi
 BASE_JAVA_OPTS=${BASE_JAVA_OPTS:-}
 PEERS_DIR=${PEERS_DIR:-$REPO/../shared/peers}
@@ -150,7 +153,10 @@ RATE=$(jq -s '[.[] | select(.system == "new" and .rate == null) | .per_s] | add 
 for system in new base; do
   log "fixed rate $RATE/s: $system"
   if [ "$system" = new ]; then jar=$NEW_JAR; opts=$NEW_JAVA_OPTS; else jar=$BASE_JAR; opts=$BASE_JAVA_OPTS; fi
-  hookline "$system-rate" "$jar" "$opts" 0 --warmup "$WARMUP" --deliveries "$N" --rate "$RATE"
+  # Latency is a warm JVM's: a long warm-up at the same rate first, so the JIT's first minute (a
+  # cold start's cost, measured by bench/coldstart.sh) is not read as delivery latency.
+  hookline "$system-rate" "$jar" "$opts" 0 --warmup "${RATE_WARMUP:-100000}" --deliveries "${RATE_N:-60000}" \
+    --rate "$RATE"
 done
 
 python3 - "$OUT" "$BASE_DESC" "$NEW_DESC" "$RATE" <<'PY'

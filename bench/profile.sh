@@ -7,6 +7,8 @@
 # usage: bench/profile.sh [JAR] [OUT_DIR]          (default: target/hookline.jar, /tmp/hookline-profile)
 #   JAVA_OPTS   extra JVM flags for the profiled run
 #   RECEIVER    receiver URL (default: the nginx one bench/ceilings.sh nginx starts)
+#   WARMUP, DELIVERIES   the bench's --warmup and --deliveries (default 20000 and 150000; a warm-up
+#               of 100000 leaves the JIT's first minute out of the second half)
 # Prints two tables: the whole run from start-up (JIT warm-up included), and the steady state (the
 # windows after the first half of the run, when the JIT has settled).
 set -euo pipefail
@@ -24,7 +26,7 @@ AGENT="$OUT/lib/linux-x64/libasyncProfiler.so"
 # shellcheck disable=SC2086
 java -Xmx512m ${JAVA_OPTS:-} \
   "-agentpath:$AGENT=start,event=cpu,interval=1ms,threads,loop=5s,file=$OUT/window-%t.collapsed,collapsed" \
-  -jar "$JAR" bench --receiver "$RECEIVER" --warmup 20000 --deliveries 150000 --batch 100 \
+  -jar "$JAR" bench --receiver "$RECEIVER" --warmup "${WARMUP:-20000}" --deliveries "${DELIVERIES:-150000}" --batch 100 \
   --concurrency 2000 --max-pending 20000 2>/dev/null | grep '^{' > "$OUT/bench.json"
 
 mapfile -t windows < <(ls "$OUT"/window-*.collapsed | sort)
