@@ -86,9 +86,13 @@ public final class LocalRedisServers implements AutoCloseable {
   /** Kills the server on {@code port} as a crash would (SIGKILL) and waits until it is gone. */
   public synchronized void kill(int port) {
     Process process = processes.remove(port);
-    if (process == null) {
-      return;
+    if (process != null) {
+      killAndWait(process);
     }
+  }
+
+  /** SIGKILL, as a crash would, and back only once the process is gone. */
+  static void killAndWait(Process process) {
     process.destroyForcibly();
     try {
       process.waitFor();
@@ -115,6 +119,11 @@ public final class LocalRedisServers implements AutoCloseable {
   }
 
   private static boolean answersPing(int port) {
+    return pingReply(port).startsWith("+PONG");
+  }
+
+  /** The first bytes of the server's answer to a bare PING, or "" when nothing answers. */
+  static String pingReply(int port) {
     try (Socket socket = new Socket()) {
       socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
       socket.setSoTimeout(500);
@@ -122,9 +131,9 @@ public final class LocalRedisServers implements AutoCloseable {
       out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
       out.flush();
       InputStream in = socket.getInputStream();
-      return new String(in.readNBytes(5), StandardCharsets.US_ASCII).equals("+PONG");
+      return new String(in.readNBytes(7), StandardCharsets.US_ASCII);
     } catch (IOException e) {
-      return false;
+      return "";
     }
   }
 

@@ -1,11 +1,6 @@
 package dev.hookline.testing;
 
 import java.io.IOException;
-import java.io.InputStream;
-import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 
 /**
@@ -38,17 +33,10 @@ public final class PrivateRedis implements AutoCloseable {
 
   /** Kills the server (SIGKILL, as a crash would) and waits until it is gone. */
   public synchronized void kill() {
-    if (process == null) {
-      return;
+    if (process != null) {
+      LocalRedisServers.killAndWait(process);
+      process = null;
     }
-    process.destroyForcibly();
-    try {
-      process.waitFor();
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new IllegalStateException(e);
-    }
-    process = null;
   }
 
   /** Starts the server on the same port, empty, and waits until it answers PING. */
@@ -65,19 +53,8 @@ public final class PrivateRedis implements AutoCloseable {
   }
 
   private boolean answers() {
-    try (Socket socket = new Socket()) {
-      socket.connect(new InetSocketAddress("127.0.0.1", port), 500);
-      socket.setSoTimeout(500);
-      OutputStream out = socket.getOutputStream();
-      out.write("PING\r\n".getBytes(StandardCharsets.US_ASCII));
-      out.flush();
-      InputStream in = socket.getInputStream();
-      byte[] reply = in.readNBytes(7);
-      // Without AUTH it answers -NOAUTH: up, and asking for the password.
-      return new String(reply, StandardCharsets.US_ASCII).startsWith("-NOAUTH");
-    } catch (IOException e) {
-      return false;
-    }
+    // Without AUTH it answers -NOAUTH: up, and asking for the password.
+    return LocalRedisServers.pingReply(port).startsWith("-NOAUTH");
   }
 
   @Override
