@@ -628,9 +628,8 @@ public final class DeliveryRepository {
 
   /** When a pending row may next be claimed: when it is due, or when its lease ends if that is later. */
   private static long dueMillis(Row row) {
-    long due = row.getOffsetDateTime("scheduled_for").toInstant().toEpochMilli();
-    OffsetDateTime leasedUntil = row.getOffsetDateTime("leased_until");
-    return leasedUntil == null ? due : Math.max(due, leasedUntil.toInstant().toEpochMilli());
+    return NextDue.of(row.getOffsetDateTime("scheduled_for"), row.getOffsetDateTime("leased_until"))
+        .toInstant().toEpochMilli();
   }
 
   private static double seconds(Duration duration) {

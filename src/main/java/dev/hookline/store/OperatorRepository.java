@@ -368,14 +368,10 @@ public final class OperatorRepository {
    * A final row keeps whatever due time and lease it held last, which reads like a promise of
    * another attempt. Only a pending row shows it: when it is next due, which while an attempt is in
    * flight is when that attempt's lease ends (it is sent again then unless its outcome is recorded
-   * first). The lease has its own column (leased_until); rows leased before it existed hold theirs
-   * in scheduled_for, so the later of the two is the answer either way.
+   * first).
    */
   private static String scheduledFor(String status, OffsetDateTime scheduledFor, OffsetDateTime leasedUntil) {
-    if (!DeliveryStatus.PENDING.column().equals(status)) {
-      return null;
-    }
-    return instant(leasedUntil != null && leasedUntil.isAfter(scheduledFor) ? leasedUntil : scheduledFor);
+    return DeliveryStatus.PENDING.column().equals(status) ? instant(NextDue.of(scheduledFor, leasedUntil)) : null;
   }
 
   private static String instant(OffsetDateTime time) {
