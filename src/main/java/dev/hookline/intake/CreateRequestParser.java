@@ -26,7 +26,11 @@ import java.util.UUID;
 public final class CreateRequestParser {
   static final Set<String> METHODS = Set.of("GET", "POST", "PUT", "PATCH", "DELETE");
   private static final int MAX_NODE_ID_LENGTH = 255;
-  static final int MAX_URL_LENGTH = 2_048;
+  /*
+   * In UTF-8 bytes, not characters: the URL is part of the disabled-endpoint key (organization,
+   * URL), and Postgres refuses a B-tree entry over about 2,700 bytes.
+   */
+  static final int MAX_URL_BYTES = 2_048;
   static final int MAX_HEADERS = 32;
   /** The receiver URL's field, named by every refusal of it, here and in {@link DestinationCheck}. */
   static final String URL_FIELD = "webhook.endpointUrl";
@@ -101,8 +105,10 @@ public final class CreateRequestParser {
   private String endpointUrl(JsonObject webhook) {
     String field = URL_FIELD;
     String url = Fields.storable(nonEmptyString(webhook, "endpointUrl", field), field);
-    if (url.length() > MAX_URL_LENGTH) {
-      throw new InvalidRequestException(field, "is " + url.length() + " characters, over the " + MAX_URL_LENGTH + " limit");
+    int bytes = url.getBytes(StandardCharsets.UTF_8).length;
+    if (bytes > MAX_URL_BYTES) {
+      throw new InvalidRequestException(field, "is " + bytes + " bytes in UTF-8, over the " + MAX_URL_BYTES
+          + "-byte limit");
     }
     URI uri;
     try {

@@ -511,7 +511,8 @@ public final class DeliveryRepository {
     });
   }
 
-  private Future<List<RecordResult>> recordTogether(List<OutcomeWrite> writes) {
+  /** One statement (one transaction when it causes more), without the splitting: package-visible for tests. */
+  Future<List<RecordResult>> recordTogether(List<OutcomeWrite> writes) {
     int n = writes.size();
     Long[] ids = new Long[n];
     Integer[] attempts = new Integer[n];

@@ -181,12 +181,29 @@ class CreateRequestParserTest {
   }
 
   @Test
-  void aUrlOverTwoThousandAndFortyEightCharactersIsRefused() {
+  void aUrlOverTwoThousandAndFortyEightBytesIsRefused() {
     String url = "http://example.com/" + "a".repeat(2_100);
 
     InvalidRequestException refusal = assertRefused(Messages.create(7, 9, "node-1", url), "webhook.endpointUrl");
 
     assertThat(refusal.getMessage()).contains("2048");
+  }
+
+  /**
+   * The bound is in bytes: 2,000 three-byte characters are 6,000 bytes, more than Postgres takes in
+   * one index entry of the disabled-endpoint key, so a 410 from such a URL could not be recorded.
+   */
+  @Test
+  void aUrlOfFewCharactersButTooManyBytesIsRefused() {
+    String path = "\u20ac".repeat(2_000);
+    assertThat(path.length()).isEqualTo(2_000);
+
+    InvalidRequestException refusal = assertRefused(Messages.create(7, 9, "node-1", "http://example.com/" + path),
+        "webhook.endpointUrl");
+
+    assertThat(refusal.getMessage()).contains("6019 bytes", "2048-byte limit");
+    assertThat(PARSER.parse(Messages.create(7, 9, "node-1", "http://example.com/" + "\u20ac".repeat(600)))
+        .endpointUrl()).as("1,819 bytes are accepted").endsWith("\u20ac");
   }
 
   // ---- the retry object ------------------------------------------------------------------------------------
