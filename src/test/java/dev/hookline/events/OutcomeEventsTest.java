@@ -197,4 +197,45 @@ class OutcomeEventsTest {
         Instant.now().getEpochSecond())).isTrue();
     never.complete();
   }
+
+  /**
+   * Every outcome has its own identity: a delivery cancelled, resent and cancelled again before any
+   * send (its origin's one slot is held by another delivery) has two cancels at the same attempt
+   * number, and both are told, as event rows and as webhooks.
+   */
+  @Test
+  void aDeliveryCancelledResentAndCancelledAgainTellsBothCancels(Vertx vertx) {
+    String token = "outcome-events-operator-token";
+    Receiver deliveries = Receiver.start(vertx);
+    Promise<Void> blockerHeld = Promise.promise();
+    deliveries.behave(r -> r.path().equals("/blocker") ? Reply.heldUntil(blockerHeld.future(), 200) : Reply.status(200));
+    JsonObject config = config(20, 30);
+    config.getJsonObject("http").put("apiTokens", new JsonArray().add(token));
+    config.getJsonObject("delivery").put("instances", 1).put("maxInFlightPerOrigin", 1);
+    Hookline hookline = fixture.startWithConfig(vertx, config);
+    try (ApiClient api = new ApiClient(vertx, hookline, token)) {
+      Messages.send(vertx, Messages.create(7, 1, "node-1", deliveries.url("/blocker")));
+      Await.until("the blocker holding its origin's one slot", WAIT, () -> deliveries.requests().size() == 1);
+      JsonObject target = Messages.send(vertx, Messages.create(7, 2, "node-1", deliveries.url("/target")));
+      String uuid = target.getString("deliveryUuid");
+
+      assertThat(api.post("/v1/deliveries/" + uuid + "/cancel", null).statusCode()).isEqualTo(200);
+      assertThat(api.post("/v1/deliveries/" + uuid + "/resend", null).statusCode()).isEqualTo(200);
+      assertThat(api.post("/v1/deliveries/" + uuid + "/cancel", null).statusCode()).isEqualTo(200);
+
+      Await.until("two cancels of the target at the events receiver", WAIT, () -> receiver.requestsTo("/events")
+          .stream().map(r -> new JsonObject(r.body()))
+          .filter(e -> e.getString("type").equals("delivery.cancelled") && e.getString("deliveryUuid").equals(uuid))
+          .count() == 2, () -> String.valueOf(receiver.requestsTo("/events").stream().map(Receiver.Received::body).toList()));
+      assertThat(infra.sql("SELECT count(*) FROM webhook_deliveries WHERE kind = 'event'"
+          + " AND payload::jsonb ->> 'deliveryUuid' = ? AND payload::jsonb ->> 'type' = 'delivery.cancelled'", uuid)
+          .get(0).get(0)).as("two event rows").isEqualTo(2L);
+      assertThat(onTheBus.stream().filter(e -> e.getString("type").equals("delivery.cancelled")
+          && e.getString("deliveryUuid").equals(uuid))).hasSize(2);
+      assertThat(deliveries.requestsTo("/target")).as("never sent").isEmpty();
+    } finally {
+      blockerHeld.tryComplete();
+      deliveries.close();
+    }
+  }
 }
