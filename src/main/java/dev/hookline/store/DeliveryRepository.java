@@ -153,7 +153,9 @@ public final class DeliveryRepository {
    * The claim sets leased_until, never scheduled_for: with no indexed column changed, and room on
    * the page (fillfactor 80), Postgres writes the new version as a HOT update, with no index entry.
    * It also writes the caller's claim token ($7), so a caller that never heard back can give back
-   * exactly what it claimed. A due row whose window has ended with nothing to settle comes back
+   * exactly what it claimed. The lease runs from when the row is claimed (clock_timestamp), not from
+   * when the statement began (now()): a claim that was slow to commit still holds its rows for a
+   * whole lease, so nobody takes them over before its caller has given back what it never sent. A due row whose window has ended with nothing to settle comes back
    * "ended", for the caller to expire at once rather than put back on the schedule.
    */
   static final String CLAIM = "WITH due AS ("
@@ -164,7 +166,8 @@ public final class DeliveryRepository {
       + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
       + " claimed AS ("
       + " UPDATE webhook_deliveries"
-      + " SET attempt_count = attempt_count + 1, leased_until = now() + make_interval(secs => $2), claim_token = $7,"
+      + " SET attempt_count = attempt_count + 1, leased_until = clock_timestamp() + make_interval(secs => $2),"
+      + " claim_token = $7,"
       + " updated_at = now()"
       + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND " + due("")
       + " AND " + claimable("", 6) + " AND " + windowAllows("")
@@ -194,6 +197,8 @@ public final class DeliveryRepository {
    * connection broke): none of them was sent. A row whose token changed was claimed again since,
    * by someone who owns it now, and is left alone; so is a row that has moved on.
    */
+  private static final String LOCK_ROWS = "SELECT id FROM webhook_deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE";
+
   private static final String UNCLAIM = "UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count - 1, leased_until = NULL, claim_token = NULL, updated_at = now()"
       + " WHERE id = ANY($1) AND claim_token = $2 AND " + NOT_FINAL
@@ -460,7 +465,13 @@ public final class DeliveryRepository {
    * Answers how many were given back.
    */
   public Future<Integer> unclaim(List<Long> ids, long token) {
-    return pool.preparedQuery(UNCLAIM).execute(Tuple.of(ids.toArray(new Long[0]), token)).map(RowSet::rowCount);
+    Tuple params = Tuple.of(ids.toArray(new Long[0]), token);
+    // The claim may still be running: waiting for the rows' locks first means the UPDATE, a new
+    // statement with a new snapshot, sees whatever that claim committed (an UPDATE alone would not
+    // wait for a row whose committed version does not carry the token yet).
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROWS).execute(Tuple.of(params.getValue(0)))
+        .compose(locked -> conn.preparedQuery(UNCLAIM).execute(params))
+        .map(RowSet::rowCount));
   }
 
   /**
