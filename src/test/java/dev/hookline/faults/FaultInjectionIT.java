@@ -32,14 +32,18 @@ import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * At-least-once under crashes, zombies, Redis flushes and a Postgres restart. Three worker
- * processes from the fat jar share a private Postgres cluster and a private Redis (their own
- * ports, made and removed by the test) and deliver to a scripted receiver that fails on purpose.
+ * At-least-once under crashes, zombies, Redis flushes and a Postgres restart, while an operator
+ * acts on deliveries in flight. Three worker processes from the fat jar share a private Postgres
+ * cluster and a private Redis (their own ports, made and removed by the test) and deliver to a
+ * scripted receiver that fails on purpose; meanwhile an operator, over the API of whichever worker
+ * is up, cancels deliveries whose attempt is on the wire (and resends some of them), retries dead
+ * letters whose receiver has recovered, and a shared endpoint answers 410 Gone.
  * Size with {@code -Dfaults.deliveries=N} and {@code -Dfaults.crashes=K} (kill -9 rounds, one every
  * 2.5 s); CI runs the defaults, RELIABILITY.md shows a full-size run.
  */
@@ -60,6 +64,9 @@ class FaultInjectionIT {
   private Vertx vertx;
   private final List<JarProcess> workers = new ArrayList<>();
   private final List<Map<String, String>> workerEnv = new ArrayList<>();
+  private final Operator operator = new Operator();
+  /** Runs whose create was skipped: their endpoint was already disabled by a 410. */
+  private final Set<Long> skipped = ConcurrentHashMap.newKeySet();
 
   @BeforeEach
   void startServices() throws Exception {
@@ -87,7 +94,7 @@ class FaultInjectionIT {
   }
 
   @Test
-  void nothingIsLostUnderCrashesZombiesFlushesAndARestart() throws Exception {
+  void nothingIsLostUnderCrashesZombiesFlushesARestartAndOperators() throws Exception {
     Set<Long> always500 = new HashSet<>();
     Set<Long> always404 = new HashSet<>();
     for (long run = 0; run < DELIVERIES; run++) {
@@ -121,6 +128,9 @@ class FaultInjectionIT {
       }
     }, "creator");
     creator.start();
+    Thread operating = new Thread(() -> operator.work(client), "operator");
+    operating.setDaemon(true);
+    operating.start();
 
     FaultLog faults = new FaultLog();
     long started = System.nanoTime();
@@ -144,22 +154,33 @@ class FaultInjectionIT {
     assertThat(creator.isAlive()).as("creates finished").isFalse();
     assertThat(creatorFailure).as("creates").isEmpty();
 
-    Await.until("every delivery final", Duration.ofMinutes(3),
-        () -> count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'") == 0
-            && count("SELECT count(*) FROM webhook_deliveries") == DELIVERIES,
-        () -> "pending: " + count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'"));
+    int created = DELIVERIES - skipped.size();
+    Await.until("every delivery final and every operator action done", Duration.ofMinutes(3),
+        () -> operator.idle() && count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'") == 0
+            && count("SELECT count(*) FROM webhook_deliveries") == created,
+        () -> "pending: " + count("SELECT count(*) FROM webhook_deliveries WHERE status = 'pending'") + ", operator "
+            + operator);
     Duration drain = Duration.ofNanos(System.nanoTime() - lastFault);
     supervisor.interrupt();
+    operating.interrupt();
+    operating.join(TimeUnit.SECONDS.toMillis(30));
+    assertThat(operator.failure).as("operator").isNull();
     client.close();
 
     Map<Long, Row> rows = rows();
-    long lost = DELIVERIES - rows.size();
+    long lost = created - rows.size();
     long pending = rows.values().stream().filter(r -> r.status().equals("pending")).count();
     Set<Long> succeeded = new HashSet<>();
     Set<Long> deadLetters = new HashSet<>();
-    rows.forEach((run, row) -> (row.status().equals("succeeded") ? succeeded : deadLetters).add(run));
+    Set<Long> cancelled = new HashSet<>();
+    rows.forEach((run, row) -> (switch (row.status()) {
+      case "succeeded" -> succeeded;
+      case "cancelled" -> cancelled;
+      default -> deadLetters;
+    }).add(run));
     long succeededNeverAnswered = succeeded.stream()
-        .filter(run -> !okAnswers.containsKey(run) && !lateAnswers.containsKey(run)).count();
+        .filter(run -> !okAnswers.containsKey(run) && !lateAnswers.containsKey(run) && !operator.sighted.contains(run))
+        .count();
     // A request dropped on a connection that had sat idle for two seconds looks like a stale pooled
     // connection, and is sent once more within its attempt (documented); any other repeat is a bug.
     long pairsSentTwice = sent.entrySet().stream()
@@ -170,6 +191,26 @@ class FaultInjectionIT {
     long extraSends = okAnswers.values().stream().mapToLong(n -> n.get() - 1L).sum();
     Set<Long> expectedDead = new HashSet<>(always500);
     expectedDead.addAll(always404);
+    // A 410 disables the shared endpoint: each of its deliveries ends on its own 410 (dead letter),
+    // cancelled by another's, or was never created; none is ever sent after the endpoint is disabled
+    // and none succeeds.
+    Set<Long> goneRuns = rows.keySet().stream().filter(FaultInjectionIT::isGone).collect(Collectors.toSet());
+    List<Long> goneWrong = goneRuns.stream().filter(run -> !List.of("dead_letter", "cancelled")
+        .contains(rows.get(run).status())).sorted().toList();
+    goneRuns.stream().filter(run -> rows.get(run).status().equals("dead_letter")).forEach(expectedDead::add);
+    Set<Long> expectedCancelled = new HashSet<>(operator.cancelledForGood);
+    operator.unsure.stream().filter(run -> run % 50 == 31 && rows.get(run).status().equals("cancelled"))
+        .forEach(expectedCancelled::add);
+    goneRuns.stream().filter(run -> rows.get(run).status().equals("cancelled")).forEach(expectedCancelled::add);
+    // Cancelled in flight, then resent: the replay moved the fence, so the answer to the attempt
+    // that was on the wire decided nothing; the row ended on a later attempt of its own.
+    List<String> replayWrong = operator.resent.stream().filter(run -> {
+      Row row = rows.get(run);
+      return !row.status().equals("succeeded") || row.replays() < 1 || row.lastOkAttempt() == null
+          || row.lastOkAttempt() <= operator.cancelledAttempt.getOrDefault(run, 0);
+    }).map(run -> run + " " + rows.get(run).status() + " [" + rows.get(run).log() + "]").toList();
+    List<Long> retriedWrong = operator.retried.stream().filter(run -> !rows.get(run).status().equals("succeeded"))
+        .sorted().toList();
     // A 404 is final at once: dead-lettered on its first answer, with one final log row. Its attempt
     // count is 1 unless an earlier attempt never got an answer (a crash or zombie took it, or the
     // receiver was too slow): reported, with the attempt logs, not an error.
@@ -182,8 +223,8 @@ class FaultInjectionIT {
         .map(run -> run + " [" + rows.get(run).log() + "]").toList();
     // The budget counts recorded answers only: an attempt a crash or zombie took is sent again on top.
     long wrong500 = always500.stream().filter(run -> rows.get(run).recorded() != MAX_ATTEMPTS).count();
-    long doubleFinal = count("SELECT count(*) FROM (SELECT delivery_id FROM webhook_delivery_attempts"
-        + " WHERE outcome IN ('succeeded', 'dead_letter') GROUP BY delivery_id HAVING count(*) > 1) t");
+    // One final outcome per budget: a replayed delivery may have one more per replay.
+    long doubleFinal = rows.values().stream().filter(row -> row.finalRows() > 1 + row.replays()).count();
     long extraBound = (long) faults.crashes * IN_FLIGHT_PER_WORKER + (long) faults.zombies * IN_FLIGHT_PER_WORKER;
 
     String table = String.join("\n",
@@ -191,8 +232,15 @@ class FaultInjectionIT {
             + String.format("%.1f", (System.nanoTime() - started) / 1e9) + " s",
         String.format("  faults injected     kill -9 x%d, SIGSTOP/SIGCONT x%d, FLUSHALL x%d, Postgres restart x%d",
             faults.crashes, faults.zombies, faults.flushes, faults.pgRestarts),
+        String.format("  operator actions    cancel in flight x%d (then resend x%d), retry of a dead letter x%d,"
+            + " 410 endpoint: %d deliveries, %d skipped at create", operator.cancels.get(), operator.resent.size(),
+            operator.retried.size(), goneRuns.size(), skipped.size()),
         String.format("  lost / still pending           %d / %d", lost, pending),
-        String.format("  succeeded / dead letters       %d / %d (expected dead: %d)", succeeded.size(), deadLetters.size(), expectedDead.size()),
+        String.format("  succeeded / dead / cancelled   %d / %d / %d (expected dead: %d, cancelled: %d)", succeeded.size(),
+            deadLetters.size(), cancelled.size(), expectedDead.size(), expectedCancelled.size()),
+        String.format("  410 deliveries not ended by it %d %s", goneWrong.size(), goneWrong),
+        String.format("  resent, decided by an old answer %d %s", replayWrong.size(), replayWrong),
+        String.format("  retried, not succeeded         %d %s", retriedWrong.size(), retriedWrong),
         String.format("  succeeded never answered 2xx   %d", succeededNeverAnswered),
         String.format("  (delivery, attempt) sent twice %d", pairsSentTwice),
         String.format("  dropped, re-sent in-attempt    %d (stale-connection rule)", droppedResent),
@@ -207,6 +255,12 @@ class FaultInjectionIT {
     assertThat(lost).as(table).isZero();
     assertThat(pending).as(table).isZero();
     assertThat(deadLetters).as(table).isEqualTo(expectedDead);
+    assertThat(cancelled).as(table).isEqualTo(expectedCancelled);
+    assertThat(goneWrong).as(table).isEmpty();
+    assertThat(replayWrong).as(table).isEmpty();
+    assertThat(retriedWrong).as(table).isEmpty();
+    assertThat(operator.cancels.get()).as("the operator had deliveries in flight to cancel").isPositive();
+    assertThat(operator.retried).as("the operator retried recovered dead letters").isNotEmpty();
     assertThat(succeededNeverAnswered).as(table).isZero();
     assertThat(pairsSentTwice).as(table).isZero();
     assertThat(extraSends).as(table).isBetween(0L, extraBound);
@@ -227,6 +281,17 @@ class FaultInjectionIT {
     }
     if (always404.contains(run)) {
       return Reply.status(404);
+    }
+    if (isGone(run)) {
+      return Reply.status(410);
+    }
+    if (run % 50 == 41 && !operator.retried.contains(run)) {
+      return Reply.status(500); // until the operator retries the dead letter: its receiver has recovered
+    }
+    if ((run % 50 == 11 || run % 50 == 31) && operator.sight(run, attempt, request.header("X-Dograh-Delivery-Id"))) {
+      // Held on the wire for most of the timeout, for the operator to cancel it meanwhile. Not
+      // counted as a prompt 2xx: if the cancel wins, the fence keeps this answer out.
+      return Reply.delayed(200, 700);
     }
     int roll = Math.floorMod((int) (run * 31 + attempt * 17), 20);
     if (attempt <= 2 && roll == 0) {
@@ -251,11 +316,16 @@ class FaultInjectionIT {
   /** (run, attempt) pairs whose request the receiver read and then dropped without an answer. */
   private final Set<String> droppedPairs = ConcurrentHashMap.newKeySet();
 
+  /** The runs that share one endpoint, which answers 410 Gone. */
+  private static boolean isGone(long run) {
+    return run % 50 == 43;
+  }
+
   private void createAll(WebClient client, Receiver receiver) {
     for (int first = 0; first < DELIVERIES; first += 200) {
       JsonArray batch = new JsonArray();
       for (int run = first; run < Math.min(DELIVERIES, first + 200); run++) {
-        batch.add(Messages.create(7, RUN_BASE + run, "node-1", receiver.url("/hook/" + run)));
+        batch.add(Messages.create(7, RUN_BASE + run, "node-1", receiver.url(isGone(run) ? "/gone" : "/hook/" + run)));
       }
       for (int tries = 0; ; tries++) {
         int port = Integer.parseInt(workerEnv.get(random.nextInt(WORKERS)).get("HOOKLINE_HTTP_PORT"));
@@ -263,6 +333,12 @@ class FaultInjectionIT {
           HttpResponse<Buffer> response = client.post(port, "127.0.0.1", "/v1/deliveries/batch")
               .timeout(10_000).sendJson(batch).await();
           if (response.statusCode() == 200) {
+            JsonArray items = response.bodyAsJsonArray();
+            for (int i = 0; i < items.size(); i++) {
+              if ("skipped".equals(items.getJsonObject(i).getString("status"))) {
+                skipped.add((long) first + i);
+              }
+            }
             break;
           }
         } catch (Exception e) {
@@ -361,7 +437,9 @@ class FaultInjectionIT {
     Map<Long, Row> rows = new HashMap<>();
     try (Connection conn = connect(); Statement statement = conn.createStatement();
          ResultSet rs = statement.executeQuery("SELECT d.workflow_run_id, d.status, d.attempt_count, d.last_status_code,"
-             + " d.recorded_attempts,"
+             + " d.recorded_attempts, d.replays,"
+             + " (SELECT max(a.attempt) FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id"
+             + " AND a.outcome = 'succeeded'),"
              + " (SELECT count(*) FROM webhook_delivery_attempts a WHERE a.delivery_id = d.id"
              // A zombie's late result is logged as 'cancelled' and is not final.
              + " AND a.outcome IN ('succeeded', 'dead_letter')),"
@@ -370,7 +448,7 @@ class FaultInjectionIT {
              + " FROM webhook_deliveries d")) {
       while (rs.next()) {
         rows.put(rs.getLong(1) - RUN_BASE, new Row(rs.getString(2), rs.getInt(3), (Integer) rs.getObject(4), rs.getInt(5),
-            rs.getInt(6), rs.getString(7)));
+            rs.getInt(6), (Integer) rs.getObject(7), rs.getInt(8), rs.getString(9)));
       }
     }
     return rows;
@@ -406,8 +484,160 @@ class FaultInjectionIT {
     }
   }
 
-  /** A delivery as stored: {@code finalRows} counts its final (non-retry) attempt-log rows; {@code log} lists them all. */
-  private record Row(String status, int attempts, Integer lastStatus, int recorded, int finalRows, String log) {
+  /**
+   * A delivery as stored: {@code lastOkAttempt} is its latest attempt logged as succeeded (null:
+   * none); {@code finalRows} counts its final (non-retry) attempt-log rows; {@code log} lists them all.
+   */
+  private record Row(String status, int attempts, Integer lastStatus, int recorded, int replays, Integer lastOkAttempt,
+                     int finalRows, String log) {
+  }
+
+  /**
+   * An operator acting during the faults, over the API of whichever worker is up: deliveries whose
+   * attempt is held on the wire are cancelled (runs 11 mod 50 are then resent, runs 31 mod 50 stay
+   * cancelled), and the dead letters of runs 41 mod 50, whose receiver recovers once they are
+   * retried, are retried.
+   */
+  private final class Operator {
+    final Set<Long> sighted = ConcurrentHashMap.newKeySet();
+    final Map<Long, Integer> cancelledAttempt = new ConcurrentHashMap<>();
+    final Set<Long> cancelledForGood = ConcurrentHashMap.newKeySet();
+    final Set<Long> resent = ConcurrentHashMap.newKeySet();
+    final Set<Long> retried = ConcurrentHashMap.newKeySet();
+    final AtomicInteger cancels = new AtomicInteger();
+    /** Runs whose cancel answered 409 after a try that got no answer: cancelled, or answered first. */
+    final Set<Long> unsure = ConcurrentHashMap.newKeySet();
+    private final java.util.concurrent.BlockingQueue<Sighting> toCancel = new java.util.concurrent.LinkedBlockingQueue<>();
+    private final AtomicInteger acting = new AtomicInteger();
+    private final Random choice = new Random(7); // thread-safe: java.util.Random synchronizes
+    volatile Throwable failure;
+
+    /** The receiver got {@code run}'s request: true (and queued for cancelling) the first time only. */
+    boolean sight(long run, int attempt, String uuid) {
+      if (!sighted.add(run)) {
+        return false;
+      }
+      acting.incrementAndGet();
+      toCancel.add(new Sighting(run, attempt, uuid));
+      return true;
+    }
+
+    /** Nothing queued or under way, and no dead letter of a recovering receiver left to retry. */
+    boolean idle() {
+      return toCancel.isEmpty() && acting.get() == 0 && deadToRetry().isEmpty();
+    }
+
+    void work(WebClient client) {
+      // Several at once, as several operators (or one script) would: each cancel must land while its
+      // attempt is still on the wire.
+      java.util.concurrent.ExecutorService hands = java.util.concurrent.Executors.newFixedThreadPool(16);
+      try {
+        while (!Thread.currentThread().isInterrupted()) {
+          Sighting sighting = toCancel.poll(200, TimeUnit.MILLISECONDS);
+          if (sighting != null) {
+            hands.execute(() -> {
+              try {
+                cancel(client, sighting);
+              } catch (Throwable e) {
+                failure = e;
+              } finally {
+                acting.decrementAndGet();
+              }
+            });
+          }
+          for (Map.Entry<Long, String> dead : deadToRetry().entrySet()) {
+            retried.add(dead.getKey());
+            Answer retry = post(client, "/v1/deliveries/" + dead.getValue() + "/retry");
+            assertThat(retry.status() == 200 || (retry.status() == 409 && retry.retried()))
+                .as("retry of run " + dead.getKey() + ": " + retry).isTrue();
+          }
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      } catch (Throwable e) {
+        failure = e;
+      } finally {
+        hands.shutdownNow();
+      }
+    }
+
+    private void cancel(WebClient client, Sighting sighting) {
+      Answer cancel = post(client, "/v1/deliveries/" + sighting.uuid() + "/cancel");
+      if (cancel.status() == 200) {
+        cancels.incrementAndGet();
+        cancelledAttempt.put(sighting.run(), sighting.attempt());
+        if (sighting.run() % 50 == 31) {
+          cancelledForGood.add(sighting.run());
+        }
+      } else {
+        // The held answer was recorded first (a slow or restarting worker took the cancel): final
+        // already. Or an earlier try that lost its answer to a crash did cancel it.
+        assertThat(cancel.status()).as("cancel of run " + sighting.run()).isEqualTo(409);
+        if (cancel.retried()) {
+          unsure.add(sighting.run());
+        }
+      }
+      if (sighting.run() % 50 == 11) {
+        resent.add(sighting.run());
+        Answer resend = post(client, "/v1/deliveries/" + sighting.uuid() + "/resend");
+        // A 409 after a try whose answer was lost: that try resent it, and the row is pending again.
+        assertThat(resend.status() == 200 || (resend.status() == 409 && resend.retried()))
+            .as("resend of run " + sighting.run() + ": " + resend).isTrue();
+      }
+    }
+
+    /** Dead letters of runs 41 mod 50 not retried yet, by run (their uuids); empty while Postgres is away. */
+    private Map<Long, String> deadToRetry() {
+      Map<Long, String> dead = new HashMap<>();
+      try (Connection conn = connect(); Statement statement = conn.createStatement();
+           ResultSet rs = statement.executeQuery("SELECT workflow_run_id, delivery_uuid FROM webhook_deliveries"
+               + " WHERE status = 'dead_letter' AND (workflow_run_id - " + RUN_BASE + ") % 50 = 41")) {
+        while (rs.next()) {
+          long run = rs.getLong(1) - RUN_BASE;
+          if (!retried.contains(run)) {
+            dead.put(run, rs.getString(2));
+          }
+        }
+      } catch (SQLException e) {
+        return Map.of(); // Postgres is restarting: looked at again on the next pass
+      }
+      return dead;
+    }
+
+    /**
+     * POSTs to a worker that is up (another one when it is not). {@code retried}: an earlier try got
+     * no answer, so it may have been carried out (a worker killed after its commit).
+     */
+    private Answer post(WebClient client, String path) {
+      boolean unanswered = false;
+      for (int tries = 0; ; tries++) {
+        int port = Integer.parseInt(workerEnv.get(choice.nextInt(WORKERS)).get("HOOKLINE_HTTP_PORT"));
+        try {
+          HttpResponse<Buffer> response = client.post(port, "127.0.0.1", path).timeout(10_000).send().await();
+          if (response.statusCode() != 503) {
+            return new Answer(response.statusCode(), unanswered);
+          }
+        } catch (Exception e) {
+          // That worker is down or restarting: the next try goes to another.
+          unanswered = true;
+        }
+        if (tries > 300) {
+          throw new IllegalStateException("no worker answered " + path);
+        }
+        sleep(200);
+      }
+    }
+
+    @Override
+    public String toString() {
+      return "queued " + toCancel.size() + ", acting " + acting.get() + ", dead letters to retry " + deadToRetry().keySet();
+    }
+  }
+
+  private record Sighting(long run, int attempt, String uuid) {
+  }
+
+  private record Answer(int status, boolean retried) {
   }
 
   private static final class FaultLog {
