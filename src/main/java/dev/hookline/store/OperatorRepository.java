@@ -180,7 +180,10 @@ public final class OperatorRepository {
     });
   }
 
-  /** How many rows match (what a bulk retry or resend by this filter would look at). */
+  /**
+   * How many rows match: what a bulk retry or resend by this filter would look at, once the filter
+   * names its kind as {@link DeliveryFilter#forBulk} does.
+   */
   public Future<Long> count(DeliveryFilter filter) {
     Where where = where(filter);
     return pool.preparedQuery("SELECT count(*) AS n FROM webhook_deliveries" + where.sql()).execute(where.params())
@@ -330,6 +333,9 @@ public final class OperatorRepository {
     }
     if (filter.origin() != null) {
       where.and("origin = ", filter.origin());
+    }
+    if (filter.kind() != null) {
+      where.and("kind = ", filter.kind().column());
     }
     return where;
   }
