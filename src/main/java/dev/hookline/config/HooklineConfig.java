@@ -135,7 +135,7 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
       return seconds(shutdownGraceSeconds);
     }
 
-    /** How long a delivery pump may go without progress while work is due before readiness says so; zero: never. */
+    /** How long a delivery pump may go without progress while work is due before readiness says so (zero: never). */
     public Duration stallAfter() {
       return seconds(stallSeconds);
     }

@@ -214,7 +214,7 @@ public final class DueQueue {
     });
   }
 
-  /** What a restore did: {@code added} ids were missing and are queued again; {@code unreachable} shards could not be asked. */
+  /** What a restore did: {@code added} ids were missing and are queued again; {@code unreachable} shards failed. */
   public record Restored(long added, Set<Integer> unreachable) {
   }
 
@@ -227,14 +227,10 @@ public final class DueQueue {
    * Re-adding a queued id moves its score. Returns how many ids were not queued before.
    */
   public Future<Long> enqueueAll(List<DueRef> refs) {
-    return zadd(refs, false);
-  }
-
-  private Future<Long> zadd(List<DueRef> refs, boolean onlyMissing) {
     if (refs.isEmpty()) {
       return Future.succeededFuture(0L);
     }
-    return perShard(zaddByShard(refs, onlyMissing)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return perShard(zaddByShard(refs, false)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
   /** One ZADD per shard holding any of {@code refs} (NX: only ids not queued yet). */
