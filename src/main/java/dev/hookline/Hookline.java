@@ -15,6 +15,7 @@ import dev.hookline.delivery.DeliveryVerticle;
 import dev.hookline.delivery.EndpointHealth;
 import dev.hookline.delivery.InFlight;
 import dev.hookline.delivery.OutboundRequests;
+import dev.hookline.delivery.PumpProgress;
 import dev.hookline.delivery.ReceiverClient;
 import dev.hookline.delivery.RetryPolicy;
 import dev.hookline.delivery.SentRequests;
@@ -35,6 +36,7 @@ import dev.hookline.ops.Health;
 import dev.hookline.ops.OperatorBusVerticle;
 import dev.hookline.ops.Replay;
 import dev.hookline.ops.Retention;
+import dev.hookline.ops.StallCheck;
 import dev.hookline.ops.RetentionVerticle;
 import dev.hookline.ops.TestSendLimit;
 import dev.hookline.ops.TestSends;
@@ -196,6 +198,9 @@ public final class Hookline {
     String userAgent = HooklineVersion.userAgent();
     OutboundRequests outbound = new OutboundRequests(d.headerPrefix(), userAgent, Clock.systemUTC(), eventSigner);
     InFlight inFlight = new InFlight();
+    PumpProgress progress = new PumpProgress(TimeSource.SYSTEM);
+    StallCheck stall = new StallCheck(progress, queue, d.stallAfter());
+    GaugeRefresher gauges = new GaugeRefresher(queue, operator, metrics, stall);
     // Per delivery verticle: its own origin slots, and a runner grouping the outcome writes of its own event loop.
     Supplier<DeliveryVerticle> deliveryVerticles = () -> {
       EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin(), inFlight);
@@ -204,7 +209,7 @@ public final class Hookline {
           outbound, retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), events,
           d.disableOnGone());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
-          d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());
+          d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace(), progress);
     };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize(), events);
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
@@ -218,7 +223,7 @@ public final class Hookline {
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     Replay replay = new Replay(operator, schedule, d.maxAttempts(), events);
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, replay,
-        new Health(pool, queue, schemaVersion), metrics, credentialIntake, credentials, http.apiTokens(),
+        new Health(pool, queue, schemaVersion, stall), metrics, credentialIntake, credentials, http.apiTokens(),
         http.maxRequestBytes(), openapi, new DisabledEndpoints(pool), testSends,
         new ConsoleSessions(redis, config.redis().keyPrefix(), http.consoleSession()),
         new ApiRouter.Console(queue, circuits, inFlight, new DeliveryStats(pool),
@@ -244,7 +249,9 @@ public final class Hookline {
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
             retention.days(), retention.interval()), 1))
         .compose(v -> deploy(() -> PeriodicVerticle.every("metrics refresh", config.metrics().refresh(),
-            new GaugeRefresher(queue, operator, metrics)::refresh), 1))
+            gauges::refresh), 1))
+        .compose(v -> deploy(() -> PeriodicVerticle.every("stall check", config.metrics().refresh(),
+            gauges::refreshStall), 1))
         // Intake goes last: no message or request is accepted before something can deliver it.
         // Single creates on one instance, where concurrent ones meet in one group and share
         // transactions (two halved every group and doubled the statements at moderate load);

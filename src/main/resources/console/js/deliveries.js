@@ -16,7 +16,8 @@ const bulkResult = document.querySelector('[data-testid="bulk-result"]');
 let cursors = [null];
 let nextCursor = null;
 
-const FIELDS = ['status', 'organizationId', 'workflowRunId', 'createdAfter', 'createdBefore', 'origin', 'lastStatusCode'];
+const FIELDS = ['status', 'organizationId', 'workflowRunId', 'createdAfter', 'createdBefore', 'origin', 'lastStatusCode',
+  'kind'];
 const TIME_FIELDS = ['createdAfter', 'createdBefore'];
 
 fillForm(new URLSearchParams(window.location.search));
@@ -132,11 +133,16 @@ function render(items) {
 
 /**
  * Bulk retry (dead letters) or resend (final deliveries) of every match: counts the matches first
- * and asks, then posts the same filters.
+ * and asks, then posts the same filters. Hookline's own outcome-event deliveries are acted on only
+ * when the kind filter names them, as the API does: the count asks for the same kind.
  */
 async function bulk(action) {
   const query = filterQuery();
   const status = query.get('status');
+  const kindChosen = query.has('kind');
+  if (!kindChosen) {
+    query.set('kind', 'delivery');
+  }
   bulkResult.textContent = '';
   bulkResult.className = 'result';
   if (action === 'retry' && status && status !== 'dead_letter') {
@@ -155,13 +161,18 @@ async function bulk(action) {
     return say(action === 'retry' ? 'No dead letter matches these filters: nothing to retry.'
       : 'No final delivery matches these filters: nothing to resend.', false);
   }
-  const noun = action === 'retry' ? (count === 1 ? 'dead letter' : 'dead letters')
-    : (count === 1 ? 'final delivery' : 'final deliveries');
+  const events = query.get('kind') === 'event';
+  const nouns = {
+    retry: events ? ['dead-lettered outcome event', 'dead-lettered outcome events'] : ['dead letter', 'dead letters'],
+    resend: events ? ['final outcome event', 'final outcome events'] : ['final delivery', 'final deliveries'],
+  }[action];
+  const noun = nouns[count === 1 ? 0 : 1];
   const verb = action === 'retry' ? 'Retry' : 'Resend';
   const yes = await confirmDialog([
     `${verb} `, el('strong', { testid: 'confirm-count' }, count.toLocaleString()), ` ${noun} matching these filters? `,
     action === 'retry' ? 'Each goes back to pending, due now, with a fresh attempt budget.'
       : 'Each is sent again, with the same delivery id, so receivers that dedupe on it may ignore it.',
+    kindChosen ? '' : ' Hookline\'s own outcome events are left alone; set Kind to "outcome events" to act on them.',
   ], `${verb} ${count.toLocaleString()}`);
   if (!yes) {
     return say('Nothing was changed.', false);

@@ -1,5 +1,6 @@
 package dev.hookline.cli;
 
+import dev.hookline.domain.DeliveryKind;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -9,7 +10,7 @@ import picocli.CommandLine;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 
-/** The filters {@code retry} and {@code resend} share: {@code --org} and {@code --since}. */
+/** The filters {@code retry} and {@code resend} share: {@code --org}, {@code --since} and {@code --kind}. */
 final class FilterOptions {
   @Option(names = "--org", paramLabel = "ID", description = "Only this organization")
   Long organizationId;
@@ -18,8 +19,25 @@ final class FilterOptions {
       description = "Only deliveries created at or after TIME: 2026-11-28T09:00:00Z, 2026-11-28, or an age like 30m, 12h, 7d")
   String since;
 
+  @Option(names = "--kind", paramLabel = "KIND",
+      description = "delivery (the default: the webhooks callers asked for) or event (Hookline's own outcome events"
+          + " to events.webhookUrl, replayed only when named)")
+  String kind;
+
   boolean any() {
-    return organizationId != null || since != null;
+    return organizationId != null || since != null || kind != null;
+  }
+
+  /** {@code --kind}, {@link DeliveryKind#DELIVERY} when not given; anything else is a usage error of {@code cli}. */
+  DeliveryKind kind(CommandLine cli) {
+    if (kind == null) {
+      return DeliveryKind.DELIVERY;
+    }
+    DeliveryKind parsed = DeliveryKind.parse(kind);
+    if (parsed == null) {
+      throw new ParameterException(cli, "--kind: must be " + DeliveryKind.NAMES + " (got " + kind + ")");
+    }
+    return parsed;
   }
 
   /** {@code --since} as an instant, or null when not given; an unreadable one is a usage error of {@code cli}. */

@@ -1,6 +1,7 @@
 package dev.hookline.cli;
 
 import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.Uuids;
 import java.time.Instant;
@@ -17,7 +18,8 @@ import picocli.CommandLine.Spec;
 @Command(name = "resend", mixinStandardHelpOptions = true,
     description = {"Send final deliveries (succeeded, dead_letter, cancelled, expired) again: back on the schedule,"
         + " due now, with a fresh attempt budget, the same delivery id and attempt numbers counting on.",
-        "One with --uuid, or every one matching the filters (all final deliveries when none is given)."})
+        "One with --uuid, or every one matching the filters (all final deliveries when none is given;"
+            + " Hookline's own event deliveries only with --kind event)."})
 final class ResendCommand implements Callable<Integer> {
   @ParentCommand
   HooklineCli parent;
@@ -49,7 +51,7 @@ final class ResendCommand implements Callable<Integer> {
     }
     if (one != null && (status != null || workflowRunId != null || filter.any())) {
       throw new ParameterException(spec.commandLine(),
-          "--uuid resends one delivery: it cannot be combined with --status, --run, --org or --since");
+          "--uuid resends one delivery: it cannot be combined with --status, --run, --org, --since or --kind");
     }
     DeliveryStatus finalStatus = status == null ? null : DeliveryStatus.fromColumn(status);
     if (status != null && (finalStatus == null || !finalStatus.isFinal())) {
@@ -57,6 +59,7 @@ final class ResendCommand implements Callable<Integer> {
           "--status: must be one of succeeded, dead_letter, cancelled, expired (got " + status + ")");
     }
     Instant createdAfter = filter.createdAfter(spec.commandLine(), Instant.now());
+    DeliveryKind kind = filter.kind(spec.commandLine());
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
       clients.requirePostgres();
@@ -68,7 +71,7 @@ final class ResendCommand implements Callable<Integer> {
         resent = 1;
       } else {
         resent = clients.replay().resendAll(new DeliveryFilter(finalStatus, filter.organizationId, workflowRunId,
-            createdAfter, null, null, null)).await();
+            createdAfter, null, null, null, kind)).await();
       }
       spec.commandLine().getOut().printf("resent %d %s%n", resent, resent == 1 ? "delivery" : "deliveries");
     }

@@ -1,6 +1,7 @@
 package dev.hookline.cli;
 
 import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DeliveryStatus;
 import java.time.Instant;
 import java.util.concurrent.Callable;
@@ -37,13 +38,14 @@ final class RetryCommand implements Callable<Integer> {
       throw new ParameterException(spec.commandLine(), "--status: only dead_letter can be retried (got " + status + ")");
     }
     Instant createdAfter = filter.createdAfter(spec.commandLine(), Instant.now());
+    DeliveryKind kind = filter.kind(spec.commandLine());
     ConfigOption.Loaded loaded = config.load(parent.env);
     try (OfflineClients clients = new OfflineClients(loaded.config())) {
       clients.requirePostgres();
       clients.requireSchema();
       clients.requireRedis();
       long retried = clients.replay().retryAll(new DeliveryFilter(DeliveryStatus.DEAD_LETTER, filter.organizationId, null,
-          createdAfter, null, null, null)).await();
+          createdAfter, null, null, null, kind)).await();
       spec.commandLine().getOut().printf("retried %d dead letters%n", retried);
     }
     return 0;

@@ -130,6 +130,11 @@ final class ConfigReader {
     return max;
   }
 
+  /** As {@link #number}, but an absent or null key is {@code fallback} (a default derived from other keys). */
+  double optionalNumber(String key, double min, double max, double fallback) {
+    return lookup(key) == null ? fallback : number(key, min, max);
+  }
+
   /** As {@link #seconds}, but an absent or null key is {@code fallback} (a default derived from other keys). */
   double optionalSeconds(String key, double minExclusive, double max, double fallback) {
     return lookup(key) == null ? fallback : seconds(key, minExclusive, max);

@@ -109,7 +109,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
                          double timeoutSeconds, double leaseSeconds, int instances, int maxInFlight,
                          String headerPrefix, int maxPayloadBytes, double idlePollSeconds,
                          double shutdownGraceSeconds, int maxInFlightPerOrigin, int maxUnrecordedAttempts,
-                         Circuit circuit, double jitter, boolean disableOnGone, int testSendsPerMinute) {
+                         Circuit circuit, double jitter, boolean disableOnGone, int testSendsPerMinute,
+                         double stallSeconds) {
     public Duration baseDelay() {
       return seconds(baseDelaySeconds);
     }
@@ -132,6 +133,11 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
 
     public Duration shutdownGrace() {
       return seconds(shutdownGraceSeconds);
+    }
+
+    /** How long a delivery pump may go without progress while work is due before readiness says so (zero: never). */
+    public Duration stallAfter() {
+      return seconds(stallSeconds);
     }
   }
 
@@ -272,18 +278,20 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
     Redis redis = redis(in);
     double timeoutSeconds = in.seconds("delivery.timeoutSeconds", 0, 3_600);
+    // Unset, the lease follows the timeout, as the reference does: a longer timeout alone must start.
+    double leaseSeconds = in.optionalSeconds("delivery.leaseSeconds", 0, 86_400, timeoutSeconds + 60);
+    double idlePollSeconds = in.seconds("delivery.idlePollSeconds", 0, 3_600);
     Delivery delivery = new Delivery(
         in.integer("delivery.maxAttempts", 1, 100),
         in.seconds("delivery.baseDelaySeconds", 0, 86_400),
         in.seconds("delivery.maxDelaySeconds", 0, 7 * 86_400),
         timeoutSeconds,
-        // Unset, the lease follows the timeout, as the reference does: a longer timeout alone must start.
-        in.optionalSeconds("delivery.leaseSeconds", 0, 86_400, timeoutSeconds + 60),
+        leaseSeconds,
         in.integer("delivery.instances", 1, 256),
         in.integer("delivery.maxInFlight", 1, 100_000),
         in.string("delivery.headerPrefix"),
         in.integer("delivery.maxPayloadBytes", 1, 64 * 1024 * 1024),
-        in.seconds("delivery.idlePollSeconds", 0, 3_600),
+        idlePollSeconds,
         in.seconds("delivery.shutdownGraceSeconds", 0, 3_600),
         in.integer("delivery.maxInFlightPerOrigin", 1, 100_000),
         in.integer("delivery.maxUnrecordedAttempts", 2, 100),
@@ -292,7 +300,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
             in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)),
         in.number("delivery.jitter", 0, 0.9),
         in.bool("delivery.disableOnGone"),
-        in.integer("delivery.testSendsPerMinute", 1, 100_000));
+        in.integer("delivery.testSendsPerMinute", 1, 100_000),
+        // Unset, it follows the lease (see the check below): 120 s with the defaults.
+        in.optionalNumber("delivery.stallSeconds", 0, 7 * 86_400, Math.max(leaseSeconds, idlePollSeconds) + 30));
     Sweep sweep = new Sweep(in.seconds("sweep.intervalSeconds", 0, 86_400), in.integer("sweep.pageSize", 1, 100_000));
     Http http = new Http(in.integer("http.port", 0, 65_535), in.string("http.host"),
         in.parse(() -> apiTokens(in.raw("http.apiTokens")), List.of()),
@@ -330,6 +340,14 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(delivery.leaseSeconds() > delivery.timeoutSeconds(),
         "delivery.leaseSeconds (" + delivery.leaseSeconds() + ") must be longer than delivery.timeoutSeconds ("
             + delivery.timeoutSeconds() + ")");
+    // A healthy pump makes progress at least once a lease (an attempt ends inside its lease; a claim
+    // or pop that hangs is given up at the lease) and once an idle poll: a shorter stall time would
+    // report a pump whose every slot waits on slow receivers, or one asleep between polls.
+    in.require(delivery.stallSeconds() == 0 || delivery.stallSeconds() > Math.max(delivery.leaseSeconds(),
+            delivery.idlePollSeconds()),
+        "delivery.stallSeconds (" + delivery.stallSeconds() + ") must be longer than delivery.leaseSeconds ("
+            + delivery.leaseSeconds() + ") and delivery.idlePollSeconds (" + delivery.idlePollSeconds()
+            + "), or 0 to turn the stall check off");
     // An API reachable from other machines must not be open to them.
     in.require(!http.enabled() || !http.apiTokens().isEmpty() || isLoopback(http.host()),
         "http.host " + http.host() + " is not a loopback address, so http.apiTokens (HOOKLINE_API_TOKENS) must"

@@ -27,7 +27,8 @@ import org.slf4j.LoggerFactory;
  * alone; what it holds back stays unclaimed, so it uses no attempt, and waits here for a slot or
  * goes back on the schedule for later.
  * When the schedule runs dry it sleeps until the next due score (bounded by the idle poll), or
- * until a wake signal says something new was queued. All state is confined to the verticle's
+ * until a wake signal says something new was queued. Each answered claim, empty pop and finished
+ * attempt is marked as progress ({@link PumpProgress}). All state is confined to the verticle's
  * event loop, so no locking is needed.
  */
 final class DeliveryPump {
@@ -50,6 +51,7 @@ final class DeliveryPump {
   private final Duration lease;
   private final long idlePollMillis;
   private final Backoff errorBackoff;
+  private final PumpProgress.Mark progress;
 
   private int inFlight;
   private boolean popping;
@@ -60,7 +62,7 @@ final class DeliveryPump {
 
   DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
                EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight, Duration lease,
-               Duration idlePoll) {
+               Duration idlePoll, PumpProgress progress) {
     this.vertx = vertx;
     this.queue = queue;
     this.repository = repository;
@@ -73,6 +75,7 @@ final class DeliveryPump {
     this.idlePollMillis = Math.max(1, idlePoll.toMillis());
     this.errorBackoff = new Backoff(Math.min(ERROR_BACKOFF_MILLIS, idlePollMillis),
         Math.max(MAX_ERROR_BACKOFF_MILLIS, idlePollMillis));
+    this.progress = progress.start();
   }
 
   /** Something was queued: look now rather than at the next timer. */
@@ -105,6 +108,9 @@ final class DeliveryPump {
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .compose(popped -> {
           health.observeRedisTime(popped.redisNowMillis());
+          if (popped.ids().isEmpty()) {
+            progress.progressed();
+          }
           return claimAndStart(popped.ids(), popped.redisNowMillis()).map(popped);
         })
         .onComplete(ar -> {
@@ -153,6 +159,7 @@ final class DeliveryPump {
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
         .onFailure(error -> unclaimIfUnknown(ids, token, error))
         .compose(result -> {
+          progress.progressed();
           result.claimed().forEach(delivery -> start(delivery, claimedAtNanos));
           runner.expire(result.ended());
           return queue.enqueueAll(backOnSchedule(result)).mapEmpty();
@@ -202,6 +209,7 @@ final class DeliveryPump {
     long startedNanos = time.nanoTime();
     runner.run(delivery, claimedAtNanos).onComplete(done -> {
       inFlight--;
+      progress.progressed();
       health.finished(delivery.origin(), TimeUnit.NANOSECONDS.toMillis(time.nanoTime() - startedNanos));
       if (stopping) {
         completeDrainIfIdle();
@@ -249,6 +257,7 @@ final class DeliveryPump {
    */
   Future<Void> stop(Duration grace) {
     stopping = true;
+    progress.close();
     cancelTimer();
     // Held here for a slot: back on the schedule, due now, for whichever worker goes on.
     long now = health.redisNowMillis();

@@ -23,12 +23,13 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Duration lease;
   private final Duration idlePoll;
   private final Duration shutdownGrace;
+  private final PumpProgress progress;
   private DeliveryPump pump;
   private MessageConsumer<Object> wakeConsumer;
 
   public DeliveryVerticle(DueQueue queue, Schedule schedule, DeliveryRepository repository, AttemptRunner runner,
                           EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight,
-                          Duration lease, Duration idlePoll, Duration shutdownGrace) {
+                          Duration lease, Duration idlePoll, Duration shutdownGrace, PumpProgress progress) {
     this.queue = queue;
     this.schedule = schedule;
     this.repository = repository;
@@ -40,11 +41,13 @@ public final class DeliveryVerticle extends VerticleBase {
     this.lease = lease;
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
+    this.progress = progress;
   }
 
   @Override
   public Future<?> start() {
-    pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll);
+    pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll,
+        progress);
     wakeConsumer = schedule.onWake(pump::wake);
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }

@@ -7,6 +7,9 @@ package dev.hookline.domain;
 public enum DeliveryKind {
   DELIVERY("delivery"), EVENT("event");
 
+  /** What a field naming a kind may say, for the message refusing anything else. */
+  public static final String NAMES = "delivery or event";
+
   private final String column;
 
   DeliveryKind(String column) {
@@ -19,5 +22,15 @@ public enum DeliveryKind {
 
   public static DeliveryKind fromColumn(String value) {
     return EVENT.column.equals(value) ? EVENT : DELIVERY;
+  }
+
+  /** The kind named exactly {@code value} ({@code delivery} or {@code event}); null for anything else. */
+  public static DeliveryKind parse(Object value) {
+    for (DeliveryKind kind : values()) {
+      if (kind.column.equals(value)) {
+        return kind;
+      }
+    }
+    return null;
   }
 }

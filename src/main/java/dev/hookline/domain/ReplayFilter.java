@@ -15,7 +15,8 @@ public final class ReplayFilter {
 
   /**
    * Bulk retry: dead letters only, by {@code organizationId}, {@code workflowRunId}, creation time,
-   * {@code lastStatusCode} and receiver {@code origin}.
+   * {@code lastStatusCode}, receiver {@code origin} and {@code kind} ({@code delivery} unless it
+   * names {@code event}: Hookline's own event rows are replayed only when asked for by name).
    */
   public static DeliveryFilter retry(JsonObject body) {
     return common(body, DeliveryStatus.DEAD_LETTER);
@@ -33,7 +34,19 @@ public final class ReplayFilter {
         field(body, "createdAfter", v -> Instant.parse((String) v)),
         field(body, "createdBefore", v -> Instant.parse((String) v)),
         field(body, "lastStatusCode", v -> statusCode(String.valueOf(v))),
-        field(body, "origin", v -> origin((String) v)));
+        field(body, "origin", v -> origin((String) v)),
+        kind(body.getValue("kind")));
+  }
+
+  private static DeliveryKind kind(Object value) {
+    if (value == null) {
+      return DeliveryKind.DELIVERY;
+    }
+    DeliveryKind kind = DeliveryKind.parse(value);
+    if (kind == null) {
+      throw new InvalidRequestException("kind", "must be " + DeliveryKind.NAMES + " (got " + value + ")");
+    }
+    return kind;
   }
 
   /**

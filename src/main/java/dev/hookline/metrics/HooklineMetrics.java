@@ -31,6 +31,8 @@ public final class HooklineMetrics implements AutoCloseable {
   private final AtomicLong openCircuits = new AtomicLong();
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
+  private final AtomicLong deliveryStalled = new AtomicLong();
+  private final AtomicLong progressAgeMillis = new AtomicLong();
   private final Map<String, AtomicLong> redisNodes = new ConcurrentHashMap<>();
   private final Timer attemptDuration;
   private final Counter sweepReinjected;
@@ -56,6 +58,15 @@ public final class HooklineMetrics implements AutoCloseable {
         .register(registry);
     Gauge.builder("hookline.oldest.pending.age", oldestPendingMillis, v -> v.get() / 1_000d)
         .description("Seconds since the oldest pending delivery was created")
+        .baseUnit("seconds")
+        .register(registry);
+    Gauge.builder("hookline.delivery.stalled", deliveryStalled, AtomicLong::get)
+        .description("1 while a delivery pump of this worker has made no progress for longer than delivery.stallSeconds"
+            + " and deliveries are due, else 0")
+        .register(registry);
+    Gauge.builder("hookline.delivery.progress.age", progressAgeMillis, v -> v.get() / 1_000d)
+        .description("Seconds since the delivery pump of this worker that has gone longest without progress last made"
+            + " some (a claim, an empty pop, a finished attempt)")
         .baseUnit("seconds")
         .register(registry);
   }
@@ -137,6 +148,12 @@ public final class HooklineMetrics implements AutoCloseable {
     if (count > 0) {
       sweepReinjected.increment(count);
     }
+  }
+
+  /** Whether delivery has stalled, and how long its most silent pump has gone without progress. */
+  public void deliveryProgress(boolean stalled, double silentSeconds) {
+    deliveryStalled.set(stalled ? 1 : 0);
+    progressAgeMillis.set(Math.round(silentSeconds * 1_000));
   }
 
   public void queueDepth(int shard, long depth) {

@@ -14,7 +14,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Readiness: Postgres and Redis answer, and the schema is at least the version this build applied.
+ * Readiness: Postgres and Redis answer, the schema is at least the version this build applied, and
+ * delivery has not stalled ({@link StallCheck}).
  * In a Redis Cluster, Redis is up when every master that owns slots answers this process, and each
  * node's own state is listed under {@code redisNodes} (a replica down is shown there, but does not
  * make the worker unready: nothing Hookline asks goes to a replica).
@@ -27,11 +28,13 @@ public final class Health {
   private final Pool pool;
   private final DueQueue queue;
   private final String expectedSchemaVersion;
+  private final StallCheck stall;
 
-  public Health(Pool pool, DueQueue queue, String expectedSchemaVersion) {
+  public Health(Pool pool, DueQueue queue, String expectedSchemaVersion, StallCheck stall) {
     this.pool = pool;
     this.queue = queue;
     this.expectedSchemaVersion = expectedSchemaVersion;
+    this.stall = stall;
   }
 
   /** Never fails: every check reports "up" or "down: reason". */
@@ -45,11 +48,15 @@ public final class Health {
     Future<String> redis = queue.clustered()
         ? nodes.map(Health::mastersUp).otherwise(Health::down)
         : queue.ping().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(v -> "up").otherwise(Health::down);
-    return Future.join(postgres, redis, migrations, nodes).transform(done -> {
+    // A schedule that cannot be read in time is the redis check's to report.
+    Future<String> delivery = stall.check().timeout(CHECK_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .map(StallCheck.State::readiness).otherwise("up");
+    return Future.join(postgres, redis, migrations, nodes, delivery).transform(done -> {
       Map<String, String> checks = new LinkedHashMap<>();
       checks.put("postgres", postgres.result());
       checks.put("redis", redis.result());
       checks.put("migrations", migrations.result());
+      checks.put("delivery", delivery.result());
       Map<String, String> redisNodes = new TreeMap<>();
       if (nodes.succeeded()) {
         nodes.result().forEach(node -> redisNodes.put(node.address(), node.state()));

@@ -73,14 +73,22 @@ public final class Replay {
         : events.publish(cancelled.emitted()).map(cancelled.result()));
   }
 
-  /** Replays every dead letter matching the filter, page by page; returns how many. */
+  /**
+   * Replays every dead letter matching the filter, page by page; returns how many. Hookline's own
+   * event rows only when the filter names kind {@code event} (see {@link DeliveryFilter#forBulk}).
+   */
   public Future<Long> retryAll(DeliveryFilter filter) {
-    return replayFrom(after -> operator.retryBatch(filter, after, BATCH, freshAttempts), 0L, 0L);
+    DeliveryFilter bulk = filter.forBulk();
+    return replayFrom(after -> operator.retryBatch(bulk, after, BATCH, freshAttempts), 0L, 0L);
   }
 
-  /** Resends every final delivery matching the filter (any final status when it names none); returns how many. */
+  /**
+   * Resends every final delivery matching the filter (any final status when it names none); returns
+   * how many. Event rows as for {@link #retryAll}.
+   */
   public Future<Long> resendAll(DeliveryFilter filter) {
-    return replayFrom(after -> operator.resendBatch(filter, after, BATCH, freshAttempts), 0L, 0L);
+    DeliveryFilter bulk = filter.forBulk();
+    return replayFrom(after -> operator.resendBatch(bulk, after, BATCH, freshAttempts), 0L, 0L);
   }
 
   private Future<Long> replayFrom(LongFunction<Future<List<DueRef>>> batchAfter, long afterId, long soFar) {

@@ -4,9 +4,9 @@ import dev.hookline.store.OperatorRepository;
 import io.vertx.core.Future;
 
 /**
- * Deletes final deliveries (and their attempt logs) older than {@code retention.days}, one bounded
- * batch per statement so no single delete holds locks or bloats WAL for long. Pending rows are
- * never touched.
+ * Deletes final deliveries (and their attempt logs) created and last changed more than
+ * {@code retention.days} ago, one bounded batch per statement so no single delete holds locks or
+ * bloats WAL for long. Pending rows are never touched, also one resent while a batch runs.
  */
 public final class Retention {
   private final OperatorRepository operator;

@@ -23,7 +23,7 @@ public final class RetentionVerticle extends PeriodicVerticle {
   protected Future<?> runOnce() {
     return retention.purge().onSuccess(deleted -> {
       if (deleted > 0) {
-        LOG.info("retention deleted {} final deliveries older than {} days", deleted, days);
+        LOG.info("retention deleted {} final deliveries created and last changed more than {} days ago", deleted, days);
       }
     });
   }

@@ -15,6 +15,9 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -29,6 +32,11 @@ public final class DueQueue {
   public static final int MAX_POP = 1_000;
   /** Connections per node a cluster client may open: far above the event loops that hold one each. */
   private static final int CLUSTER_POOL_SIZE = 1_024;
+  /**
+   * How long a restore waits for a shard's answer, as readiness waits for a node: a master that
+   * hangs (paused, partitioned) would otherwise hold the sweeper's pass for good.
+   */
+  private static final long RESTORE_ANSWER_MILLIS = 2_000;
 
   /*
    * Pops up to ARGV[1] due ids across the shards KEYS in one atomic step (in a cluster, one shard per
@@ -63,6 +71,18 @@ public final class DueQueue {
       return {out, now, nextDue}
       """;
   private static final String POP_SHA = Scripts.sha1(POP_SCRIPT);
+
+  /** How many ids of the shards KEYS are due by the Redis clock (ZCOUNT: a walk of the skip list, no members read). */
+  private static final String DUE_COUNT_SCRIPT = """
+      local t = redis.call('TIME')
+      local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+      local n = 0
+      for _, key in ipairs(KEYS) do
+        n = n + redis.call('ZCOUNT', key, '-inf', now)
+      end
+      return n
+      """;
+  private static final String DUE_COUNT_SHA = Scripts.sha1(DUE_COUNT_SCRIPT);
 
   private final Redis redis;
   private final ShardKeys keys;
@@ -148,11 +168,54 @@ public final class DueQueue {
 
   /**
    * Adds only the ids the schedule lacks (ZADD NX), leaving queued ones at their score: an id a
-   * worker deferred on purpose (its origin busy, or its circuit open) keeps waiting. Returns how
+   * worker deferred on purpose (its origin busy, or its circuit open) keeps waiting. Answers how
    * many were missing, which is what a sweep actually healed.
+   *
+   * <p>In a Redis Cluster each shard is restored on its own: a shard whose master fails or does not
+   * answer within {@value #RESTORE_ANSWER_MILLIS} ms is reported by its {@link Outage} (once per
+   * outage) and named in the answer, and the other shards' ids are restored all the same. Shards in
+   * {@code skip} (found unreachable earlier in the same sweep) are not asked again. Fails when no
+   * shard can be asked, or on one server when that server does not answer.
    */
-  public Future<Long> restoreMissing(List<DueRef> refs) {
-    return zadd(refs, true);
+  public Future<Restored> restoreMissing(List<DueRef> refs, Set<Integer> skip) {
+    Map<Integer, Request> byShard = zaddByShard(refs.stream().filter(ref -> !skip.contains(shardOf(ref.id()))).toList(),
+        true);
+    if (byShard.isEmpty()) {
+      return Future.succeededFuture(new Restored(0, Set.of()));
+    }
+    List<Integer> order = new ArrayList<>(byShard.keySet());
+    order.sort(null);
+    if (!keys.clustered()) {
+      return outage.watch(redis.batch(order.stream().map(byShard::get).toList())
+              .timeout(RESTORE_ANSWER_MILLIS, TimeUnit.MILLISECONDS))
+          .map(responses -> new Restored(responses.stream().mapToLong(Response::toLong).sum(), Set.of()));
+    }
+    List<Future<Response>> sends = order.stream().map(shard -> shardOutages.get(shard)
+        .watch(redis.send(byShard.get(shard)).timeout(RESTORE_ANSWER_MILLIS, TimeUnit.MILLISECONDS))).toList();
+    return Future.join(sends).transform(done -> {
+      long added = 0;
+      Set<Integer> unreachable = new TreeSet<>();
+      Throwable failure = null;
+      for (int i = 0; i < sends.size(); i++) {
+        Future<Response> send = sends.get(i);
+        if (send.succeeded()) {
+          added += send.result().toLong();
+        } else {
+          unreachable.add(order.get(i));
+          failure = send.cause();
+        }
+      }
+      Set<Integer> down = new TreeSet<>(skip);
+      down.addAll(unreachable);
+      if (down.size() >= shards && failure != null) {
+        return Future.failedFuture(failure);
+      }
+      return Future.succeededFuture(new Restored(added, Set.copyOf(unreachable)));
+    });
+  }
+
+  /** What a restore did: {@code added} ids were missing and are queued again; {@code unreachable} shards failed. */
+  public record Restored(long added, Set<Integer> unreachable) {
   }
 
   public Future<Void> enqueue(long id, long dueAtMillis) {
@@ -164,13 +227,14 @@ public final class DueQueue {
    * Re-adding a queued id moves its score. Returns how many ids were not queued before.
    */
   public Future<Long> enqueueAll(List<DueRef> refs) {
-    return zadd(refs, false);
-  }
-
-  private Future<Long> zadd(List<DueRef> refs, boolean onlyMissing) {
     if (refs.isEmpty()) {
       return Future.succeededFuture(0L);
     }
+    return perShard(zaddByShard(refs, false)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+  }
+
+  /** One ZADD per shard holding any of {@code refs} (NX: only ids not queued yet). */
+  private Map<Integer, Request> zaddByShard(List<DueRef> refs, boolean onlyMissing) {
     Map<Integer, Request> byShard = new HashMap<>();
     for (DueRef ref : refs) {
       byShard.computeIfAbsent(shardOf(ref.id()), shard -> {
@@ -180,7 +244,7 @@ public final class DueQueue {
           .arg(ref.dueAtMillis())
           .arg(ref.id());
     }
-    return perShard(byShard).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return byShard;
   }
 
   public Future<Popped> popDue(int max) {
@@ -230,6 +294,24 @@ public final class DueQueue {
   /** Total queued ids over all shards (tests and operators). */
   public Future<Long> size() {
     return depthByShard().map(depths -> depths.stream().mapToLong(Long::longValue).sum());
+  }
+
+  /**
+   * Queued ids that are due now (score at or before the Redis clock's now), over all shards: work
+   * waiting for a pump. Ids deferred on purpose (an origin at its cap, an open circuit) are queued
+   * for later and not counted.
+   */
+  public Future<Long> dueCount() {
+    if (!keys.clustered()) {
+      return outage.watch(Scripts.run(redis, DUE_COUNT_SCRIPT, DUE_COUNT_SHA, rotatedKeys(0), List.of()))
+          .map(Response::toLong);
+    }
+    List<Future<Response>> counts = new ArrayList<>(shards);
+    for (int shard = 0; shard < shards; shard++) {
+      counts.add(shardOutages.get(shard).watch(Scripts.run(redis, DUE_COUNT_SCRIPT, DUE_COUNT_SHA, List.of(key(shard)),
+          List.of())));
+    }
+    return Future.all(counts).map(all -> counts.stream().mapToLong(count -> count.result().toLong()).sum());
   }
 
   /** Queued ids per shard, index = shard (in a cluster, each counted on its own master). */

@@ -6,6 +6,7 @@ import io.vertx.core.Vertx;
 import io.vertx.core.eventbus.DeliveryOptions;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.util.List;
+import java.util.Set;
 
 /**
  * Putting deliveries on the {@link DueQueue} together with the signal that tells this process's
@@ -38,12 +39,13 @@ public final class Schedule {
   }
 
   /**
-   * Adds back the ids the schedule lost, leaving queued ones at their score (see
-   * {@link DueQueue#restoreMissing}), and wakes every pump if any were missing.
+   * Adds back the ids the schedule lost, leaving queued ones at their score and shards in
+   * {@code skip} alone (see {@link DueQueue#restoreMissing}), and wakes every pump if any were
+   * missing.
    */
-  public Future<Long> restoreMissing(List<DueRef> refs) {
-    return queue.restoreMissing(refs).onSuccess(restored -> {
-      if (restored > 0) {
+  public Future<DueQueue.Restored> restoreMissing(List<DueRef> refs, Set<Integer> skip) {
+    return queue.restoreMissing(refs, skip).onSuccess(restored -> {
+      if (restored.added() > 0) {
         wake(ONE_POP);
       }
     });

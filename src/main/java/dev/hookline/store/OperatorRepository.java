@@ -77,12 +77,26 @@ public final class OperatorRepository {
   private static final String RETENTION_BOUND = "SELECT coalesce(max(id + 0), 0) AS bound FROM webhook_deliveries"
       + " WHERE created_at < now() - make_interval(days => $1)";
 
-  // Bounded by that id ($3): the walk up the primary key stops there even when fewer than $2 rows are left.
+  /*
+   * A row retention may delete: final, and created and last changed more than $1 days ago (a
+   * delivery resent today is kept for the whole period again, however old its create).
+   */
+  private static final String PAST_RETENTION = "status IN (" + DeliveryStatus.finalColumns() + ")"
+      + " AND created_at < now() - make_interval(days => $1) AND updated_at < now() - make_interval(days => $1)";
+
+  /*
+   * Bounded by that id ($3): the walk up the primary key stops there even when fewer than $2 rows
+   * are left. The candidates are read without a lock, so the DELETE states the rule again on the
+   * row itself: a row resent (pending again) between the pick and the delete waits for that
+   * change to commit and is then judged on its new version, which Postgres re-checks only against
+   * the DELETE's own conditions.
+   */
   private static final String DELETE_EXPIRED = "WITH doomed AS (SELECT id FROM webhook_deliveries"
-      + " WHERE id <= $3 AND status IN (" + DeliveryStatus.finalColumns() + ")"
-      + " AND created_at < now() - make_interval(days => $1)"
+      + " WHERE id <= $3 AND " + PAST_RETENTION
       + " ORDER BY id LIMIT $2),"
-      + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id RETURNING d.id),"
+      // Unqualified, its columns are the deleted row's (doomed has only an id).
+      + " gone AS (DELETE FROM webhook_deliveries d USING doomed WHERE d.id = doomed.id AND " + PAST_RETENTION
+      + " RETURNING d.id),"
       // The attempt log has no foreign key (it would cost every outcome write a row lock): its rows go here.
       + " logs AS (DELETE FROM webhook_delivery_attempts a USING gone WHERE a.delivery_id = gone.id)"
       + " SELECT count(*)::int AS n FROM gone";
@@ -183,7 +197,10 @@ public final class OperatorRepository {
     });
   }
 
-  /** How many rows match (what a bulk retry or resend by this filter would look at). */
+  /**
+   * How many rows match: what a bulk retry or resend by this filter would look at, once the filter
+   * names its kind as {@link DeliveryFilter#forBulk} does.
+   */
   public Future<Long> count(DeliveryFilter filter) {
     Where where = where(filter);
     return pool.preparedQuery("SELECT count(*) AS n FROM webhook_deliveries" + where.sql()).execute(where.params())
@@ -262,8 +279,8 @@ public final class OperatorRepository {
   }
 
   /**
-   * Deletes one bounded batch of final rows with ids up to {@code bound} (and their attempts);
-   * returns how many.
+   * Deletes one bounded batch of final rows with ids up to {@code bound}, created and last changed
+   * more than {@code days} ago (and their attempts); returns how many.
    */
   public Future<Integer> deleteExpired(int days, int batchSize, long bound) {
     return pool.preparedQuery(DELETE_EXPIRED).execute(Tuple.of(days, batchSize, bound))
@@ -333,6 +350,9 @@ public final class OperatorRepository {
     }
     if (filter.origin() != null) {
       where.and("origin = ", filter.origin());
+    }
+    if (filter.kind() != null) {
+      where.and("kind = ", filter.kind().column());
     }
     return where;
   }

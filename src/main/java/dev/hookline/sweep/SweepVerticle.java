@@ -33,5 +33,9 @@ public final class SweepVerticle extends PeriodicVerticle {
     } else {
       LOG.debug("sweep found {} overdue deliveries, all still on the schedule", result.overdue());
     }
+    if (result.unreachableShards() > 0) {
+      // Each shard's outage is logged once by the schedule; this would repeat it every pass.
+      LOG.debug("sweep left {} schedule shards that did not answer for the next pass", result.unreachableShards());
+    }
   }
 }

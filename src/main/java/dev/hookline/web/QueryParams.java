@@ -1,6 +1,7 @@
 package dev.hookline.web;
 
 import dev.hookline.domain.DeliveryFilter;
+import dev.hookline.domain.DeliveryKind;
 import dev.hookline.domain.DeliveryStatus;
 import dev.hookline.domain.Fields;
 import dev.hookline.domain.ReplayFilter;
@@ -54,7 +55,21 @@ public final class QueryParams {
         param(ctx, "createdAfter", Instant::parse),
         param(ctx, "createdBefore", Instant::parse),
         param(ctx, "lastStatusCode", ReplayFilter::statusCode),
-        param(ctx, "origin", ReplayFilter::origin));
+        param(ctx, "origin", ReplayFilter::origin),
+        kind(ctx));
+  }
+
+  /** Optional: without it both kinds are listed and counted. */
+  private static DeliveryKind kind(RoutingContext ctx) {
+    String raw = ctx.queryParams().get("kind");
+    if (raw == null || raw.isEmpty()) {
+      return null;
+    }
+    DeliveryKind kind = DeliveryKind.parse(raw);
+    if (kind == null) {
+      throw ApiError.badRequest("kind", "kind: must be " + DeliveryKind.NAMES);
+    }
+    return kind;
   }
 
   public static int limit(RoutingContext ctx) {

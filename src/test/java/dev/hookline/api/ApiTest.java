@@ -128,7 +128,7 @@ class ApiTest {
     assertThat(anonymous.bodyAsJsonObject()).isEqualTo(new JsonObject().put("status", "up"));
     assertThat(ready.statusCode()).isEqualTo(200);
     assertThat(ready.bodyAsJsonObject().getJsonObject("checks").getMap())
-        .containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "up", "redis", "up", "migrations", "up"));
+        .containsExactlyInAnyOrderEntriesOf(Map.of("postgres", "up", "redis", "up", "migrations", "up", "delivery", "up"));
   }
 
   @Test

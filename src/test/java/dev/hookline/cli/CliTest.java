@@ -21,6 +21,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -442,6 +443,51 @@ class CliTest {
 
       assertThat(result.exit()).as("%s", result).isEqualTo(HooklineCli.USAGE);
       assertThat(result.err()).as(String.join(" ", args)).contains(args[0]);
+    }
+  }
+
+  @Test
+  void retryAndResendLeaveEventRowsAloneUnlessKindEventIsNamed() {
+    migrate();
+    long deadDelivery = insert(7, "dead_letter", 60);
+    long deadEvent = insert(7, "dead_letter", 60);
+    long succeededEvent = insert(7, "succeeded", 60);
+    infra.sql("UPDATE webhook_deliveries SET kind = 'event' WHERE id IN (?, ?)", deadEvent, succeededEvent);
+    infra.sql("UPDATE webhook_deliveries SET scheduled_for = '2100-01-01T00:00:00Z'");
+
+    CliRun retry = withConf("retry", "--status", "dead_letter");
+
+    assertThat(retry.exit()).as("%s", retry).isZero();
+    assertThat(retry.out()).contains("retried 1 dead letters");
+    assertThat(statusOf(deadDelivery)).isEqualTo("pending");
+    assertThat(statusOf(deadEvent)).isEqualTo("dead_letter");
+
+    CliRun resend = withConf("resend");
+
+    assertThat(resend.exit()).as("%s", resend).isZero();
+    assertThat(resend.out()).as("no final delivery row is left; the event rows are not taken").contains("resent 0 deliveries");
+    assertThat(statusOf(succeededEvent)).isEqualTo("succeeded");
+
+    CliRun retryEvents = withConf("retry", "--status", "dead_letter", "--kind", "event");
+
+    assertThat(retryEvents.exit()).as("%s", retryEvents).isZero();
+    assertThat(retryEvents.out()).contains("retried 1 dead letters");
+    assertThat(statusOf(deadEvent)).isEqualTo("pending");
+    assertThat(statusOf(succeededEvent)).isEqualTo("succeeded");
+
+    CliRun resendEvents = withConf("resend", "--kind", "event");
+
+    assertThat(resendEvents.exit()).as("%s", resendEvents).isZero();
+    assertThat(resendEvents.out()).contains("resent 1 delivery");
+    assertThat(statusOf(succeededEvent)).isEqualTo("pending");
+
+    for (String[] args : List.of(new String[] {"resend", "--kind", "events"},
+        new String[] {"retry", "--status", "dead_letter", "--kind", "all"},
+        new String[] {"resend", "--uuid", uuidOf(deadEvent), "--kind", "event"})) {
+      CliRun refused = withConf(args[0], Arrays.copyOfRange(args, 1, args.length));
+
+      assertThat(refused.exit()).as("%s", refused).isEqualTo(HooklineCli.USAGE);
+      assertThat(refused.err()).as(String.join(" ", args)).contains("--kind");
     }
   }
 

@@ -150,6 +150,28 @@ class HooklineConfigTest {
   }
 
   @Test
+  void anUnsetStallTimeFollowsTheLeaseAndTheIdlePoll() {
+    assertThat(HooklineConfig.from(ConfigLoader.defaults()).delivery().stallAfter()).isEqualTo(Duration.ofSeconds(120));
+    assertThat(HooklineConfig.from(defaultsWith("delivery.timeoutSeconds", 120)).delivery().stallSeconds())
+        .as("lease 180 + 30").isEqualTo(210.0);
+    assertThat(HooklineConfig.from(defaultsWith("delivery.idlePollSeconds", 300)).delivery().stallSeconds())
+        .as("idle poll 300 + 30").isEqualTo(330.0);
+  }
+
+  @Test
+  void aStallTimeNotLongerThanTheLeaseAndTheIdlePollIsRefusedAndZeroTurnsItOff() {
+    assertThat(problemWith(defaultsWith("delivery.stallSeconds", 90))).contains("delivery.stallSeconds")
+        .contains("delivery.leaseSeconds").contains("or 0");
+    JsonObject slowPoll = defaultsWith("delivery.stallSeconds", 100);
+    slowPoll.getJsonObject("delivery").put("idlePollSeconds", 100);
+    assertThat(problemWith(slowPoll)).contains("delivery.stallSeconds").contains("delivery.idlePollSeconds");
+    assertThat(problemWith(defaultsWith("delivery.stallSeconds", -1))).contains("delivery.stallSeconds");
+    assertThat(problemWith(defaultsWith("delivery.stallSeconds", "soon"))).contains("delivery.stallSeconds");
+    assertThat(HooklineConfig.from(defaultsWith("delivery.stallSeconds", 0)).delivery().stallAfter()).isZero();
+    assertThat(HooklineConfig.from(defaultsWith("delivery.stallSeconds", 90.5)).delivery().stallSeconds()).isEqualTo(90.5);
+  }
+
+  @Test
   void everyBadKeyIsNamedInOneMessage() {
     JsonObject json = defaultsWith("delivery.maxAttempts", 0);
     json.getJsonObject("redis").put("shards", 0);

@@ -13,13 +13,16 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.extension.ExtendWith;
 
 /** The Redis schedule against a real Redis: atomic, bounded pops of due ids only. */
 @ExtendWith(VertxExtension.class)
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
 class DueQueueTest {
   private Redis redis;
   private DueQueue queue;
@@ -73,6 +76,22 @@ class DueQueueTest {
     assertThat(popped).hasSize(200);
     assertThat(unique).hasSize(200).doesNotContain(1_000L, 1_001L);
     assertThat(queue.size().await()).isEqualTo(2);
+  }
+
+  @Test
+  void dueCountCountsOnlyIdsDueByNowOverEveryShard() {
+    long now = System.currentTimeMillis();
+    assertThat(queue.dueCount().await()).isZero();
+    List<DueRef> refs = new ArrayList<>();
+    for (long id = 1; id <= 9; id++) {
+      refs.add(new DueRef(id, now - 60_000));
+    }
+    refs.add(new DueRef(10, now + 60_000));
+    refs.add(new DueRef(11, now + 3_600_000));
+    queue.enqueueAll(refs).await();
+
+    assertThat(queue.dueCount().await()).as("ids 1 to 9, on all four shards; not the two due later").isEqualTo(9);
+    assertThat(queue.size().await()).isEqualTo(11);
   }
 
   @Test

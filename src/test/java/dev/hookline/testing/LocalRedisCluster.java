@@ -79,6 +79,30 @@ public final class LocalRedisCluster implements AutoCloseable {
     throw new IllegalStateException("no master serves slot " + slot + " of " + key);
   }
 
+  /** The ports of the nodes not killed. */
+  public List<Integer> alive() {
+    return servers.running();
+  }
+
+  /**
+   * Whether the nodes refuse every key while some slots have no master that answers (Redis's
+   * default, true), or go on serving their own slots (false), on every node not killed.
+   */
+  public void requireFullCoverage(boolean required) {
+    for (int port : alive()) {
+      LocalRedisServers.cli(port, "config", "set", "cluster-require-full-coverage", required ? "yes" : "no");
+    }
+  }
+
+  /** Pauses one node (SIGSTOP): it hangs without closing a connection, until {@link #resume}. */
+  public void pause(int port) {
+    servers.signal(port, "STOP");
+  }
+
+  public void resume(int port) {
+    servers.signal(port, "CONT");
+  }
+
   /** Kills one node as a crash would. */
   public void kill(int port) {
     servers.kill(port);

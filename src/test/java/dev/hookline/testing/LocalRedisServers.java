@@ -91,6 +91,23 @@ public final class LocalRedisServers implements AutoCloseable {
     }
   }
 
+  /**
+   * Sends the server on {@code port} a signal by name with kill(1): {@code STOP} makes it hang as a
+   * paused or partitioned host does (connections stay open, nothing answers), {@code CONT} resumes it.
+   */
+  public synchronized void signal(int port, String signal) {
+    Process process = processes.get(port);
+    if (process == null) {
+      throw new IllegalStateException("no redis-server of this test on port " + port);
+    }
+    Shell.run("kill", "-" + signal, Long.toString(process.pid()));
+  }
+
+  /** The ports whose server this class started and has not killed. */
+  public synchronized List<Integer> running() {
+    return processes.entrySet().stream().filter(entry -> entry.getValue().isAlive()).map(Map.Entry::getKey).toList();
+  }
+
   /** SIGKILL, as a crash would, and back only once the process is gone. */
   static void killAndWait(Process process) {
     process.destroyForcibly();

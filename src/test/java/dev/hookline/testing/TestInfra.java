@@ -85,6 +85,14 @@ public final class TestInfra implements AutoCloseable {
   }
 
   /**
+   * A new connection to this database that the caller owns and closes, e.g. to hold a transaction
+   * (and its locks) open while Hookline works.
+   */
+  public Connection connect() throws SQLException {
+    return DriverManager.getConnection(jdbcUrl(), PG_USER, null);
+  }
+
+  /**
    * Runs SQL on this class's database from the test thread (never an event loop), on one
    * connection opened at first use and kept until {@link #close()}. A connection that was dropped
    * (the server restarted, the session was terminated) is replaced once and the statement sent
