@@ -154,7 +154,10 @@ public final class CircuitBreaker {
     long now = redisNowMillis();
     CircuitState state = known.get(origin);
     if (state != null && state.open() && state.openUntilMillis() > now) {
-      return state.openUntilMillis();
+      // This process holds off until the probe's answer or the end of its hold (a lease), but the
+      // answer is due within a send's timeout: what it held back must not wait out the whole hold.
+      boolean probeOut = state.probeUntilMillis() >= state.openUntilMillis();
+      return probeOut ? Math.min(state.openUntilMillis(), now + config.cooldown().toMillis()) : state.openUntilMillis();
     }
     return now + config.cooldown().toMillis();
   }

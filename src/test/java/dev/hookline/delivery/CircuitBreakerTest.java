@@ -168,6 +168,22 @@ class CircuitBreakerTest {
   }
 
   @Test
+  void whileAProbeIsOutWhatIsHeldBackIsLookedAtAgainAfterACoolDownNotAtTheEndOfTheProbesHold() {
+    openIt(a);
+    b.refresh().await();
+    Await.until("the cool-down to end", Duration.ofSeconds(5), () -> a.gate(ORIGIN) == CircuitBreaker.Gate.PROBE
+        && b.gate(ORIGIN) == CircuitBreaker.Gate.PROBE);
+    assertThat(a.admit(ORIGIN).await().admission()).isEqualTo(Admission.PROBE);
+    assertThat(b.admit(ORIGIN).await().admission()).isEqualTo(Admission.WAIT);
+
+    // The probe is held for 5 s (a lease) in case its sender dies; its answer comes within a send's
+    // timeout, so both workers look again after the 1 s cool-down.
+    assertThat(a.retryDelay(ORIGIN)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(b.retryDelay(ORIGIN)).isLessThanOrEqualTo(Duration.ofSeconds(1));
+    assertThat(b.gate(ORIGIN)).as("without asking Redis again meanwhile").isEqualTo(CircuitBreaker.Gate.OPEN);
+  }
+
+  @Test
   void afterAProbeClosesItTheWindowStartsEmptyAndOldSendsFailingLateSayNothing() {
     List<Call> onTheWire = new ArrayList<>();
     for (int i = 0; i < 10; i++) {
