@@ -193,8 +193,8 @@ public final class Hookline {
         : new StandardWebhooks(List.of(eventsConfig.secret()));
     // A granted probe keeps other workers from probing for as long as its claim's lease: the probe
     // is a claimed attempt, and after the lease it is presumed lost like any other.
-    CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix(), redisOutage), d.circuit(),
-        d.lease(), metrics, TimeSource.SYSTEM);
+    CircuitBreaker circuits = new CircuitBreaker(new CircuitStore(redis, config.redis().keyPrefix(), d.circuit(),
+        redisOutage), d.circuit(), d.lease(), metrics, TimeSource.SYSTEM);
     String userAgent = HooklineVersion.userAgent();
     OutboundRequests outbound = new OutboundRequests(d.headerPrefix(), userAgent, Clock.systemUTC(), eventSigner);
     InFlight inFlight = new InFlight();
@@ -278,7 +278,8 @@ public final class Hookline {
             + " sweep every {}s, event-bus address {},"
             + " {}; Postgres {} (schema v{}), {} (prefix {}, {} shards)", d.instances(),
         d.maxInFlight(), d.maxInFlightPerOrigin(), d.circuit().enabled()
-            ? "after " + d.circuit().failureThreshold() + " transient failures" : "off",
+            ? "at " + d.circuit().failureThreshold() + " transient failures and " + d.circuit().failureRatePercent()
+            + " % beyond them in " + d.circuit().windowSeconds() + " s" : "off",
         config.sweep().intervalSeconds(), IntegrationVerticle.CREATE_ADDRESS, config.http().enabled()
             ? "HTTP API on " + config.http().host() + ":" + httpPort.get() : "HTTP API off (http.enabled false)",
         config.postgres().redactedUrl(), schemaVersion, config.redis().describe(),

@@ -142,13 +142,20 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   }
 
   /**
-   * The per-origin circuit breaker: {@code failureThreshold} consecutive transient failures open
-   * it (0 turns it off); the first cool-down is {@code cooldownSeconds}, doubled after each failed
-   * probe up to {@code maxCooldownSeconds}.
+   * The per-origin circuit breaker (0 {@code failureThreshold} turns it off). Over the last
+   * {@code windowSeconds}, it opens once at least {@code failureThreshold} calls failed and the
+   * failures beyond the threshold are at least {@code failureRatePercent} % of the calls beyond it
+   * (the rule is {@code queue.CircuitRule}); the first cool-down is {@code cooldownSeconds}, doubled
+   * after each failed probe up to {@code maxCooldownSeconds}.
    */
-  public record Circuit(int failureThreshold, double cooldownSeconds, double maxCooldownSeconds) {
+  public record Circuit(int failureThreshold, int failureRatePercent, double windowSeconds, double cooldownSeconds,
+                        double maxCooldownSeconds) {
     public boolean enabled() {
       return failureThreshold > 0;
+    }
+
+    public Duration window() {
+      return seconds(windowSeconds);
     }
 
     public Duration cooldown() {
@@ -296,6 +303,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
         in.integer("delivery.maxInFlightPerOrigin", 1, 100_000),
         in.integer("delivery.maxUnrecordedAttempts", 2, 100),
         new Circuit(in.integer("delivery.circuitFailureThreshold", 0, 10_000),
+            in.integer("delivery.circuitFailureRatePercent", 1, 100),
+            in.seconds("delivery.circuitWindowSeconds", 0, 86_400),
             in.seconds("delivery.circuitCooldownSeconds", 0, 86_400),
             in.seconds("delivery.circuitMaxCooldownSeconds", 0, 7 * 86_400)),
         in.number("delivery.jitter", 0, 0.9),
@@ -331,6 +340,9 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
     in.require(delivery.maxDelaySeconds() >= delivery.baseDelaySeconds(),
         "delivery.maxDelaySeconds (" + delivery.maxDelaySeconds() + ") must not be below delivery.baseDelaySeconds ("
             + delivery.baseDelaySeconds() + ")");
+    // Successes reach the shared window once a second: a shorter window would judge on failures alone.
+    in.require(delivery.circuit().windowSeconds() >= 1,
+        "delivery.circuitWindowSeconds must be at least 1 (got " + delivery.circuit().windowSeconds() + ")");
     in.require(delivery.circuit().maxCooldownSeconds() >= delivery.circuit().cooldownSeconds(),
         "delivery.circuitMaxCooldownSeconds (" + delivery.circuit().maxCooldownSeconds()
             + ") must not be below delivery.circuitCooldownSeconds (" + delivery.circuit().cooldownSeconds() + ")");

@@ -91,14 +91,13 @@ public final class AttemptRunner {
   public Future<Void> run(ClaimedDelivery delivery, long claimedAtNanos) {
     Deadline deadline = new Deadline(time, claimedAtNanos + timeoutNanos);
     // admit() never fails and has its own short timeout; its time still counts against the deadline.
-    return health.admit(delivery.origin()).compose(admission -> switch (admission) {
-      case SEND -> attempt(delivery, false, deadline);
-      case PROBE -> attempt(delivery, true, deadline);
+    return health.admit(delivery.origin()).compose(call -> switch (call.admission()) {
+      case SEND, PROBE -> attempt(delivery, call, deadline);
       case WAIT -> giveBack(delivery);
     });
   }
 
-  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe, Deadline deadline) {
+  private Future<Void> attempt(ClaimedDelivery delivery, CircuitBreaker.Call call, Deadline deadline) {
     return deadline.bound(credentials.resolve(delivery.organizationId(), delivery.credentialUuid()), "the credential look-up")
         .transform(credential -> credential.succeeded()
             ? send(delivery, credential.result(), deadline)
@@ -106,17 +105,10 @@ public final class AttemptRunner {
                 policy.internalFailure(delivery,
                     "credential_lookup_failed " + credential.cause().getClass().getSimpleName(), time.now()), null,
                 Redactor.NONE)))
-        .compose(attempt -> Future.join(record(delivery, attempt), judge(delivery, attempt, probe)))
+        // Endpoint health hears what the origin did (a null verdict: it was not tried).
+        .compose(attempt -> Future.join(record(delivery, attempt), health.report(call, attempt.verdict())))
         .otherwiseEmpty()
         .mapEmpty();
-  }
-
-  /** Tells endpoint health what the origin did; results that say nothing about it are not counted. */
-  private Future<Void> judge(ClaimedDelivery delivery, Attempt attempt, boolean probe) {
-    if (attempt.verdict() == null) {
-      return Future.succeededFuture();
-    }
-    return health.report(delivery.origin(), attempt.verdict(), probe);
   }
 
   /**

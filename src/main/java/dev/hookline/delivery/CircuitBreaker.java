@@ -5,6 +5,7 @@ import dev.hookline.domain.TimeSource;
 import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.CircuitState;
 import dev.hookline.queue.CircuitStore;
+import dev.hookline.queue.CircuitStore.Counts;
 import io.vertx.core.Future;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,14 +18,17 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Per-origin circuit breaking for one worker process. The state lives in Redis ({@link
- * CircuitStore}) so every worker sees the same circuits; this keeps a local view of it, refreshed
- * on a timer and updated at once by this process's own transitions, so the hot path (claims and
- * sends to healthy origins) never waits on Redis. Shared by all delivery verticles of the process.
+ * CircuitStore}) so every worker sees the same circuits and counts into the same windows; this
+ * keeps a local view of it, refreshed every second and updated at once by the answers to this
+ * process's own reports, so the hot path (claims and sends to closed circuits) never waits on Redis.
+ * It counts its calls per origin ({@link CallTally}): a transient failure is reported at once with
+ * the calls behind it, the rest go in one call for all origins with the refresh. Shared by all
+ * delivery verticles of the process.
  */
 public final class CircuitBreaker {
   private static final Logger LOG = LoggerFactory.getLogger(CircuitBreaker.class);
-  /** A closed origin's failure count is forgotten after this long without another failure. */
-  static final Duration FORGET_AFTER = Duration.ofMinutes(10);
+  /** An open circuit nothing has touched for this long after its cool-down and probe is forgotten. */
+  static final Duration FORGET_OPEN_AFTER = Duration.ofMinutes(10);
   /** A Redis that does not answer must not hold a send or a start-up for longer than this. */
   private static final long REDIS_TIMEOUT_MILLIS = 5_000;
 
@@ -48,15 +52,35 @@ public final class CircuitBreaker {
     WAIT
   }
 
-  private static final Future<Admission> SEND = Future.succeededFuture(Admission.SEND);
-  private static final Future<Admission> WAIT = Future.succeededFuture(Admission.WAIT);
+  /** One claimed delivery's turn at its origin: whether it goes, and what counting its answer takes. */
+  public static final class Call {
+    private final String origin;
+    private final Admission admission;
+    private final CallTally tally;
+    private final long number;
+    private final long startedAtMillis;
+
+    private Call(String origin, Admission admission, CallTally tally, long number, long startedAtMillis) {
+      this.origin = origin;
+      this.admission = admission;
+      this.tally = tally;
+      this.number = number;
+      this.startedAtMillis = startedAtMillis;
+    }
+
+    public Admission admission() {
+      return admission;
+    }
+  }
 
   private final CircuitStore store;
   private final HooklineConfig.Circuit config;
   private final Duration probeLease;
+  private final Duration keepClosed;
   private final HooklineMetrics metrics;
   private final TimeSource time;
   private final Map<String, CircuitState> known = new ConcurrentHashMap<>();
+  private final Map<String, CallTally> tallies = new ConcurrentHashMap<>();
   private volatile long redisClockOffsetMillis;
 
   /** {@code probeLease}: how long a granted probe keeps others from probing (as long as a claim's lease). */
@@ -66,12 +90,10 @@ public final class CircuitBreaker {
     this.time = time;
     this.config = config;
     this.probeLease = probeLease;
+    // A send is answered within a lease of its start: a closed record is kept at least that long,
+    // so a late failure of a send from before the close is still recognised as one.
+    this.keepClosed = config.window().compareTo(probeLease) > 0 ? config.window() : probeLease;
     this.metrics = metrics;
-  }
-
-  /** No record, or a closed one with no failures counted: nothing to ask Redis about. */
-  static boolean quiet(CircuitState state) {
-    return state == null || (!state.open() && state.failures() == 0);
   }
 
   /** Pure rule: what a circuit in {@code state} allows at {@code redisNowMillis}. */
@@ -132,7 +154,10 @@ public final class CircuitBreaker {
     long now = redisNowMillis();
     CircuitState state = known.get(origin);
     if (state != null && state.open() && state.openUntilMillis() > now) {
-      return state.openUntilMillis();
+      // This process holds off until the probe's answer or the end of its hold (a lease), but the
+      // answer is due within a send's timeout: what it held back must not wait out the whole hold.
+      boolean probeOut = state.probeUntilMillis() >= state.openUntilMillis();
+      return probeOut ? Math.min(state.openUntilMillis(), now + config.cooldown().toMillis()) : state.openUntilMillis();
     }
     return now + config.cooldown().toMillis();
   }
@@ -143,99 +168,152 @@ public final class CircuitBreaker {
   }
 
   /**
-   * Whether a claimed delivery to {@code origin} may go now. An origin this worker has never seen
-   * fail is let through without asking Redis; one that has failed lately, or whose cool-down is
-   * over, is checked in Redis, which knows if another worker opened the circuit meanwhile and hands
-   * out the one probe. A Redis failure lets the send go (fail open).
+   * Whether a claimed delivery to {@code origin} may go now, as this process sees its circuit: a
+   * closed one lets it go at once, counted as a call; an open one holds it back until its cool-down
+   * ends, and then asks Redis, which hands out the one probe (and knows if another worker closed it
+   * meanwhile). A Redis failure lets the send go (fail open).
    */
-  Future<Admission> admit(String origin) {
+  Future<Call> admit(String origin) {
     if (!config.enabled()) {
-      return SEND;
+      return Future.succeededFuture(new Call(origin, Admission.SEND, null, 0, 0));
     }
-    CircuitState state = known.get(origin);
-    if (quiet(state)) {
-      return SEND;
+    long now = redisNowMillis();
+    Gate gate = gate(known.get(origin), now);
+    if (gate == Gate.CLOSED) {
+      return Future.succeededFuture(start(origin, now));
     }
-    if (gate(state, redisNowMillis()) == Gate.OPEN) {
-      return WAIT;
+    if (gate == Gate.OPEN) {
+      return Future.succeededFuture(new Call(origin, Admission.WAIT, null, 0, now));
     }
     return store.tryProbe(origin, probeLease).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(grant -> {
+      long redisNow = grant.redisNowMillis();
       if (grant.granted() && !grant.asProbe()) {
-        return Admission.SEND;
+        // Closed meanwhile, by another worker's probe.
+        known.put(origin, CircuitState.closed(redisNow));
+        refreshGauge();
+        return start(origin, redisNow);
       }
-      // Not granted: opened by another worker, or someone else holds the probe. Granted: this one
-      // is the probe, and the rest of this process holds off until its answer (or its hold ends).
-      long until = grant.granted() ? grant.redisNowMillis() + probeLease.toMillis() : grant.untilMillis();
-      known.compute(origin, (o, s) -> new CircuitState(s == null ? 0 : s.failures(), until,
-          s == null || !s.open() ? 1 : s.opens(), until, grant.redisNowMillis(), grant.redisNowMillis()));
-      return grant.granted() ? Admission.PROBE : Admission.WAIT;
+      // Not granted: someone else holds the probe. Granted: this one is the probe, and the rest of
+      // this process holds off until its answer (or its hold ends).
+      long until = grant.granted() ? redisNow + probeLease.toMillis() : grant.untilMillis();
+      known.compute(origin, (o, s) -> new CircuitState(0, 0, s == null || !s.open() ? 1 : s.opens(), until, until,
+          redisNow, redisNow));
+      return new Call(origin, grant.granted() ? Admission.PROBE : Admission.WAIT, null, 0, redisNow);
     }).recover(error -> {
       LOG.warn("origin={} circuit state could not be read from Redis ({}); sending anyway", origin,
           error.getMessage());
-      return SEND;
+      return Future.succeededFuture(start(origin, redisNowMillis()));
     });
   }
 
-  /** A transient failure from {@code origin}; {@code probe} when it answered this worker's probe. */
-  Future<Void> failed(String origin, boolean probe) {
-    if (!config.enabled()) {
-      return Future.succeededFuture();
-    }
-    return store.failure(origin, config.failureThreshold(), config.cooldown(), config.maxCooldown(), probe)
-        .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .onSuccess(failure -> {
-          CircuitState state = failure.state();
-          known.put(origin, state);
-          if (failure.opened()) {
-            LOG.warn("origin={} circuit open for {} ms ({}): its deliveries wait without using attempts", origin,
-                state.openUntilMillis() - state.redisNowMillis(),
-                probe ? "probe failed" : config.failureThreshold() + " transient failures in a row");
-          }
-          refreshGauge();
-        })
-        .<Void>mapEmpty()
-        .recover(error -> logStoreFailure(origin, error));
+  /** A call to {@code origin} goes, numbered in its tally (made here if need be, atomically with the refresh's removal). */
+  private Call start(String origin, long redisNowMillis) {
+    CallTally[] tally = new CallTally[1];
+    long[] number = new long[1];
+    tallies.compute(origin, (o, t) -> {
+      tally[0] = t == null ? new CallTally() : t;
+      number[0] = tally[0].start();
+      return tally[0];
+    });
+    return new Call(origin, Admission.SEND, tally[0], number[0], redisNowMillis);
   }
 
   /**
-   * {@code origin} gave an answer that is not a transient failure: it closes the circuit and
-   * resets the count. Only origins with a record cost a Redis call.
+   * {@code call} failed transiently. Reported at once, with the calls this process started before
+   * it and the successes it saw since its last report; only a failed probe matters to an open
+   * circuit. The answer updates the local view: that is how this process learns, at its next
+   * failure, that another worker opened the circuit.
    */
-  Future<Void> answered(String origin, boolean probe) {
-    if (!config.enabled() || (!probe && quiet(known.get(origin)))) {
+  Future<Void> failed(Call call) {
+    if (!config.enabled()) {
       return Future.succeededFuture();
     }
-    return store.success(origin)
+    boolean probe = call.admission == Admission.PROBE;
+    Counts counts = call.tally == null ? Counts.NONE : call.tally.failed(call.number);
+    return store.failure(call.origin, counts, call.startedAtMillis, probe)
         .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
-        .onSuccess(removed -> {
-          // A closed mark rather than a removal: a snapshot read before this must not bring it back.
-          long now = redisNowMillis();
-          CircuitState before = known.put(origin, new CircuitState(0, 0, 0, 0, now, now));
-          if (before != null && before.open()) {
-            LOG.info("origin={} circuit closed: it answered{}", origin, probe ? " the probe" : "");
+        .onSuccess(failure -> {
+          CircuitState state = failure.state();
+          known.put(call.origin, state);
+          if (failure.opened()) {
+            LOG.warn("origin={} circuit open for {} ms ({}): its deliveries wait without using attempts", call.origin,
+                state.openUntilMillis() - state.redisNowMillis(), probe ? "probe failed"
+                    : state.failures() + " of " + state.calls() + " calls failed in the last "
+                    + config.window().toSeconds() + " s");
           }
           refreshGauge();
         })
         .<Void>mapEmpty()
-        .recover(error -> logStoreFailure(origin, error));
+        .recover(error -> logStoreFailure(call.origin, error));
   }
 
-  /** Replaces the local view with Redis's; other workers' transitions reach this one here. */
+  /**
+   * {@code call} got an answer that is not a transient failure. Counted here and reported with the
+   * next failure or refresh, so a healthy origin costs no Redis call; the probe's closes the circuit.
+   */
+  Future<Void> answered(Call call) {
+    if (!config.enabled()) {
+      return Future.succeededFuture();
+    }
+    if (call.admission != Admission.PROBE) {
+      if (call.tally != null) {
+        call.tally.succeeded(call.number);
+      }
+      return Future.succeededFuture();
+    }
+    return store.close(call.origin)
+        .timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .onSuccess(closed -> {
+          // A closed mark rather than a removal: a snapshot read before this must not bring it back.
+          known.put(call.origin, CircuitState.closed(redisNowMillis()));
+          if (closed) {
+            LOG.info("origin={} circuit closed: it answered the probe", call.origin);
+          }
+          refreshGauge();
+        })
+        .<Void>mapEmpty()
+        .recover(error -> logStoreFailure(call.origin, error));
+  }
+
+  /** {@code call} never reached its origin (its credential or destination failed first). */
+  void untried(Call call) {
+    if (call.tally != null) {
+      call.tally.untried();
+    }
+  }
+
+  /**
+   * Reports this process's counts for the closed circuits Redis keeps a window for (other origins'
+   * are dropped: with no failure in the window there is nothing to weigh them against), and
+   * replaces the local view with Redis's; other workers' transitions reach this one here.
+   */
   public Future<Void> refresh() {
     if (!config.enabled()) {
       return Future.succeededFuture();
     }
-    return store.snapshot(FORGET_AFTER).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS).map(snapshot -> {
-      observeRedisTime(snapshot.redisNowMillis());
-      long readAt = snapshot.redisNowMillis();
-      // A transition this worker saw after Redis answered is newer than the snapshot: keep it.
-      known.entrySet().removeIf(e -> !snapshot.states().containsKey(e.getKey())
-          && e.getValue().redisNowMillis() <= readAt);
-      snapshot.states().forEach((origin, state) -> known.merge(origin, state,
-          (mine, theirs) -> mine.redisNowMillis() > readAt ? mine : theirs));
-      refreshGauge();
-      return null;
-    });
+    Map<String, Counts> counts = new HashMap<>();
+    for (String origin : tallies.keySet()) {
+      tallies.computeIfPresent(origin, (o, tally) -> {
+        Counts taken = tally.take();
+        CircuitState state = known.get(o);
+        if (state != null && !state.open() && !taken.isEmpty()) {
+          counts.put(o, taken);
+        }
+        return tally.idle() ? null : tally;
+      });
+    }
+    return store.refresh(counts, keepClosed, FORGET_OPEN_AFTER).timeout(REDIS_TIMEOUT_MILLIS, TimeUnit.MILLISECONDS)
+        .map(snapshot -> {
+          observeRedisTime(snapshot.redisNowMillis());
+          long readAt = snapshot.redisNowMillis();
+          // A transition this worker saw after Redis answered is newer than the snapshot: keep it.
+          known.entrySet().removeIf(e -> !snapshot.states().containsKey(e.getKey())
+              && e.getValue().redisNowMillis() <= readAt);
+          snapshot.states().forEach((origin, state) -> known.merge(origin, state,
+              (mine, theirs) -> mine.redisNowMillis() > readAt ? mine : theirs));
+          refreshGauge();
+          return null;
+        });
   }
 
   private void refreshGauge() {

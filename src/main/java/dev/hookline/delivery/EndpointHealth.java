@@ -34,14 +34,24 @@ public final class EndpointHealth {
     return slots.rooms(circuits.notClosed());
   }
 
-  /** Whether a claimed delivery to {@code origin} goes now, goes as its circuit's probe, or waits. */
-  public Future<CircuitBreaker.Admission> admit(String origin) {
+  /**
+   * Whether a claimed delivery to {@code origin} goes now, goes as its circuit's probe, or waits;
+   * a call that goes is counted, and its answer must be {@link #report reported}.
+   */
+  public Future<CircuitBreaker.Call> admit(String origin) {
     return circuits.admit(origin);
   }
 
-  /** What {@code origin} did on an attempt that reached it; only a transient failure counts against it. */
-  public Future<Void> report(String origin, Verdict verdict, boolean probe) {
-    return verdict == Verdict.TRANSIENT ? circuits.failed(origin, probe) : circuits.answered(origin, probe);
+  /**
+   * What the origin did on an admitted {@code call}: only a transient failure counts against it;
+   * {@code verdict} null when the origin was not tried (its credential or destination failed first).
+   */
+  public Future<Void> report(CircuitBreaker.Call call, Verdict verdict) {
+    if (verdict == null) {
+      circuits.untried(call);
+      return Future.succeededFuture();
+    }
+    return verdict == Verdict.TRANSIENT ? circuits.failed(call) : circuits.answered(call);
   }
 
   /** How long a delivery its circuit held back should wait before it is looked at again. */

@@ -115,6 +115,43 @@ class HooklineConfigTest {
   }
 
   @Test
+  void theCircuitBreakerDefaultsToTenFailuresAtFiftyPercentOverThirtySeconds() {
+    HooklineConfig.Circuit circuit = HooklineConfig.from(ConfigLoader.defaults()).delivery().circuit();
+
+    assertThat(circuit.failureThreshold()).isEqualTo(10);
+    assertThat(circuit.failureRatePercent()).isEqualTo(50);
+    assertThat(circuit.window()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(circuit.enabled()).isTrue();
+    assertThat(HooklineConfig.from(defaultsWith("delivery.circuitFailureThreshold", 0)).delivery().circuit().enabled())
+        .as("0 turns it off").isFalse();
+  }
+
+  @ParameterizedTest
+  @ValueSource(ints = {0, 101})
+  void aFailureRateOutsideOneToOneHundredPercentIsRefused(int percent) {
+    assertThat(problemWith(defaultsWith("delivery.circuitFailureRatePercent", percent)))
+        .contains("delivery.circuitFailureRatePercent");
+  }
+
+  @Test
+  void aFractionalFailureRateIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.circuitFailureRatePercent", 50.5)))
+        .contains("delivery.circuitFailureRatePercent");
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {0, 0.5, -1})
+  void aWindowShorterThanASecondIsRefused(double seconds) {
+    assertThat(problemWith(defaultsWith("delivery.circuitWindowSeconds", seconds)))
+        .contains("delivery.circuitWindowSeconds");
+  }
+
+  @Test
+  void aTextWindowIsRefused() {
+    assertThat(problemWith(defaultsWith("delivery.circuitWindowSeconds", "30s"))).contains("delivery.circuitWindowSeconds");
+  }
+
+  @Test
   void theUnrecordedAttemptBoundIsAtLeastTwo() {
     // One unrecorded claim (a 2xx whose success write failed) must leave room for the send that settles it.
     assertThat(problemWith(defaultsWith("delivery.maxUnrecordedAttempts", 1))).contains("delivery.maxUnrecordedAttempts")

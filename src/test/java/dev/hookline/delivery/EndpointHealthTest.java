@@ -135,7 +135,8 @@ class EndpointHealthTest {
     String origin = "http://127.0.0.1:" + receiver.url("").split(":")[2];
     Redis redis = Redis.createClient(vertx, TestInfra.REDIS_URL);
     try {
-      watchCircuit(vertx, first, second, healthy, new CircuitStore(redis, infra.keyPrefix), origin);
+      watchCircuit(vertx, first, second, healthy, new CircuitStore(redis, infra.keyPrefix,
+          first.config().delivery().circuit()), origin);
     } finally {
       redis.close();
     }
@@ -146,10 +147,10 @@ class EndpointHealthTest {
     createMany(vertx, 300_000, 20, receiver.url("/flaky"));
 
     Await.until("the circuit to open, a probe to fail and the cool-down to double", Duration.ofSeconds(20), () -> {
-      CircuitState state = circuits.snapshot(Duration.ofMinutes(1)).await().states().get(origin);
+      CircuitState state = circuits.refresh(Map.of(), Duration.ofMinutes(1), Duration.ofMinutes(1)).await().states().get(origin);
       return state != null && state.opens() >= 2;
     });
-    CircuitState doubled = circuits.snapshot(Duration.ofMinutes(1)).await().states().get(origin);
+    CircuitState doubled = circuits.refresh(Map.of(), Duration.ofMinutes(1), Duration.ofMinutes(1)).await().states().get(origin);
     int sentWhileFailing = receiver.requests().size();
     assertThat(count("status = 'dead_letter'")).as("no attempt budget ran out while the circuit was open").isZero();
     assertThat(sentWhileFailing).as("3 failures open it, 2 more may be on the wire per worker, then probes only")
@@ -163,11 +164,11 @@ class EndpointHealthTest {
     healthy.set(true);
     Await.until("every delivery, once a probe finds the origin healthy", Duration.ofSeconds(20),
         () -> count("status = 'succeeded'") == 20,
-        () -> "succeeded " + count("status = 'succeeded'") + ", circuit " + circuits.snapshot(Duration.ofMinutes(1))
+        () -> "succeeded " + count("status = 'succeeded'") + ", circuit " + circuits.refresh(Map.of(), Duration.ofMinutes(1), Duration.ofMinutes(1))
             .await().states());
 
-    assertThat(circuits.snapshot(Duration.ofMinutes(1)).await().states()).as("closed: no record left")
-        .doesNotContainKey(origin);
+    assertThat(circuits.refresh(Map.of(), Duration.ofMinutes(1), Duration.ofMinutes(1)).await().states().get(origin))
+        .as("closed").satisfies(state -> assertThat(state == null || !state.open()).isTrue());
     Await.until("both workers to see it closed", Duration.ofSeconds(5),
         () -> first.metrics().scrape().contains("hookline_circuits_open 0.0")
             && second.metrics().scrape().contains("hookline_circuits_open 0.0"));
