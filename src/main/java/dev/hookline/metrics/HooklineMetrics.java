@@ -32,6 +32,8 @@ public final class HooklineMetrics implements AutoCloseable {
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
   private final Map<String, AtomicLong> redisNodes = new ConcurrentHashMap<>();
+  /** Registered by the first report (the compatibility check's constructor), so it exists from start-up. */
+  private final Map<String, AtomicLong> schemaIncompatible = new ConcurrentHashMap<>();
   private final Timer attemptDuration;
   private final Counter sweepReinjected;
   private final Counter consoleSignInsRefused;
@@ -166,6 +168,17 @@ public final class HooklineMetrics implements AutoCloseable {
 
   public void oldestPendingAge(double seconds) {
     oldestPendingMillis.set(Math.round(seconds * 1_000));
+  }
+
+  /** 1 while the database's schema is newer than this build may work with (it claims nothing then), else 0. */
+  public void schemaIncompatible(boolean incompatible) {
+    schemaIncompatible.computeIfAbsent("", s -> {
+      AtomicLong value = new AtomicLong();
+      Gauge.builder("hookline.schema.incompatible", value, AtomicLong::get)
+          .description("1 while the database's schema is newer than this build may work with: it claims no"
+              + " deliveries then (docs/operations.md#upgrading)").register(registry);
+      return value;
+    }).set(incompatible ? 1 : 0);
   }
 
   /** Prometheus text exposition of everything in the registry. */
