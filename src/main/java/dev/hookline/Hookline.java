@@ -201,7 +201,7 @@ public final class Hookline {
       EndpointHealth health = new EndpointHealth(circuits, d.maxInFlightPerOrigin(), inFlight);
       AttemptRunner runner = new AttemptRunner(vertx, credentials, new DestinationGuard(destinations, resolver),
           new WebhookSender(vertx, httpClient, RESPONSE_EXCERPT_BYTES),
-          outbound, retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), d.lease(), events,
+          outbound, retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), events,
           d.disableOnGone());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
           d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace());

@@ -20,12 +20,10 @@ import dev.hookline.security.Redactor;
 import dev.hookline.store.DeliveryRepository;
 import dev.hookline.store.GroupCommit;
 import io.vertx.core.Future;
-import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -59,7 +57,6 @@ public final class AttemptRunner {
   private final DeliveryRepository repository;
   private final Vertx vertx;
   private final long timeoutNanos;
-  private final long leaseNanos;
   private final GroupCommit<OutcomeWrite, RecordResult> outcomes;
   private final EventPublisher events;
   private final boolean disableOnGone;
@@ -67,13 +64,12 @@ public final class AttemptRunner {
   /**
    * {@code timeout} bounds the whole attempt, from the claim to the receiver's last byte: the
    * circuit check, the credential look-up, the DNS resolution and the send share one deadline, so
-   * an attempt ends inside its {@code lease} (configuration keeps the lease longer than the
-   * timeout). The lease also bounds how long a refused success write is retried.
+   * an attempt ends inside its lease (configuration keeps the lease longer than the timeout).
    */
   public AttemptRunner(Vertx vertx, CredentialStore credentials, DestinationGuard guard, WebhookSender sender,
                        OutboundRequests requests, RetryPolicy policy, DeliveryRepository repository, Schedule schedule,
                        EndpointHealth health, HooklineMetrics metrics, TimeSource time, Duration timeout,
-                       Duration lease, EventPublisher events, boolean disableOnGone) {
+                       EventPublisher events, boolean disableOnGone) {
     this.events = events;
     this.disableOnGone = disableOnGone;
     this.health = health;
@@ -81,7 +77,6 @@ public final class AttemptRunner {
     this.repository = repository;
     this.vertx = vertx;
     this.timeoutNanos = Math.max(1, timeout.toNanos());
-    this.leaseNanos = lease.toNanos();
     this.guard = guard;
     this.metrics = metrics;
     this.credentials = credentials;
@@ -95,16 +90,15 @@ public final class AttemptRunner {
   /** Runs a delivery claimed by a statement sent at {@code claimedAtNanos} (on the {@link TimeSource}'s monotonic clock). */
   public Future<Void> run(ClaimedDelivery delivery, long claimedAtNanos) {
     Deadline deadline = new Deadline(time, claimedAtNanos + timeoutNanos);
-    long leaseEnds = claimedAtNanos + leaseNanos;
     // admit() never fails and has its own short timeout; its time still counts against the deadline.
     return health.admit(delivery.origin()).compose(admission -> switch (admission) {
-      case SEND -> attempt(delivery, false, deadline, leaseEnds);
-      case PROBE -> attempt(delivery, true, deadline, leaseEnds);
+      case SEND -> attempt(delivery, false, deadline);
+      case PROBE -> attempt(delivery, true, deadline);
       case WAIT -> giveBack(delivery);
     });
   }
 
-  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe, Deadline deadline, long leaseEnds) {
+  private Future<Void> attempt(ClaimedDelivery delivery, boolean probe, Deadline deadline) {
     return deadline.bound(credentials.resolve(delivery.organizationId(), delivery.credentialUuid()), "the credential look-up")
         .transform(credential -> credential.succeeded()
             ? send(delivery, credential.result(), deadline)
@@ -112,7 +106,7 @@ public final class AttemptRunner {
                 policy.internalFailure(delivery,
                     "credential_lookup_failed " + credential.cause().getClass().getSimpleName(), time.now()), null,
                 Redactor.NONE)))
-        .compose(attempt -> Future.join(record(delivery, attempt, leaseEnds), judge(delivery, attempt, probe)))
+        .compose(attempt -> Future.join(record(delivery, attempt), judge(delivery, attempt, probe)))
         .otherwiseEmpty()
         .mapEmpty();
   }
@@ -128,18 +122,44 @@ public final class AttemptRunner {
   /**
    * Not sent: the origin's circuit is open. The claim's attempt is returned and the row is due
    * again when the circuit may have closed, so waiting out a broken receiver costs no attempt.
-   * If this write fails the row keeps its lease and the attempt is spent, as after a crash.
+   * A release Postgres refuses is tried again until it answers: a claim that sent nothing must not
+   * count as an attempt that may have reached the receiver. The release is fenced, so once the
+   * lease is over and another worker has the row, a late one changes nothing.
    */
   private Future<Void> giveBack(ClaimedDelivery delivery) {
-    return repository.release(delivery.id(), delivery.attempt(), health.retryDelay(delivery.origin()))
+    return Retrying.untilAnswered(vertx,
+            () -> repository.release(delivery.id(), delivery.attempt(), delivery.replays(),
+                health.retryDelay(delivery.origin())),
+            WRITE_RETRY_START_MILLIS, WRITE_RETRY_MAX_MILLIS, Integer.MAX_VALUE,
+            (error, delay, failures) -> {
+              if (failures == 1) {
+                LOG.warn("delivery={} attempt={} deferred for an open circuit but not given back yet ({}); retrying"
+                    + " until Postgres answers", delivery.id(), delivery.attempt(), error.getMessage());
+              }
+            })
         .compose(due -> {
           metrics.deferred("circuit_open", 1);
           LOG.debug("delivery={} attempt={} not sent: circuit open for origin={}", delivery.id(), delivery.attempt(),
               delivery.origin());
           return due.isPresent() ? schedule.enqueueLater(delivery.id(), due.get().toEpochMilli()) : Future.succeededFuture();
         })
-        .onFailure(e -> LOG.warn("delivery={} attempt={} deferred for an open circuit but not given back ({}); it is"
-            + " retried after its lease", delivery.id(), delivery.attempt(), e.getMessage()))
+        .otherwiseEmpty()
+        .mapEmpty();
+  }
+
+  /**
+   * Ends as expired the due rows a claim found past their window with nothing left to settle, so
+   * they do not go round between the schedule and the claim until a sweep sees them. If this fails
+   * they are overdue and off the schedule: the sweeper expires them.
+   */
+  public Future<Void> expire(List<Long> ids) {
+    if (ids.isEmpty()) {
+      return Future.succeededFuture();
+    }
+    return repository.expire(ids)
+        .compose(expired -> events.publish(expired.emitted()))
+        .onFailure(e -> LOG.warn("{} deliveries past their window could not be expired now ({}); the sweeper will",
+            ids.size(), e.getMessage()))
         .otherwiseEmpty()
         .mapEmpty();
   }
@@ -170,11 +190,14 @@ public final class AttemptRunner {
         });
   }
 
-  private Future<Void> record(ClaimedDelivery delivery, Attempt attempt, long leaseEnds) {
+  private Future<Void> record(ClaimedDelivery delivery, Attempt attempt) {
     AttemptOutcome outcome = attempt.outcome();
-    OutcomeWrite outcomeWrite = new OutcomeWrite(delivery.id(), delivery.attempt(), outcome, logOf(attempt),
-        eventsOf(delivery, outcome), goneEndpoint(delivery, outcome));
-    return write(delivery, outcomeWrite, leaseEnds, WRITE_RETRY_START_MILLIS)
+    OutcomeWrite outcomeWrite = new OutcomeWrite(delivery.id(), delivery.attempt(), delivery.replays(), outcome,
+        logOf(attempt), eventsOf(delivery, outcome), goneEndpoint(delivery, outcome));
+    return write(delivery, outcomeWrite)
+        .onFailure(e -> LOG.error("delivery={} attempt={} outcome={} could not be recorded ({}); the row stays pending"
+                + " under its lease and is sent again after it", delivery.id(), delivery.attempt(),
+            outcome.logName(), e.getMessage()))
         .compose(written -> {
           log(delivery, attempt, written);
           if (written.recorded() || written.cancelled()) {
@@ -183,39 +206,40 @@ public final class AttemptRunner {
           }
           events.publish(written.emitted());
           if (written.recorded() && outcome.status() == DeliveryStatus.PENDING) {
-            // If this ZADD is lost the row is still pending and overdue later: the sweeper requeues it.
+            // The outcome is recorded whatever Redis does: if this ZADD is lost the row is still
+            // pending and overdue later, and the sweeper requeues it. Said once, not as a failure.
             return schedule.enqueueLater(delivery.id(), written.dueAt().toEpochMilli())
-                .onFailure(e -> LOG.warn("delivery={} attempt={} retry recorded but not queued ({}); the sweeper will requeue it",
-                    delivery.id(), delivery.attempt(), e.getMessage()));
+                .recover(e -> {
+                  LOG.warn("delivery={} attempt={} retry recorded but not queued ({}); the sweeper will requeue it",
+                      delivery.id(), delivery.attempt(), e.getMessage());
+                  return Future.succeededFuture();
+                });
           }
           return Future.succeededFuture();
-        })
-        .onFailure(e -> LOG.error("delivery={} attempt={} outcome={} could not be recorded ({}); the row stays pending"
-                + " under its lease and is sent again after it", delivery.id(), delivery.attempt(),
-            outcome.logName(), e.getMessage()));
+        });
   }
 
   /**
-   * A delivered webhook must not be lost to a failed write: the success write is retried while
-   * this worker still holds the lease. Once the lease is gone, the row is re-sent after it (the
-   * receiver dedupes on the delivery id); the fence makes a late write from here harmless.
+   * A delivered webhook must not be lost to a failed write: the success write is retried until
+   * Postgres answers it, past the lease too, since the fence still accepts it until another worker
+   * claims the row again (that worker then sends it once more and records its own success; the
+   * receiver dedupes on the delivery id, and this write is fenced out). Any other outcome is
+   * written once: if that fails, the row is sent again after its lease.
    */
-  private Future<RecordResult> write(ClaimedDelivery delivery, OutcomeWrite outcomeWrite, long leaseEnds,
-                                     long backoffMillis) {
-    return outcomes.submit(outcomeWrite).recover(error -> {
-      boolean delivered = outcomeWrite.outcome().status() == DeliveryStatus.SUCCEEDED;
-      // Room for the wait and one more write before the lease ends.
-      long marginNanos = TimeUnit.MILLISECONDS.toNanos(backoffMillis) + timeoutNanos;
-      if (!delivered || time.nanoTime() + marginNanos > leaseEnds) {
-        return Future.failedFuture(error);
-      }
-      LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying in {} ms",
-          delivery.id(), delivery.attempt(), error.getMessage(), backoffMillis);
-      Promise<RecordResult> retried = Promise.promise();
-      vertx.setTimer(backoffMillis, id -> write(delivery, outcomeWrite, leaseEnds,
-          Math.min(backoffMillis * 2, WRITE_RETRY_MAX_MILLIS)).onComplete(retried));
-      return retried.future();
-    });
+  private Future<RecordResult> write(ClaimedDelivery delivery, OutcomeWrite outcomeWrite) {
+    if (outcomeWrite.outcome().status() != DeliveryStatus.SUCCEEDED) {
+      return outcomes.submit(outcomeWrite);
+    }
+    return Retrying.untilAnswered(vertx, () -> outcomes.submit(outcomeWrite), WRITE_RETRY_START_MILLIS,
+        WRITE_RETRY_MAX_MILLIS, Integer.MAX_VALUE, (error, delay, failures) -> {
+          if (failures == 1) {
+            LOG.warn("delivery={} attempt={} delivered but the success write failed ({}); retrying until Postgres"
+                + " answers", delivery.id(), delivery.attempt(), error.getMessage());
+          } else {
+            LOG.debug("delivery={} attempt={} success write failed {} times ({}); retrying in {} ms", delivery.id(),
+                delivery.attempt(), failures, error.getMessage(), delay);
+          }
+        });
   }
 
   /**
@@ -238,14 +262,14 @@ public final class AttemptRunner {
     if (!gone || !disableOnGone || delivery.isEvent()) {
       return null;
     }
-    return new GoneEndpoint(delivery.organizationId(), delivery.endpointUrl(),
+    return new GoneEndpoint(delivery.organizationId(), delivery.endpointUrl(), delivery.origin(),
         event(OutcomeEvent.ENDPOINT_DISABLED, delivery, outcome));
   }
 
   private OutcomeEvent event(String type, ClaimedDelivery delivery, AttemptOutcome outcome) {
     return new OutcomeEvent(type, delivery.deliveryUuid(), delivery.id(), delivery.organizationId(),
         delivery.workflowRunId(), delivery.webhookNodeId(), delivery.attempt(), outcome.statusCode(), outcome.error(),
-        time.now());
+        time.now(), delivery.replays());
   }
 
   private static AttemptLog logOf(Attempt attempt) {
@@ -291,6 +315,10 @@ public final class AttemptRunner {
   }
 
   private static String whyCancelled(ClaimedDelivery delivery, RecordResult written) {
+    if (written.replayedSince(delivery.replays())) {
+      return "the delivery was cancelled or disabled while the attempt was in flight, then replayed (retried or"
+          + " resent), and its new budget is decided by its own attempts";
+    }
     if (written.cancelledByOperator(delivery.attempt())) {
       return "the delivery was cancelled while the attempt was in flight";
     }

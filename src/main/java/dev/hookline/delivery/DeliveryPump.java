@@ -8,12 +8,14 @@ import dev.hookline.metrics.HooklineMetrics;
 import dev.hookline.queue.DueQueue;
 import dev.hookline.queue.Outage;
 import dev.hookline.store.DeliveryRepository;
+import dev.hookline.store.StorageFailures;
 import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -33,6 +35,9 @@ final class DeliveryPump {
   private static final long ERROR_BACKOFF_MILLIS = 1_000;
   /** Longest wait between tries while Redis or Postgres keeps failing, unless the idle poll is longer. */
   private static final long MAX_ERROR_BACKOFF_MILLIS = 5_000;
+  private static final long UNCLAIM_MAX_BACKOFF_MILLIS = 30_000;
+  /** About five minutes of tries at the longest backoff. */
+  private static final int UNCLAIM_TRIES = 14;
 
   private final Vertx vertx;
   private final DueQueue queue;
@@ -143,12 +148,38 @@ final class DeliveryPump {
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.
     // The lease starts when Postgres runs the claim, so the attempts' deadline counts from before it.
     long claimedAtNanos = time.nanoTime();
-    return repository.claim(ids, lease, health.rooms())
+    long token = ThreadLocalRandom.current().nextLong();
+    return repository.claim(ids, lease, health.rooms(), token)
         .timeout(lease.toMillis(), TimeUnit.MILLISECONDS)
+        .onFailure(error -> unclaimIfUnknown(ids, token, error))
         .compose(result -> {
           result.claimed().forEach(delivery -> start(delivery, claimedAtNanos));
+          runner.expire(result.ended());
           return queue.enqueueAll(backOnSchedule(result)).mapEmpty();
         });
+  }
+
+  /**
+   * A claim whose answer never came (it timed out, or its connection broke mid-statement) may have
+   * committed: its claims were never sent, so they are given back by their token rather than left
+   * to count as attempts that may have reached the receiver. Tried for a few minutes; a claim still
+   * not given back then counts as unrecorded, as after a crash.
+   */
+  private void unclaimIfUnknown(List<Long> ids, long token, Throwable error) {
+    if (!StorageFailures.mayHaveCommitted(error)) {
+      return;
+    }
+    Retrying.untilAnswered(vertx, () -> repository.unclaim(ids, token), ERROR_BACKOFF_MILLIS, UNCLAIM_MAX_BACKOFF_MILLIS,
+            UNCLAIM_TRIES, (e, delay, failures) -> LOG.debug("giving back a claim with no answer failed ({}); retrying"
+                + " in {} ms", e.getMessage(), delay))
+        .onSuccess(given -> {
+          if (given > 0) {
+            LOG.info("a claim of {} popped ids got no answer ({}); the {} it had claimed were given back unsent",
+                ids.size(), error.getMessage(), given);
+          }
+        })
+        .onFailure(e -> LOG.warn("a claim of {} popped ids got no answer ({}) and could not be given back ({}); any it"
+            + " claimed are sent after their lease", ids.size(), error.getMessage(), e.getMessage()));
   }
 
   /** Unclaimable ids at their own due time; held ones as endpoint health decides. */

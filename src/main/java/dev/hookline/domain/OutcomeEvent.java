@@ -8,11 +8,12 @@ import java.util.UUID;
 /**
  * Something that happened to a delivery that its caller and operators want to hear about: a final
  * outcome, a failed attempt, or its endpoint being disabled. The same JSON goes out on the event
- * bus and, as the payload of an event delivery, to {@code events.webhookUrl}.
+ * bus and, as the payload of an event delivery, to {@code events.webhookUrl}. {@code replays} is the
+ * delivery's replay count when it happened: not sent, but part of the event's identity.
  */
 public record OutcomeEvent(String type, UUID deliveryUuid, long deliveryId, long organizationId, long workflowRunId,
                            String webhookNodeId, Integer attempt, Integer statusCode, String error,
-                           Instant occurredAt) {
+                           Instant occurredAt, int replays) {
   public static final String SUCCEEDED = "delivery.succeeded";
   public static final String DEAD_LETTERED = "delivery.dead_lettered";
   public static final String CANCELLED = "delivery.cancelled";
@@ -43,12 +44,15 @@ public record OutcomeEvent(String type, UUID deliveryUuid, long deliveryId, long
   }
 
   /**
-   * The event row's webhook node id. With the run id it is unique per (type, delivery, attempt), so
-   * one outcome can never be written as two event rows, while a resent delivery's later outcomes
-   * (higher attempt numbers) get rows of their own.
+   * The event row's webhook node id. With the run id it is unique per (type, delivery, attempt,
+   * replay), so one outcome can never be written as two event rows, while every later outcome gets a
+   * row of its own: a later attempt's, and a replayed row's even at the same attempt (cancelled,
+   * resent, cancelled again before any send). Rows never replayed keep the form written before
+   * replays counted, so an event is never written twice across that upgrade.
    */
   public String eventNodeId() {
-    return NODE_PREFIX + type + ":" + deliveryId + ":" + (attempt == null ? 0 : attempt);
+    return NODE_PREFIX + type + ":" + deliveryId + ":" + (attempt == null ? 0 : attempt)
+        + (replays == 0 ? "" : ":r" + replays);
   }
 
   public JsonObject toJson() {

@@ -33,19 +33,23 @@ import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** Every SQL statement Hookline runs against {@code webhook_deliveries}. */
 public final class DeliveryRepository {
+  private static final Logger LOG = LoggerFactory.getLogger(DeliveryRepository.class);
   private static final int MAX_ERROR_LENGTH = 1_000;
 
   private static final String DELIVERY_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, endpoint_url,"
       + " http_method, payload, custom_headers, credential_uuid, attempt_count, recorded_attempts, budget_start,"
-      + " max_attempts, scheduled_for, leased_until, origin, webhook_node_id, kind, retry, expires_at";
+      + " max_attempts, scheduled_for, leased_until, origin, webhook_node_id, kind, retry, expires_at, replays";
 
   private static final String EVENT_COLUMNS = EventRows.EVENT_COLUMNS;
 
@@ -79,11 +83,26 @@ public final class DeliveryRepository {
   }
 
   /*
-   * A delivery whose own window has ended starts no further attempt; the sweeper gives it its
-   * final status (expired). Written as a condition on the row, so the claim still probes by id only.
+   * Claims of the current budget that ended without a recorded outcome. Each may have reached the
+   * receiver: a claim that certainly sent nothing is given back (release, or unclaim by its token).
    */
-  private static String withinWindow(String row) {
-    return "(" + row + "expires_at IS NULL OR " + row + "expires_at > now())";
+  private static String unrecorded(String row) {
+    return "(" + row + "attempt_count - " + row + "budget_start - " + row + "recorded_attempts)";
+  }
+
+  /*
+   * A delivery whose own window has ended starts no further attempt, with one exception: an
+   * attempt whose outcome was never recorded may have been delivered (a 2xx whose success write
+   * failed), and a delivered webhook is never expired, so it is sent once more to settle it (the
+   * receiver dedupes). Written as a condition on the row, so the claim still probes by id only.
+   */
+  private static String windowAllows(String row) {
+    return "(" + row + "expires_at IS NULL OR " + row + "expires_at > now() OR " + unrecorded(row) + " > 0)";
+  }
+
+  /* Past its window with nothing left to settle: the row's end is expired, at the claim or the sweep. */
+  private static String windowEnded(String row) {
+    return "(" + row + "expires_at <= now() AND " + unrecorded(row) + " = 0)";
   }
 
   private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";
@@ -133,22 +152,27 @@ public final class DeliveryRepository {
    *
    * The claim sets leased_until, never scheduled_for: with no indexed column changed, and room on
    * the page (fillfactor 80), Postgres writes the new version as a HOT update, with no index entry.
+   * It also writes the caller's claim token ($7), so a caller that never heard back can give back
+   * exactly what it claimed. A due row whose window has ended with nothing to settle comes back
+   * "ended", for the caller to expire at once rather than put back on the schedule.
    */
   static final String CLAIM = "WITH due AS ("
       + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
       + " WHERE id = ANY($1) AND " + NOT_FINAL + " AND " + due("") + " AND " + claimable("", 6)
-      + " AND " + withinWindow("") + "),"
+      + " AND " + windowAllows("") + "),"
       + " picked AS (SELECT due.id FROM due LEFT JOIN unnest($3::text[], $4::int[]) AS r(origin, room)"
       + " ON r.origin = due.origin WHERE due.n <= coalesce(r.room, $5)),"
       + " claimed AS ("
       + " UPDATE webhook_deliveries"
-      + " SET attempt_count = attempt_count + 1, leased_until = now() + make_interval(secs => $2), updated_at = now()"
+      + " SET attempt_count = attempt_count + 1, leased_until = now() + make_interval(secs => $2), claim_token = $7,"
+      + " updated_at = now()"
       + " WHERE id = ANY(ARRAY(SELECT id FROM picked)) AND " + NOT_FINAL + " AND " + due("")
-      + " AND " + claimable("", 6) + " AND " + withinWindow("")
+      + " AND " + claimable("", 6) + " AND " + windowAllows("")
       + " RETURNING " + DELIVERY_COLUMNS + ")"
-      + " SELECT true AS won, false AS held, " + DELIVERY_COLUMNS + " FROM claimed"
+      + " SELECT true AS won, false AS held, false AS ended, " + DELIVERY_COLUMNS + " FROM claimed"
       + " UNION ALL"
-      + " SELECT false AS won, d.id IN (SELECT id FROM due) AND d.id NOT IN (SELECT id FROM picked) AS held, "
+      + " SELECT false AS won, d.id IN (SELECT id FROM due) AND d.id NOT IN (SELECT id FROM picked) AS held,"
+      + " " + due("d.") + " AND " + windowEnded("d.") + " AS ended, "
       + DELIVERY_COLUMNS + " FROM webhook_deliveries d"
       + " WHERE d.id = ANY($1) AND d." + NOT_FINAL + " AND " + claimable("d.", 6)
       + " AND NOT EXISTS (SELECT 1 FROM claimed c WHERE c.id = d.id)";
@@ -156,40 +180,53 @@ public final class DeliveryRepository {
   /*
    * Gives back a claim that was never sent (its origin's circuit opened after the claim): the
    * attempt it counted is returned, so a deferred delivery keeps its budget. Fenced on the
-   * attempt, so a claim that has meanwhile passed to another worker is left alone.
+   * attempt and the replay count, so a claim that has meanwhile passed to another worker (or a row
+   * an operator replayed) is left alone.
    */
   private static final String RELEASE = "UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count - 1, scheduled_for = now() + make_interval(secs => $3), leased_until = NULL,"
       + " updated_at = now()"
-      + " WHERE id = $1 AND attempt_count = $2 AND " + NOT_FINAL
+      + " WHERE id = $1 AND attempt_count = $2 AND replays = $4 AND " + NOT_FINAL
       + " RETURNING scheduled_for";
 
   /*
-   * Fenced: only the worker holding this attempt of a still-pending row can record its outcome,
-   * and only a recorded outcome uses up the budget (recorded_attempts).
+   * Gives back the claims a claim statement made whose answer never came back (it timed out or its
+   * connection broke): none of them was sent. A row whose token changed was claimed again since,
+   * by someone who owns it now, and is left alone; so is a row that has moved on.
+   */
+  private static final String UNCLAIM = "UPDATE webhook_deliveries"
+      + " SET attempt_count = attempt_count - 1, leased_until = NULL, claim_token = NULL, updated_at = now()"
+      + " WHERE id = ANY($1) AND claim_token = $2 AND " + NOT_FINAL
+      + " RETURNING id";
+
+  /*
+   * Fenced: only the worker holding this attempt of a still-pending row, not replayed since it was
+   * claimed, can record its outcome, and only a recorded outcome uses up the budget (recorded_attempts).
    * One statement records a whole batch of outcomes, and the attempt-log rows ride in it, so
    * logging costs no extra round trip.
    *
    * An attempt the fence keeps out (a newer attempt took the row after its lease ran out, or the
    * delivery was cancelled while it was in flight) was still sent, and the receiver may have
-   * acted on it: it gets a log row of its own with outcome 'cancelled', and the row, owned by
+   * acted on it (or the delivery was replayed after that), it gets a log row of its own with
+   * outcome 'cancelled', and the row, owned by
    * someone else now, is left alone. "fenced" reads the row as the statement found it; an attempt
    * that already has a log row (a write that committed although its answer was lost, then
    * retried) is not logged twice, and a row retention deleted gets none.
    */
   private static final String RECORD_OUTCOMES = "WITH input AS ("
       + " SELECT * FROM unnest($1::bigint[], $2::int[], $3::text[], $4::int[], $5::text[], $6::float8[],"
-      + " $7::timestamptz[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[])"
+      + " $7::timestamptz[], $8::int[], $9::text[], $10::text[], $11::text[], $12::text[], $13::text[], $14::text[],"
+      + " $15::int[])"
       + " AS i(id, attempt, status, status_code, error, delay, started_at, duration_ms, outcome, error_class,"
-      + " error_message, body, content_type, retry_after)),"
+      + " error_message, body, content_type, retry_after, replays)),"
       + " updated AS (UPDATE webhook_deliveries d"
       + " SET status = i.status, last_status_code = i.status_code, last_error = i.error,"
       + " recorded_attempts = d.recorded_attempts + 1,"
       + " scheduled_for = CASE WHEN i.status = 'pending' THEN now() + make_interval(secs => i.delay) ELSE d.scheduled_for END,"
       + " leased_until = NULL, updated_at = now()"
-      + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d." + NOT_FINAL
+      + " FROM input i WHERE d.id = i.id AND d.attempt_count = i.attempt AND d.replays = i.replays AND d." + NOT_FINAL
       + " RETURNING d.id, d.attempt_count, d.scheduled_for),"
-      + " fenced AS (SELECT i.*, d.status AS row_status, d.attempt_count AS row_attempt"
+      + " fenced AS (SELECT i.*, d.status AS row_status, d.attempt_count AS row_attempt, d.replays AS row_replays"
       + " FROM input i JOIN webhook_deliveries d ON d.id = i.id"
       + " WHERE NOT EXISTS (SELECT 1 FROM updated u WHERE u.id = i.id AND u.attempt_count = i.attempt)"
       + " AND NOT EXISTS (SELECT 1 FROM webhook_delivery_attempts a WHERE a.delivery_id = i.id AND a.attempt = i.attempt)),"
@@ -201,10 +238,10 @@ public final class DeliveryRepository {
       + " UNION ALL"
       + " SELECT f.id, f.attempt, f.started_at, f.duration_ms, '" + RecordResult.CANCELLED + "', f.status_code,"
       + " f.error_class, f.error_message, f.body, f.content_type, f.retry_after FROM fenced f)"
-      + " SELECT id, attempt_count AS attempt, scheduled_for, NULL::text AS row_status, NULL::int AS row_attempt"
-      + " FROM updated"
+      + " SELECT id, attempt_count AS attempt, scheduled_for, NULL::text AS row_status, NULL::int AS row_attempt,"
+      + " NULL::int AS row_replays FROM updated"
       + " UNION ALL"
-      + " SELECT id, attempt, NULL, row_status, row_attempt FROM fenced";
+      + " SELECT id, attempt, NULL, row_status, row_attempt, row_replays FROM fenced";
 
   /*
    * Keyset pages over the pending due index (scheduled_for, id), so a sweep reads the overdue part
@@ -212,15 +249,16 @@ public final class DeliveryRepository {
    * read and skipped: they are at most what is in flight.
    */
   private static final String OVERDUE_PAGE = "SELECT id, scheduled_for FROM webhook_deliveries"
-      + " WHERE status = 'pending' AND " + due("") + " AND " + claimable("", 4) + " AND " + withinWindow("")
+      + " WHERE status = 'pending' AND " + due("") + " AND " + claimable("", 4) + " AND " + windowAllows("")
       + " AND (scheduled_for, id) > ($1, $2)"
       + " ORDER BY scheduled_for, id LIMIT $3";
 
   /*
    * A row none of whose last claims got an outcome recorded, as many times as the bound allows,
    * (every worker that took it died, or storage refused every write) can never be claimed again;
-   * once its lease is over it is parked rather than left pending forever. Recorded outcomes alone
-   * can never leave a row pending with its budget used up; the second case is a safety net.
+   * once its lease is over it is parked rather than left pending forever, inside its window or past
+   * it. Recorded outcomes alone can never leave a row pending with its budget used up; the second
+   * case is a safety net.
    */
   private static final String DEAD_LETTER_STUCK = "UPDATE webhook_deliveries"
       + " SET status = 'dead_letter', updated_at = now(), last_error = CASE"
@@ -230,7 +268,6 @@ public final class DeliveryRepository {
       + " || ' attempts (the last was attempt ' || attempt_count || ') were never recorded; each worker that took it"
       + " stopped or lost storage before recording' END"
       + " WHERE status = 'pending' AND " + due("") + " AND NOT (" + claimable("", 1) + ")"
-      + " AND " + withinWindow("")
       + " RETURNING " + EVENT_COLUMNS;
 
   /*
@@ -240,26 +277,34 @@ public final class DeliveryRepository {
    * Rows another transaction holds are skipped, not waited for: two workers that hear 410 from the
    * same endpoint at once would otherwise each wait for the other's outcome row and deadlock. A row
    * skipped that way is being recorded right now; if it stays pending, its next send meets the 410.
+   * The pending rows are found by (organization, origin) in their own index ($7 is the URL's
+   * origin), then by the URL. Two outcome batches can each hold a 410 for the other's endpoint: the
+   * caller runs this in (organization, URL) order, so they take the disabled-endpoint keys in the
+   * same order and cannot deadlock.
    */
   private static final String DISABLE_ENDPOINT = "WITH disabled AS (INSERT INTO webhook_disabled_endpoints"
       + " (organization_id, endpoint_url, reason, delivery_uuid, status_code) VALUES ($1, $2, $3, $4, $5)"
       + " ON CONFLICT DO NOTHING RETURNING organization_id),"
       + " doomed AS (SELECT id FROM webhook_deliveries"
-      + " WHERE organization_id = $1 AND endpoint_url = $2 AND status = 'pending' AND kind = 'delivery'"
+      + " WHERE organization_id = $1 AND origin = $7 AND status = 'pending' AND endpoint_url = $2 AND kind = 'delivery'"
       + " FOR UPDATE SKIP LOCKED),"
       + " cancelled AS (UPDATE webhook_deliveries d SET status = 'cancelled', last_error = $6, updated_at = now()"
       + " FROM doomed WHERE d.id = doomed.id RETURNING d.id, d.delivery_uuid, d.organization_id, d.workflow_run_id,"
-      + " d.webhook_node_id, d.attempt_count, d.last_status_code, d.last_error, d.kind)"
+      + " d.webhook_node_id, d.attempt_count, d.last_status_code, d.last_error, d.kind, d.replays)"
       + " SELECT (SELECT count(*) FROM disabled) > 0 AS newly, c.* FROM (SELECT 1) AS one LEFT JOIN cancelled c ON true";
 
   /*
    * Rows whose window ended while they waited (an open circuit, a full origin, an outage), not
-   * under a lease. The claim already refuses them; this gives them their final status.
+   * under a lease, with no attempt left to settle. The claim expires those it is handed; this
+   * finds the rest.
    */
   private static final String EXPIRE_OVERDUE = "UPDATE webhook_deliveries SET status = 'expired', updated_at = now(),"
       + " last_error = 'expired: the delivery window ended before attempt ' || (attempt_count + 1) || ' could start'"
-      + " WHERE status = 'pending' AND expires_at <= now() AND " + due("")
-      + " RETURNING " + EVENT_COLUMNS;
+      + " WHERE status = 'pending' AND " + windowEnded("") + " AND " + due("");
+
+  private static final String EXPIRE_ALL = EXPIRE_OVERDUE + " RETURNING " + EVENT_COLUMNS;
+
+  private static final String EXPIRE_THESE = EXPIRE_OVERDUE + " AND id = ANY($1) RETURNING " + EVENT_COLUMNS;
 
   private final Pool pool;
   private final int maxUnrecorded;
@@ -371,8 +416,11 @@ public final class DeliveryRepository {
     });
   }
 
-  /** Claims the due ones of {@code ids}, keeping each origin within its room in {@code rooms}. */
-  public Future<ClaimResult> claim(List<Long> ids, Duration lease, OriginRooms rooms) {
+  /**
+   * Claims the due ones of {@code ids}, keeping each origin within its room in {@code rooms}, and
+   * marks them with {@code token} (see {@link #unclaim}).
+   */
+  public Future<ClaimResult> claim(List<Long> ids, Duration lease, OriginRooms rooms, long token) {
     String[] origins = new String[rooms.limited().size()];
     Integer[] room = new Integer[origins.length];
     int i = 0;
@@ -384,30 +432,43 @@ public final class DeliveryRepository {
         .addArrayOfString(origins)
         .addArrayOfInteger(room)
         .addInteger(rooms.otherOrigins())
-        .addInteger(maxUnrecorded);
+        .addInteger(maxUnrecorded)
+        .addLong(token);
     return pool.preparedQuery(CLAIM).execute(params).map(rows -> {
       List<ClaimedDelivery> claimed = new ArrayList<>(rows.size());
       List<DueRef> stillPending = new ArrayList<>(0);
       List<HeldDelivery> held = new ArrayList<>(0);
+      List<Long> ended = new ArrayList<>(0);
       for (Row row : rows) {
         if (row.getBoolean("won")) {
           claimed.add(toClaimed(row));
         } else if (row.getBoolean("held")) {
           held.add(new HeldDelivery(row.getLong("id"), originOf(row)));
+        } else if (row.getBoolean("ended")) {
+          ended.add(row.getLong("id"));
         } else {
           stillPending.add(new DueRef(row.getLong("id"), dueMillis(row)));
         }
       }
-      return new ClaimResult(claimed, stillPending, held);
+      return new ClaimResult(claimed, stillPending, held, ended);
     });
+  }
+
+  /**
+   * Gives back the claims among {@code ids} that a claim statement marked with {@code token} and
+   * that nobody has claimed again since: for a claim whose answer was lost, so nothing was sent.
+   * Answers how many were given back.
+   */
+  public Future<Integer> unclaim(List<Long> ids, long token) {
+    return pool.preparedQuery(UNCLAIM).execute(Tuple.of(ids.toArray(new Long[0]), token)).map(RowSet::rowCount);
   }
 
   /**
    * Returns an unsent claim's attempt and makes the row due after {@code delay}. Answers the new
    * due time, or empty when the row has moved on (another attempt owns it, or it is final).
    */
-  public Future<Optional<Instant>> release(long id, int attempt, Duration delay) {
-    return pool.preparedQuery(RELEASE).execute(Tuple.of(id, attempt, seconds(delay))).map(rows -> rows.size() == 0
+  public Future<Optional<Instant>> release(long id, int attempt, int replays, Duration delay) {
+    return pool.preparedQuery(RELEASE).execute(Tuple.of(id, attempt, seconds(delay), replays)).map(rows -> rows.size() == 0
         ? Optional.empty()
         : Optional.of(rows.iterator().next().getOffsetDateTime("scheduled_for").toInstant()));
   }
@@ -415,11 +476,42 @@ public final class DeliveryRepository {
   /**
    * Records many fenced outcomes in one statement. One answer per write, in order: recorded with
    * the row's new due time, cancelled (fenced out, logged as such) or neither; see {@link RecordResult}.
+   *
+   * <p>When Postgres refuses the batch for what one write holds (a value, an index row too large
+   * for a legacy URL's disabled-endpoint key) or rolls it back as a deadlock victim, the batch is
+   * split in two and each half recorded on its own, down to the write that was refused, so one 410
+   * cannot leave its neighbours' outcomes unrecorded (and their deliveries sent again). A lone write
+   * that still fails because of its endpoint's disabling is recorded without it: the outcome is the
+   * delivery's truth; the disabling is what the next 410 from that endpoint tries again.
    */
   public Future<List<RecordResult>> recordOutcomes(List<OutcomeWrite> writes) {
     if (writes.isEmpty()) {
       return Future.succeededFuture(List.of());
     }
+    return recordTogether(writes).recover(error -> {
+      if (!StorageFailures.isBatchRefusal(error)) {
+        return Future.failedFuture(error);
+      }
+      if (writes.size() == 1) {
+        OutcomeWrite write = writes.get(0);
+        if (write.gone() == null) {
+          return Future.failedFuture(error);
+        }
+        LOG.warn("delivery={} attempt={} answered 410 Gone, but its endpoint could not be disabled ({}); the outcome"
+            + " is recorded without it", write.deliveryId(), write.attempt(), error.getMessage());
+        return recordTogether(List.of(write.withoutGone()));
+      }
+      int half = writes.size() / 2;
+      return recordOutcomes(writes.subList(0, half)).compose(first -> recordOutcomes(writes.subList(half, writes.size()))
+          .map(second -> {
+            List<RecordResult> all = new ArrayList<>(first);
+            all.addAll(second);
+            return all;
+          }));
+    });
+  }
+
+  private Future<List<RecordResult>> recordTogether(List<OutcomeWrite> writes) {
     int n = writes.size();
     Long[] ids = new Long[n];
     Integer[] attempts = new Integer[n];
@@ -435,6 +527,7 @@ public final class DeliveryRepository {
     String[] bodies = new String[n];
     String[] contentTypes = new String[n];
     String[] retryAfters = new String[n];
+    Integer[] replays = new Integer[n];
     for (int i = 0; i < n; i++) {
       OutcomeWrite write = writes.get(i);
       AttemptOutcome outcome = write.outcome();
@@ -453,6 +546,7 @@ public final class DeliveryRepository {
       bodies[i] = text(log.responseBody());
       contentTypes[i] = text(log.contentType());
       retryAfters[i] = text(log.retryAfter());
+      replays[i] = write.replays();
     }
     Tuple params = Tuple.tuple()
         .addArrayOfLong(ids)
@@ -468,7 +562,8 @@ public final class DeliveryRepository {
         .addArrayOfString(errorMessages)
         .addArrayOfString(bodies)
         .addArrayOfString(contentTypes)
-        .addArrayOfString(retryAfters);
+        .addArrayOfString(retryAfters)
+        .addArrayOfInteger(replays);
     boolean causes = writes.stream().anyMatch(w -> w.gone() != null || (eventRows.enabled() && !w.events().isEmpty()));
     if (!causes) {
       return pool.preparedQuery(RECORD_OUTCOMES).execute(params).map(rows -> recordResults(writes, rows))
@@ -488,7 +583,8 @@ public final class DeliveryRepository {
       String key = row.getLong("id") + "/" + row.getInteger("attempt");
       OffsetDateTime dueAt = row.getOffsetDateTime("scheduled_for");
       found.put(key, dueAt != null ? RecordResult.recorded(dueAt.toInstant())
-          : RecordResult.cancelled(row.getString("row_status"), row.getInteger("row_attempt")));
+          : RecordResult.cancelled(row.getString("row_status"), row.getInteger("row_attempt"),
+              row.getInteger("row_replays")));
     }
     List<RecordResult> results = new ArrayList<>(writes.size());
     for (OutcomeWrite write : writes) {
@@ -516,17 +612,23 @@ public final class DeliveryRepository {
                                                         List<RecordResult> recorded) {
     List<RecordResult> results = withEvents(writes, recorded);
     Future<List<RecordResult>> chain = Future.succeededFuture(results);
+    // In (organization, URL) order, whatever the batch's order: every transaction takes the
+    // disabled-endpoint keys it inserts in one order, so two of them cannot deadlock.
+    List<Integer> order = new ArrayList<>();
     for (int i = 0; i < writes.size(); i++) {
-      GoneEndpoint gone = writes.get(i).gone();
-      if (gone == null || !results.get(i).recorded()) {
-        continue;
+      if (writes.get(i).gone() != null && results.get(i).recorded()) {
+        order.add(i);
       }
-      int index = i;
+    }
+    order.sort(Comparator.comparingLong((Integer i) -> writes.get(i).gone().organizationId())
+        .thenComparing(i -> writes.get(i).gone().endpointUrl()));
+    for (int index : order) {
+      GoneEndpoint gone = writes.get(index).gone();
       OutcomeEvent disabled = gone.event();
       String why = GoneEndpoint.REASON + ": " + gone.endpointUrl() + " answered 410 Gone to delivery "
           + disabled.deliveryUuid();
       Tuple params = Tuple.of(gone.organizationId(), gone.endpointUrl(), why, disabled.deliveryUuid(),
-          disabled.statusCode(), why);
+          disabled.statusCode(), why, gone.origin());
       chain = chain.compose(sofar -> conn.preparedQuery(DISABLE_ENDPOINT).execute(params).map(rows -> {
         List<OutcomeEvent> events = new ArrayList<>();
         if (rows.iterator().next().getBoolean("newly")) {
@@ -590,9 +692,14 @@ public final class DeliveryRepository {
     return eventRows.finalize(pool, DEAD_LETTER_STUCK, Tuple.of(maxUnrecorded), OutcomeEvent.DEAD_LETTERED);
   }
 
+  /** Ends the given rows as expired, with their events, where their window has passed (the claim's "ended" ones). */
+  public Future<EventRows.Finalized> expire(List<Long> ids) {
+    return eventRows.finalize(pool, EXPIRE_THESE, Tuple.of(ids.toArray(new Long[0])), OutcomeEvent.EXPIRED);
+  }
+
   /** Ends pending rows whose window has passed as expired, with their events. */
   public Future<EventRows.Finalized> expireOverdue() {
-    return eventRows.finalize(pool, EXPIRE_OVERDUE, Tuple.tuple(), OutcomeEvent.EXPIRED);
+    return eventRows.finalize(pool, EXPIRE_ALL, Tuple.tuple(), OutcomeEvent.EXPIRED);
   }
 
   private static ClaimedDelivery toClaimed(Row row) {
@@ -613,7 +720,8 @@ public final class DeliveryRepository {
         row.getString("webhook_node_id"),
         DeliveryKind.fromColumn(row.getString("kind")),
         RetryPlan.fromJson((JsonObject) row.getValue("retry")),
-        instantOrNull(row.getOffsetDateTime("expires_at")));
+        instantOrNull(row.getOffsetDateTime("expires_at")),
+        row.getInteger("replays"));
   }
 
   /** Rows created before the origin column existed and already final have none; pending ones were filled. */

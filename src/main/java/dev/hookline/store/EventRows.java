@@ -25,7 +25,7 @@ import java.util.UUID;
 public final class EventRows {
   /** What a statement that moves rows to a final status returns, so their events can be told. */
   static final String EVENT_COLUMNS = "id, delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
-      + " attempt_count, last_status_code, last_error, kind";
+      + " attempt_count, last_status_code, last_error, kind, replays";
 
   private static final String INSERT = "INSERT INTO webhook_deliveries (kind, delivery_uuid, organization_id,"
       + " workflow_run_id, webhook_node_id, endpoint_url, http_method, payload, max_attempts, origin)"
@@ -99,7 +99,7 @@ public final class EventRows {
       }
       events.add(new OutcomeEvent(type, row.getUUID("delivery_uuid"), row.getLong("id"), row.getLong("organization_id"),
           row.getLong("workflow_run_id"), row.getString("webhook_node_id"), row.getInteger("attempt_count"),
-          row.getInteger("last_status_code"), row.getString("last_error"), occurredAt));
+          row.getInteger("last_status_code"), row.getString("last_error"), occurredAt, row.getInteger("replays")));
     }
     return events;
   }

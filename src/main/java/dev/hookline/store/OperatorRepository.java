@@ -44,10 +44,13 @@ public final class OperatorRepository {
    * counter keeps running (the budget is raised instead) so attempt numbers, headers and log rows
    * stay unique; budget_start records the replay, so backoff and the unrecorded bound start over.
    * Its own window, if it has one, starts again now, and a lease a fenced-out attempt left (a row
-   * cancelled in flight) is dropped. last_status_code and last_error are kept: they
+   * cancelled in flight) is dropped. replays counts the replay: it is part of the outcome fence, so
+   * an attempt still on the wire from before (a row cancelled in flight, then resent) can no longer
+   * record its answer onto the new budget. last_status_code and last_error are kept: they
    * describe the last attempt until the next one replaces them.
    */
   private static final String FRESH_BUDGET = "status = 'pending', scheduled_for = now(), leased_until = NULL,"
+      + " replays = d.replays + 1,"
       + " max_attempts = d.attempt_count + coalesce((d.retry->>'maxAttempts')::int, $%d), recorded_attempts = 0,"
       + " budget_start = d.attempt_count,"
       // Null (no window) when the retry object has no deliverWithinSeconds: make_interval is strict.
@@ -63,7 +66,7 @@ public final class OperatorRepository {
       + " changed AS (UPDATE webhook_deliveries d SET status = 'cancelled', updated_at = now()"
       + " FROM target WHERE d.id = target.id AND d.status = 'pending' RETURNING d.id, d.scheduled_for, d.delivery_uuid,"
       + " d.organization_id, d.workflow_run_id, d.webhook_node_id, d.attempt_count, d.last_status_code,"
-      + " 'cancelled by an operator'::text AS last_error, d.kind)"
+      + " 'cancelled by an operator'::text AS last_error, d.kind, d.replays)"
       + " SELECT target.status, changed.* FROM target LEFT JOIN changed ON true";
 
   /*

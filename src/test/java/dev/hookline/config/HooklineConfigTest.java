@@ -115,8 +115,13 @@ class HooklineConfigTest {
   }
 
   @Test
-  void theUnrecordedAttemptBoundIsAtLeastOne() {
+  void theUnrecordedAttemptBoundIsAtLeastTwo() {
+    // One unrecorded claim (a 2xx whose success write failed) must leave room for the send that settles it.
+    assertThat(problemWith(defaultsWith("delivery.maxUnrecordedAttempts", 1))).contains("delivery.maxUnrecordedAttempts")
+        .contains("2");
     assertThat(problemWith(defaultsWith("delivery.maxUnrecordedAttempts", 0))).contains("delivery.maxUnrecordedAttempts");
+    assertThat(HooklineConfig.from(defaultsWith("delivery.maxUnrecordedAttempts", 2)).delivery().maxUnrecordedAttempts())
+        .isEqualTo(2);
   }
 
   @Test

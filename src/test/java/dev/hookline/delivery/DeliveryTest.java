@@ -270,7 +270,7 @@ class DeliveryTest {
   }
 
   @Test
-  void aSuccessWhoseWriteFailsStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
+  void aSuccessWhoseWriteKeepsFailingStaysPendingAndIsSentAgainAfterTheLease(Vertx vertx) {
     start(vertx, new JsonObject().put("timeoutSeconds", 0.8).put("leaseSeconds", 1.2));
     refuseSuccessWrites();
 
@@ -279,14 +279,19 @@ class DeliveryTest {
       id = create(vertx, Messages.create(7, 9, "node-1", receiver.url("/ok")));
 
       Await.until("the first send", WAIT, () -> receiver.requests().size() == 1);
-      // Attempt 1 gives up writing its success while it still holds the lease; only then is "stays pending" final.
-      String givenUp = "delivery=" + id + " attempt=1 ";
-      Await.until("attempt 1 to give up recording its success", WAIT, () -> runner.messages().stream()
-          .anyMatch(m -> m.startsWith(givenUp) && m.contains("could not be recorded")), () -> "logged: " + runner.messages());
+      String refused = "delivery=" + id + " attempt=1 delivered but the success write failed";
+      Await.until("attempt 1's success write to be refused", WAIT, () -> runner.messages().stream()
+          .anyMatch(m -> m.startsWith(refused)), () -> "logged: " + runner.messages());
+      assertThat(row(id).subList(0, 2)).containsExactly("pending", 1);
+      // Attempt 1 goes on retrying its write past its lease; once the lease is over the row is
+      // claimed again and sent as attempt 2, which fences attempt 1's write out.
+      Await.until("the send after the lease", WAIT, () -> receiver.requests().size() == 2);
+      infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
+      Await.until("attempt 1's write fenced out", WAIT, () -> runner.messages().stream()
+          .anyMatch(m -> m.startsWith("attempt 1 of delivery=" + id + " was cancelled")), () -> "logged: "
+          + runner.messages());
+      assertThat(runner.messages()).as("a success is never given up on").noneMatch(m -> m.contains("could not be recorded"));
     }
-    assertThat(row(id).subList(0, 2)).containsExactly("pending", 1);
-    Await.until("the send after the lease", WAIT, () -> receiver.requests().size() == 2);
-    infra.sql("DROP TRIGGER refuse_success ON webhook_deliveries");
 
     awaitStatus(id, "succeeded");
     List<Receiver.Received> sends = receiver.requests();

@@ -21,7 +21,8 @@ class ClaimStatementScriptTest {
         .replace("ARRAY['http://127.0.0.1:8089']::text[]", "$3::text[]")
         .replace("ARRAY[1000]::int[]", "$4::int[]")
         .replace("coalesce(r.room, 1000)", "coalesce(r.room, $5)")
-        .replace("recorded_attempts < 1000000000", "recorded_attempts < $6");
+        .replace("recorded_attempts < 1000000000", "recorded_attempts < $6")
+        .replace("claim_token = 0,", "claim_token = $7,");
 
     assertThat(asPrepared).isEqualTo(DeliveryRepository.CLAIM + ";");
   }

@@ -44,6 +44,7 @@ class FencingTest {
   private static final Duration LEASE = Duration.ofSeconds(60);
   private static final int MAX_UNRECORDED = 3;
   private static final OriginRooms ANY_ROOM = new OriginRooms(Map.of(), 1_000);
+  private static final long TOKEN = 42;
   private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
   private TestInfra infra;
@@ -91,8 +92,8 @@ class FencingTest {
   void aClaimCountsTheAttemptAndLeasesTheRow() {
     long id = newDelivery();
 
-    ClaimResult first = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
-    ClaimResult second = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
+    ClaimResult first = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await();
+    ClaimResult second = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await();
 
     assertThat(first.claimed()).singleElement().satisfies(c -> assertThat(c.attempt()).isEqualTo(1));
     assertThat(second.claimed()).as("leased rows cannot be claimed again").isEmpty();
@@ -109,9 +110,9 @@ class FencingTest {
   @Test
   void aStaleWorkerCannotOverwriteTheNewerOutcome() {
     long id = newDelivery();
-    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
     expireLease(id);
-    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
     assertThat(fresh.attempt()).isEqualTo(2);
 
     assertThat(record(id, fresh.attempt(), AttemptOutcome.succeeded(200))).isPresent();
@@ -130,9 +131,9 @@ class FencingTest {
   @Test
   void aStaleWorkerFinishingFirstIsFencedOutTooAndTheNewerAttemptStillRecords() {
     long id = newDelivery();
-    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery stale = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
     expireLease(id);
-    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery fresh = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
 
     assertThat(record(id, stale.attempt(), AttemptOutcome.succeeded(200))).isEmpty();
     assertThat(infra.sql("SELECT status FROM webhook_deliveries").get(0)).containsExactly("pending");
@@ -157,7 +158,7 @@ class FencingTest {
     RecordResult result = repository.recordOutcomes(List.of(new OutcomeWrite(id, stale.attempt(),
         AttemptOutcome.succeeded(200), answered))).await().get(0);
 
-    assertThat(result).isEqualTo(RecordResult.cancelled("pending", 2));
+    assertThat(result).isEqualTo(RecordResult.cancelled("pending", 2, 0));
     assertThat(result.cancelledByOperator(stale.attempt())).isFalse();
     assertThat(infra.sql("SELECT status, attempt_count, recorded_attempts, last_status_code, last_error,"
         + " scheduled_for, updated_at FROM webhook_deliveries").get(0)).as("the row is untouched").isEqualTo(before);
@@ -180,7 +181,7 @@ class FencingTest {
 
     RecordResult result = write(id, inFlight.attempt(), AttemptOutcome.retry(503, "HTTP 503", Duration.ZERO));
 
-    assertThat(result).isEqualTo(RecordResult.cancelled("cancelled", 1));
+    assertThat(result).isEqualTo(RecordResult.cancelled("cancelled", 1, 0));
     assertThat(result.cancelledByOperator(inFlight.attempt())).isTrue();
     assertThat(infra.sql("SELECT status, attempt_count, recorded_attempts, last_status_code FROM webhook_deliveries")
         .get(0)).containsExactly("cancelled", 1, 0, null);
@@ -202,11 +203,11 @@ class FencingTest {
   @Test
   void aFinalRowIsNeverClaimedOrRewritten() {
     long id = newDelivery();
-    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
     record(id, claimed.attempt(), AttemptOutcome.succeeded(201));
     infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 hour'");
 
-    ClaimResult again = repository.claim(List.of(id), LEASE, ANY_ROOM).await();
+    ClaimResult again = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await();
 
     assertThat(again.claimed()).isEmpty();
     assertThat(again.stillPending()).isEmpty();
@@ -215,7 +216,7 @@ class FencingTest {
   }
 
   private ClaimedDelivery claimOne(long id) {
-    return repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    return repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
   }
 
   @Test
@@ -250,7 +251,7 @@ class FencingTest {
       expireLease(id);
     }
 
-    assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed()).as("no claim past the bound").isEmpty();
+    assertThat(repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed()).as("no claim past the bound").isEmpty();
     assertThat(repository.overduePage(OverduePage.Cursor.START, 10).await().refs()).as("not swept back in").isEmpty();
     assertThat(repository.deadLetterStuck().await().count()).isEqualTo(1);
     assertThat(infra.sql("SELECT status, attempt_count, last_error FROM webhook_deliveries").get(0)).containsExactly(
@@ -297,9 +298,9 @@ class FencingTest {
     long a = newDeliveryFor(1);
     long b = newDeliveryFor(2);
     long c = newDeliveryFor(3);
-    repository.claim(List.of(a, b, c), LEASE, ANY_ROOM).await();
+    repository.claim(List.of(a, b, c), LEASE, ANY_ROOM, TOKEN).await();
     expireLease(c);
-    repository.claim(List.of(c), LEASE, ANY_ROOM).await(); // c is now on attempt 2: attempt 1's outcome is stale
+    repository.claim(List.of(c), LEASE, ANY_ROOM, TOKEN).await(); // c is now on attempt 2: attempt 1's outcome is stale
 
     List<RecordResult> results = repository.recordOutcomes(List.of(
         new OutcomeWrite(a, 1, AttemptOutcome.succeeded(200), LOG),
@@ -308,7 +309,7 @@ class FencingTest {
 
     assertThat(results.get(0).recorded()).isTrue();
     assertThat(Duration.between(Instant.now(), results.get(1).dueAt()).toSeconds()).isBetween(25L, 31L);
-    assertThat(results.get(2)).as("fenced out").isEqualTo(RecordResult.cancelled("pending", 2));
+    assertThat(results.get(2)).as("fenced out").isEqualTo(RecordResult.cancelled("pending", 2, 0));
     assertThat(infra.sql("SELECT id, status, attempt_count FROM webhook_deliveries ORDER BY id")).containsExactly(
         List.of(a, "succeeded", 1), List.of(b, "pending", 1), List.of(c, "pending", 2));
     assertThat(infra.sql("SELECT delivery_id, attempt, outcome FROM webhook_delivery_attempts ORDER BY delivery_id"))
@@ -343,7 +344,7 @@ class FencingTest {
     all.addAll(other);
 
     ClaimResult result = repository.claim(all, LEASE,
-        new OriginRooms(Map.of("https://busy.example.com", 2), 3)).await();
+        new OriginRooms(Map.of("https://busy.example.com", 2), 3), TOKEN).await();
 
     assertThat(result.claimed()).extracting(ClaimedDelivery::id)
         .containsExactlyInAnyOrder(busy.get(0), busy.get(1), other.get(0), other.get(1), other.get(2));
@@ -361,11 +362,11 @@ class FencingTest {
   @Test
   void anOriginWithNoRoomHasEveryDueRowHeldWhileItsLeasedRowsAreNotHeld() {
     long leased = newDeliveryTo(1, "https://open.example.com/x");
-    repository.claim(List.of(leased), LEASE, ANY_ROOM).await();
+    repository.claim(List.of(leased), LEASE, ANY_ROOM, TOKEN).await();
     long due = newDeliveryTo(2, "https://open.example.com/x");
 
     ClaimResult result = repository.claim(List.of(leased, due), LEASE,
-        new OriginRooms(Map.of("https://open.example.com", 0), 10)).await();
+        new OriginRooms(Map.of("https://open.example.com", 0), 10), TOKEN).await();
 
     assertThat(result.claimed()).isEmpty();
     assertThat(result.held()).containsExactly(new HeldDelivery(due, "https://open.example.com"));
@@ -375,14 +376,14 @@ class FencingTest {
   @Test
   void releasingAnUnsentClaimGivesItsAttemptBackAndIsFencedOnTheAttempt() {
     long id = newDelivery();
-    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM).await().claimed().get(0);
+    ClaimedDelivery claimed = repository.claim(List.of(id), LEASE, ANY_ROOM, TOKEN).await().claimed().get(0);
 
-    assertThat(repository.release(id, claimed.attempt() + 1, Duration.ofSeconds(5)).await()).as("stale").isEmpty();
-    Optional<Instant> due = repository.release(id, claimed.attempt(), Duration.ofSeconds(5)).await();
+    assertThat(repository.release(id, claimed.attempt() + 1, 0, Duration.ofSeconds(5)).await()).as("stale").isEmpty();
+    Optional<Instant> due = repository.release(id, claimed.attempt(), 0, Duration.ofSeconds(5)).await();
 
     assertThat(due).hasValueSatisfying(at ->
         assertThat(Duration.between(Instant.now(), at).toMillis()).isBetween(3_000L, 5_100L));
     assertThat(attemptCount(id)).isZero();
-    assertThat(repository.release(id, claimed.attempt(), Duration.ofSeconds(5)).await()).as("released once").isEmpty();
+    assertThat(repository.release(id, claimed.attempt(), 0, Duration.ofSeconds(5)).await()).as("released once").isEmpty();
   }
 }

@@ -34,6 +34,7 @@ import org.junit.jupiter.api.Timeout;
 @Timeout(value = 60, unit = TimeUnit.SECONDS)
 class LeaseColumnMigrationTest {
   private static final OriginRooms ANY_ROOM = new OriginRooms(Map.of(), 1_000);
+  private static final long TOKEN = 42;
   private static final AttemptLog LOG = new AttemptLog(Instant.now(), 12, null, null, null, null, null, null);
 
   private TestInfra infra;
@@ -81,6 +82,7 @@ class LeaseColumnMigrationTest {
             List.of("webhook_deliveries_created_brin", true),
             List.of("webhook_deliveries_delivery_uuid_key", true),
             List.of("webhook_deliveries_pending_due_id_idx", true),
+            List.of("webhook_deliveries_pending_org_origin_idx", true),
             List.of("webhook_deliveries_pkey", true),
             List.of("webhook_deliveries_run_node_key", true),
             List.of("webhook_delivery_attempts_delivery_idx", true),
@@ -91,7 +93,7 @@ class LeaseColumnMigrationTest {
 
     pool = PostgresPool.create(vertx, PgConnectOptions.fromUri(infra.postgresUrl()), 2);
     DeliveryRepository repository = new DeliveryRepository(pool, 3);
-    ClaimResult claim = repository.claim(List.of(due, leasedTheOldWay, done), Duration.ofSeconds(60), ANY_ROOM).await();
+    ClaimResult claim = repository.claim(List.of(due, leasedTheOldWay, done), Duration.ofSeconds(60), ANY_ROOM, TOKEN).await();
 
     assertThat(claim.claimed()).extracting(ClaimedDelivery::id).as("only the due row").containsExactly(due);
     assertThat(claim.stillPending()).singleElement().satisfies(ref -> {
@@ -110,7 +112,7 @@ class LeaseColumnMigrationTest {
 
     // Once the old lease is over, the row is claimable like any other.
     infra.sql("UPDATE webhook_deliveries SET scheduled_for = now() - interval '1 second' WHERE id = ?", leasedTheOldWay);
-    assertThat(repository.claim(List.of(leasedTheOldWay), Duration.ofSeconds(60), ANY_ROOM).await().claimed())
+    assertThat(repository.claim(List.of(leasedTheOldWay), Duration.ofSeconds(60), ANY_ROOM, TOKEN).await().claimed())
         .extracting(ClaimedDelivery::attempt).containsExactly(2);
   }
 
@@ -118,9 +120,10 @@ class LeaseColumnMigrationTest {
   void theIndexMigrationsCanRunAgainAfterAFailure() {
     assertThat(Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()))).isEqualTo(SchemaVersions.latest());
     // What a failed CONCURRENTLY build leaves: an invalid index under the name V12 builds. Simulated by
-    // marking the built one invalid and forgetting that V12 and V13 ran.
+    // marking the built one invalid and forgetting that V12 and every later migration ran (each of
+    // them must finish the job when run again).
     infra.sql("UPDATE pg_index SET indisvalid = false WHERE indexrelid = 'webhook_deliveries_pending_due_id_idx'::regclass");
-    infra.sql("DELETE FROM flyway_schema_history WHERE version IN ('12', '13')");
+    infra.sql("DELETE FROM flyway_schema_history WHERE version::int >= 12");
 
     assertThat(Migrations.apply(PgConnectOptions.fromUri(infra.postgresUrl()))).isEqualTo(SchemaVersions.latest());
 
