@@ -38,6 +38,8 @@ public final class Migrations {
   private static final String DUPLICATE_DATABASE = "42P04";
   /** The default of {@code postgres.migrationLockWaitSeconds}, for tools and tests that have no configuration. */
   public static final Duration DEFAULT_LOCK_WAIT = Duration.ofHours(1);
+  /** The lock report's first line comes soon (a wait of a second or two is normal), then every 15 s. */
+  private static final long LOCK_FIRST_REPORT_SECONDS = 2;
   private static final long LOCK_REPORT_SECONDS = 15;
   /**
    * Flyway's PostgreSQL lock: a session advisory lock on this key (its magic number plus the hash
@@ -53,7 +55,15 @@ public final class Migrations {
    * stops the migration. Editing one of these files again means adding its current checksum to
    * the old ones and pinning the new one (MigrationChecksumTest fails until then).
    */
-  static final Map<String, Rewrite> REWRITTEN = Map.of();
+  static final Map<String, Rewrite> REWRITTEN = Map.ofEntries(
+      Map.entry("2", new Rewrite(Set.of(-1813756607), -1311196556)),
+      Map.entry("4", new Rewrite(Set.of(-1900935438), -805511743)),
+      Map.entry("5", new Rewrite(Set.of(-1719103804), -717502133)),
+      Map.entry("6", new Rewrite(Set.of(-1206024876), -650062295)),
+      Map.entry("7", new Rewrite(Set.of(1565627511), -1177173937)),
+      Map.entry("8", new Rewrite(Set.of(667862064), 222153177)),
+      Map.entry("9", new Rewrite(Set.of(370173565), 1417997953)),
+      Map.entry("10", new Rewrite(Set.of(-1153202837), -542546620)));
 
   private Migrations() {
   }
@@ -119,7 +129,7 @@ public final class Migrations {
       }
       throw e;
     } finally {
-      watch.shutdownNow();
+      stop(watch);
     }
     int newestKnown = Arrays.stream(flyway.info().all())
         .filter(info -> info.getState().isResolved() && info.getVersion() != null)
@@ -211,8 +221,18 @@ public final class Migrations {
       } catch (SQLException | RuntimeException e) {
         LOG.debug("could not look at the migration lock: {}", e.toString());
       }
-    }, LOCK_REPORT_SECONDS, LOCK_REPORT_SECONDS, TimeUnit.SECONDS);
+    }, LOCK_FIRST_REPORT_SECONDS, LOCK_REPORT_SECONDS, TimeUnit.SECONDS);
     return watch;
+  }
+
+  /** Stops the lock report and waits for a look in progress, so no connection of it outlives the migration. */
+  private static void stop(ScheduledExecutorService watch) {
+    watch.shutdownNow();
+    try {
+      watch.awaitTermination(10, TimeUnit.SECONDS);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
   }
 
   private static void ensureDatabase(PgConnectOptions options) {
