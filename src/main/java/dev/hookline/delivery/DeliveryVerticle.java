@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /** Wires one {@link DeliveryPump} to this instance's event loop and to the local wake signal. */
 public final class DeliveryVerticle extends VerticleBase {
@@ -23,12 +24,13 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Duration lease;
   private final Duration idlePoll;
   private final Duration shutdownGrace;
+  private final BooleanSupplier claimsAllowed;
   private DeliveryPump pump;
   private MessageConsumer<Object> wakeConsumer;
 
   public DeliveryVerticle(DueQueue queue, Schedule schedule, DeliveryRepository repository, AttemptRunner runner,
                           EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight,
-                          Duration lease, Duration idlePoll, Duration shutdownGrace) {
+                          Duration lease, Duration idlePoll, Duration shutdownGrace, BooleanSupplier claimsAllowed) {
     this.queue = queue;
     this.schedule = schedule;
     this.repository = repository;
@@ -40,11 +42,13 @@ public final class DeliveryVerticle extends VerticleBase {
     this.lease = lease;
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
+    this.claimsAllowed = claimsAllowed;
   }
 
   @Override
   public Future<?> start() {
-    pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll);
+    pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll,
+        claimsAllowed);
     wakeConsumer = schedule.onWake(pump::wake);
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }

@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Hookline's own meters, named so Prometheus shows them as {@code hookline_*}. One instance per
@@ -32,8 +33,6 @@ public final class HooklineMetrics implements AutoCloseable {
   private final Map<Integer, AtomicLong> queueDepth = new ConcurrentHashMap<>();
   private final AtomicLong oldestPendingMillis = new AtomicLong();
   private final Map<String, AtomicLong> redisNodes = new ConcurrentHashMap<>();
-  /** Registered by the first report (the compatibility check's constructor), so it exists from start-up. */
-  private final Map<String, AtomicLong> schemaIncompatible = new ConcurrentHashMap<>();
   private final Timer attemptDuration;
   private final Counter sweepReinjected;
   private final Counter consoleSignInsRefused;
@@ -170,15 +169,13 @@ public final class HooklineMetrics implements AutoCloseable {
     oldestPendingMillis.set(Math.round(seconds * 1_000));
   }
 
-  /** 1 while the database's schema is newer than this build may work with (it claims nothing then), else 0. */
-  public void schemaIncompatible(boolean incompatible) {
-    schemaIncompatible.computeIfAbsent("", s -> {
-      AtomicLong value = new AtomicLong();
-      Gauge.builder("hookline.schema.incompatible", value, AtomicLong::get)
-          .description("1 while the database's schema is newer than this build may work with: it claims no"
-              + " deliveries then (docs/operations.md#upgrading)").register(registry);
-      return value;
-    }).set(incompatible ? 1 : 0);
+  /** Reports 1 while {@code incompatible} says the schema is newer than this build may work with (it claims nothing then). */
+  public void schemaIncompatibleWhile(BooleanSupplier incompatible) {
+    Gauge.builder("hookline.schema.incompatible", incompatible, s -> s.getAsBoolean() ? 1 : 0)
+        .description("1 while the database's schema is newer than this build may work with: it claims no"
+            + " deliveries then (docs/operations.md#upgrading)")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Prometheus text exposition of everything in the registry. */

@@ -1,6 +1,5 @@
 package dev.hookline.store;
 
-import dev.hookline.metrics.HooklineMetrics;
 import io.vertx.core.Future;
 import io.vertx.sqlclient.Pool;
 import io.vertx.sqlclient.Row;
@@ -33,15 +32,12 @@ public final class SchemaCompatibility {
 
   private final Pool pool;
   private final int newestKnown;
-  private final HooklineMetrics metrics;
   /** Null while compatible; written by the periodic check, read by every delivery verticle. */
   private volatile String problem;
 
-  public SchemaCompatibility(Pool pool, int newestKnown, HooklineMetrics metrics) {
+  public SchemaCompatibility(Pool pool, int newestKnown) {
     this.pool = pool;
     this.newestKnown = newestKnown;
-    this.metrics = metrics;
-    metrics.schemaIncompatible(false);
   }
 
   /** Whether the delivery pumps may pop and claim; in-flight attempts always finish. */
@@ -72,14 +68,18 @@ public final class SchemaCompatibility {
             return new Found(applied, above);
           });
         })
-        .onSuccess(found -> judged(found.problem(newestKnown).orElse(null)))
+        .onSuccess(found -> {
+          String now = found.problem(newestKnown).orElse(null);
+          LOG.debug("schema compatibility check: the database is at v{}, this build's newest migration is v{}: {}",
+              found.schemaVersion(), newestKnown, now == null ? "compatible" : now);
+          judged(now);
+        })
         .mapEmpty();
   }
 
   private void judged(String now) {
     String before = problem;
     problem = now;
-    metrics.schemaIncompatible(now != null);
     if (now != null && before == null) {
       LOG.error("This worker has stopped claiming deliveries (attempts in flight finish; /health/ready is down"
           + " and hookline_schema_incompatible is 1 until this changes): {}", now);
