@@ -136,6 +136,51 @@ class OnlineMigrationTest {
         + " AND NOT convalidated")).as("constraints left NOT VALID").isEmpty();
   }
 
+  /**
+   * A change that needs an exclusive lock, while a long transaction (a report, a backup) holds the
+   * table: claims queue behind the waiting lock, so it must give way within a second and try again
+   * rather than hold them up for as long as the long transaction lasts.
+   */
+  @Test
+  void aMigrationWaitingBehindALongTransactionLetsTheWorkloadThrough() throws Exception {
+    PgConnectOptions options = PgConnectOptions.fromUri(infra.postgresUrl());
+    Migrations.migrate(options, Migrations.DEFAULT_LOCK_WAIT, "8");
+    infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id, webhook_node_id,"
+        + " endpoint_url, http_method, payload, max_attempts) SELECT gen_random_uuid(), 7, g, 'n',"
+        + " 'https://r.example.com/', 'POST', '{}', 5 FROM generate_series(1, 1000) g");
+    ConcurrentLinkedQueue<Long> due = new ConcurrentLinkedQueue<>(infra.sql("SELECT id FROM webhook_deliveries").stream()
+        .map(row -> (Long) row.get(0)).toList());
+    Session session = new Session(0, due);
+    sessions.add(session);
+    start("workload-0", session::run);
+    awaitProgress(sessions, "the workload at V8");
+    java.util.concurrent.CompletableFuture<Migrations.Applied> migrating;
+    try (Connection report = DriverManager.getConnection(infra.jdbcUrl() + "?ApplicationName=report", "postgres", null)) {
+      report.setAutoCommit(false);
+      try (Statement statement = report.createStatement()) {
+        statement.execute("SELECT count(*) FROM webhook_deliveries");
+      }
+      migrating = java.util.concurrent.CompletableFuture.supplyAsync(
+          () -> Migrations.migrate(options, Migrations.DEFAULT_LOCK_WAIT, "9"));
+      Await.until("V9 to wait for its lock behind the report", Duration.ofSeconds(30), () -> (Long) infra.sql(
+          "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid WHERE NOT l.granted"
+              + " AND a.application_name LIKE 'hookline migrations%'").get(0).get(0) > 0);
+      long before = session.completed();
+      Await.until("the workload to go on while V9 waits", Duration.ofSeconds(30),
+          () -> session.completed() >= before + 100, () -> "failures: " + session.ops.stream()
+              .filter(op -> op.sqlState() != null).map(Op::message).distinct().toList());
+      assertThat(migrating).as("V9 still waiting for the report").isNotDone();
+      report.commit();
+    }
+
+    assertThat(migrating.get(60, TimeUnit.SECONDS).schemaVersion()).isEqualTo("9");
+    stop.set(true);
+    for (Thread thread : threads) {
+      thread.join(TimeUnit.MINUTES.toMillis(1));
+    }
+    assertThat(session.ops).filteredOn(op -> op.sqlState() != null).as("statements that failed").isEmpty();
+  }
+
   private static double seconds(long startedNanos) {
     return (System.nanoTime() - startedNanos) / 1e9;
   }
