@@ -53,7 +53,7 @@ public final class Migrations {
    * of the file as it is now. Only a database holding exactly one of the old checksums is realigned
    * (the rewrite changes no schema, see docs/operations.md#upgrading); any other mismatch still
    * stops the migration. Editing one of these files again means adding its current checksum to
-   * the old ones and pinning the new one (MigrationChecksumTest fails until then).
+   * the old ones and pinning the new one (RewrittenMigrationsTest fails until then).
    */
   static final Map<String, Rewrite> REWRITTEN = Map.ofEntries(
       Map.entry("2", new Rewrite(Set.of(-1813756607), -1311196556)),
