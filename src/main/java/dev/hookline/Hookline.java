@@ -57,6 +57,7 @@ import dev.hookline.store.EventRows;
 import dev.hookline.store.Migrations;
 import dev.hookline.store.OperatorRepository;
 import dev.hookline.store.PostgresPool;
+import dev.hookline.store.SchemaCompatibility;
 import dev.hookline.sweep.PeriodicVerticle;
 import dev.hookline.sweep.SweepVerticle;
 import dev.hookline.sweep.Sweeper;
@@ -101,6 +102,8 @@ public final class Hookline {
   private final Outage redisOutage;
   private final HooklineMetrics metrics;
   private final String schemaVersion;
+  /** Shared by the delivery pumps (may they claim?), readiness and its own periodic re-check. */
+  private final SchemaCompatibility compatibility;
   private final KeyRing keys;
   private final HostResolver resolver;
   private final Buffer openapi;
@@ -109,7 +112,7 @@ public final class Hookline {
   private Future<Void> stopping;
 
   private Hookline(Vertx vertx, HooklineConfig config, Pool pool, Redis redis, ReceiverClient httpClient,
-                   HooklineMetrics metrics, String schemaVersion, KeyRing keys, HostResolver resolver,
+                   HooklineMetrics metrics, Migrations.Applied schema, KeyRing keys, HostResolver resolver,
                    Buffer openapi) {
     this.openapi = openapi;
     this.keys = keys;
@@ -120,7 +123,9 @@ public final class Hookline {
     this.redis = redis;
     this.httpClient = httpClient;
     this.metrics = metrics;
-    this.schemaVersion = schemaVersion;
+    this.schemaVersion = schema.schemaVersion();
+    this.compatibility = new SchemaCompatibility(pool, schema.newestKnown());
+    metrics.schemaIncompatibleWhile(() -> !compatibility.mayClaim());
     this.redisOutage = new Outage(config.redis().describe());
     this.queue = new DueQueue(redis, config.redis(), redisOutage);
   }
@@ -156,19 +161,19 @@ public final class Hookline {
     return vertx.executeBlocking(() -> {
           // Reads its resource once per JVM: here, so that this never happens on an event loop.
           HooklineVersion.current();
-          return new Prepared(Migrations.apply(pgOptions), config.security().keyRing(), ApiRouter.loadOpenApi());
+          return new Prepared(Migrations.migrate(pgOptions, config.postgres().migrationLockWait()),
+              config.security().keyRing(), ApiRouter.loadOpenApi());
         })
         // Migrations are the first to connect: an unreachable Postgres is reported from here.
         .recover(error -> Future.failedFuture(ServiceUnreachable.postgres(config.postgres(), error)))
         .compose(prepared -> {
-      String schemaVersion = prepared.schemaVersion();
       HooklineConfig.Delivery d = config.delivery();
       Hookline hookline = new Hookline(vertx, config,
           PostgresPool.create(vertx, pgOptions, config.postgres().poolSize()),
           DueQueue.createClient(vertx, config.redis(), config.redis().poolSize()),
           // Enough connections per receiver that in-flight attempts are not queued behind Vert.x's default of 5.
           new ReceiverClient(vertx, d.timeout(), Math.min(1_024, d.maxInFlight() * d.instances())),
-          registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), schemaVersion,
+          registry == null ? HooklineMetrics.standalone() : HooklineMetrics.using(registry), prepared.schema(),
           prepared.keys(), resolver, prepared.openapi());
       return hookline.deploy()
           .onSuccess(done -> hookline.logStarted())
@@ -209,7 +214,8 @@ public final class Hookline {
           outbound, retryPolicy, repository, schedule, health, metrics, TimeSource.SYSTEM, d.timeout(), events,
           d.disableOnGone());
       return new DeliveryVerticle(queue, schedule, repository, runner, health, metrics, TimeSource.SYSTEM,
-          d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace(), progress);
+          d.maxInFlight(), d.lease(), d.idlePoll(), d.shutdownGrace(), progress,
+          compatibility::mayClaim);
     };
     Sweeper sweeper = new Sweeper(repository, schedule, config.sweep().pageSize(), events);
     DeliveryIntake intake = new DeliveryIntake(vertx, repository, schedule,
@@ -223,7 +229,7 @@ public final class Hookline {
     CredentialIntake credentialIntake = new CredentialIntake(credentials, d.headerPrefix());
     Replay replay = new Replay(operator, schedule, d.maxAttempts(), events);
     ApiRouter.Deps api = new ApiRouter.Deps(intake, operator, replay,
-        new Health(pool, queue, schemaVersion, stall), metrics, credentialIntake, credentials, http.apiTokens(),
+        new Health(pool, queue, schemaVersion, stall, compatibility), metrics, credentialIntake, credentials, http.apiTokens(),
         http.maxRequestBytes(), openapi, new DisabledEndpoints(pool), testSends,
         new ConsoleSessions(redis, config.redis().keyPrefix(), http.consoleSession()),
         new ApiRouter.Console(queue, circuits, inFlight, new DeliveryStats(pool),
@@ -244,6 +250,10 @@ public final class Hookline {
             ? deploy(() -> PeriodicVerticle.every("circuit refresh", CIRCUIT_REFRESH,
                 circuits::refresh), 1)
             : Future.succeededFuture())
+        // A newer build may migrate the schema past what this one may work with while it runs: checked
+        // from the start, so the pumps stop claiming within one interval of that.
+        .compose(v -> deploy(() -> PeriodicVerticle.every("schema compatibility check", config.postgres().schemaCheck(),
+            compatibility::recheck), 1))
         .compose(v -> deploy(deliveryVerticles, d.instances()))
         .compose(v -> deploy(() -> new SweepVerticle(sweeper, config.sweep().interval(), metrics), 1))
         .compose(v -> deploy(() -> new RetentionVerticle(new Retention(operator, retention.days(), retention.batchSize()),
@@ -321,8 +331,8 @@ public final class Hookline {
     return config;
   }
 
-  /** What start-up prepares on a worker thread: the schema version and the credential keys. */
-  private record Prepared(String schemaVersion, KeyRing keys, Buffer openapi) {
+  /** What start-up prepares on a worker thread: the schema's and this build's versions, and the credential keys. */
+  private record Prepared(Migrations.Applied schema, KeyRing keys, Buffer openapi) {
   }
 
   /** The port the HTTP API is bound to (useful when {@code http.port} is 0); -1 when {@code http.enabled} is false. */

@@ -15,5 +15,11 @@
 -- blocks every claim while it waits: give up after a few seconds instead (the migration can simply
 -- be re-run; IF NOT EXISTS lets a re-run finish the job).
 SET LOCAL lock_timeout = '5s';
+-- Which workers may run against it (V14): a worker without it neither moves nor checks the new
+-- fence, as before; next to new workers that is the old behaviour, not a new hazard.
+INSERT INTO hookline_schema_compat (version, oldest_worker, note)
+VALUES (15, 9, 'Adds replays (the outcome fence) and claim_token. Older workers ignore both: a replay they make'
+    || ' does not move the fence, as before this migration, and they give back no claims by token.')
+ON CONFLICT (version) DO UPDATE SET oldest_worker = EXCLUDED.oldest_worker, note = EXCLUDED.note;
 ALTER TABLE webhook_deliveries ADD COLUMN IF NOT EXISTS replays integer NOT NULL DEFAULT 0,
                                ADD COLUMN IF NOT EXISTS claim_token bigint;

@@ -8,6 +8,9 @@
 -- Built CONCURRENTLY, outside a transaction (V16__pending_by_organization_origin.sql.conf), so
 -- creates, claims and outcomes go on meanwhile; dropped first so a re-run after a failed build
 -- (which leaves an INVALID index behind) starts again from scratch.
+INSERT INTO hookline_schema_compat (version, oldest_worker, note)
+VALUES (16, 9, 'An index, built concurrently.')
+ON CONFLICT (version) DO UPDATE SET oldest_worker = EXCLUDED.oldest_worker, note = EXCLUDED.note;
 DROP INDEX CONCURRENTLY IF EXISTS webhook_deliveries_pending_org_origin_idx;
 CREATE INDEX CONCURRENTLY webhook_deliveries_pending_org_origin_idx
     ON webhook_deliveries (organization_id, origin) WHERE status = 'pending';

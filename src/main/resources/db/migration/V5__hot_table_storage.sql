@@ -1,3 +1,38 @@
+-- Rewritten for issue 23: the released file took its locks in the opposite order to an outcome
+-- write (which updates webhook_deliveries, then inserts into webhook_delivery_attempts), so under
+-- load dropping the foreign key could deadlock with one. Both tables are now locked first, in the
+-- outcome's order; everything after that is a catalog change of a few milliseconds. Same schema; a
+-- database that applied the released file is not touched again.
+
+-- Runs statements that need a brief ACCESS EXCLUSIVE (or SHARE ROW EXCLUSIVE) lock on a table in
+-- use. While such a lock waits, every claim, create and outcome queues behind it; so it waits at
+-- most 1 s (a long transaction may hold the table), lets the queue through for half a second and
+-- tries again, for up to 30 minutes. A function of this session only (pg_temp): no schema change.
+CREATE OR REPLACE FUNCTION pg_temp.hookline_briefly_locked(VARIADIC statements text[]) RETURNS void
+LANGUAGE plpgsql AS $$
+DECLARE
+  previous text := current_setting('lock_timeout');
+  statement text;
+BEGIN
+  FOR attempt IN 1..1200 LOOP
+    BEGIN
+      PERFORM set_config('lock_timeout', '1s', true);
+      FOREACH statement IN ARRAY statements LOOP
+        EXECUTE statement;
+      END LOOP;
+      PERFORM set_config('lock_timeout', previous, true);
+      RETURN;
+    EXCEPTION WHEN lock_not_available THEN
+      PERFORM pg_sleep(0.5);
+    END;
+  END LOOP;
+  RAISE EXCEPTION 'no lock for % in 30 minutes: a transaction has held the table all that time', statements
+    USING ERRCODE = 'lock_not_available';
+END
+$$;
+
+SELECT pg_temp.hookline_briefly_locked('LOCK TABLE webhook_deliveries, webhook_delivery_attempts IN ACCESS EXCLUSIVE MODE');
+
 -- Every delivery row is written three times (insert, claim, outcome). Both updates change an
 -- indexed column (scheduled_for, or status in the partial indexes' predicate), so none can be a
 -- HOT update; what can be kept cheap is where the new versions land and how fast the dead ones go.

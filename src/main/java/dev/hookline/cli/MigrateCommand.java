@@ -26,7 +26,8 @@ final class MigrateCommand implements Callable<Integer> {
     ConfigOption.Loaded loaded = config.load(parent.env);
     String version;
     try {
-      version = Migrations.apply(loaded.config().postgres().connectOptions());
+      version = Migrations.migrate(loaded.config().postgres().connectOptions(),
+          loaded.config().postgres().migrationLockWait()).schemaVersion();
     } catch (RuntimeException e) {
       throw ServiceUnreachable.postgres(loaded.config().postgres(), e);
     }

@@ -27,7 +27,25 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
   private static final Pattern KEY_PREFIX = Pattern.compile("[A-Za-z0-9_.:{}-]+");
   private static final Pattern URL_PASSWORD = Pattern.compile("([A-Za-z][A-Za-z0-9+.-]*://[^:@/\\s]*):[^@\\s]*@");
 
-  public record Postgres(String url, int poolSize) {
+  /**
+   * {@code migrationLockWaitSeconds}: how long start-up waits for another instance's migration
+   * (Flyway's lock); {@code schemaCheckSeconds}: how often a running worker checks that the schema
+   * is still one it may work with (docs/operations.md#upgrading).
+   */
+  public record Postgres(String url, int poolSize, int migrationLockWaitSeconds, double schemaCheckSeconds) {
+    /** The given database with the default waits (tools and tests). */
+    public Postgres(String url, int poolSize) {
+      this(url, poolSize, 3_600, 30);
+    }
+
+    public Duration migrationLockWait() {
+      return Duration.ofSeconds(migrationLockWaitSeconds);
+    }
+
+    public Duration schemaCheck() {
+      return seconds(schemaCheckSeconds);
+    }
+
     public PgConnectOptions connectOptions() {
       return PgConnectOptions.fromUri(url);
     }
@@ -282,7 +300,8 @@ public record HooklineConfig(Postgres postgres, Redis redis, Delivery delivery, 
    */
   public static HooklineConfig from(JsonObject json, Map<String, String> env) {
     ConfigReader in = new ConfigReader(json);
-    Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000));
+    Postgres postgres = new Postgres(in.string("postgres.url"), in.integer("postgres.poolSize", 1, 1000),
+        in.integer("postgres.migrationLockWaitSeconds", 0, 7 * 86_400), in.seconds("postgres.schemaCheckSeconds", 0, 3_600));
     Redis redis = redis(in);
     double timeoutSeconds = in.seconds("delivery.timeoutSeconds", 0, 3_600);
     // Unset, the lease follows the timeout, as the reference does: a longer timeout alone must start.

@@ -17,6 +17,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -52,6 +53,8 @@ final class DeliveryPump {
   private final long idlePollMillis;
   private final Backoff errorBackoff;
   private final PumpProgress.Mark progress;
+  /** False while this worker must not claim (the schema is newer than it may work with): it then only looks again. */
+  private final BooleanSupplier claimsAllowed;
 
   private int inFlight;
   private boolean popping;
@@ -62,7 +65,8 @@ final class DeliveryPump {
 
   DeliveryPump(Vertx vertx, DueQueue queue, DeliveryRepository repository, AttemptRunner runner,
                EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight, Duration lease,
-               Duration idlePoll, PumpProgress progress) {
+               Duration idlePoll, PumpProgress progress,
+               BooleanSupplier claimsAllowed) {
     this.vertx = vertx;
     this.queue = queue;
     this.repository = repository;
@@ -73,6 +77,7 @@ final class DeliveryPump {
     this.maxInFlight = maxInFlight;
     this.lease = lease;
     this.idlePollMillis = Math.max(1, idlePoll.toMillis());
+    this.claimsAllowed = claimsAllowed;
     this.errorBackoff = new Backoff(Math.min(ERROR_BACKOFF_MILLIS, idlePollMillis),
         Math.max(MAX_ERROR_BACKOFF_MILLIS, idlePollMillis));
     this.progress = progress.start();
@@ -90,6 +95,10 @@ final class DeliveryPump {
   private void pump() {
     int free = maxInFlight - inFlight;
     if (stopping || popping || free <= 0) {
+      return;
+    }
+    if (!claimsAllowed.getAsBoolean()) {
+      schedule(idlePollMillis);
       return;
     }
     cancelTimer();
@@ -147,8 +156,8 @@ final class DeliveryPump {
     if (ids.isEmpty()) {
       return Future.succeededFuture();
     }
-    if (stopping) {
-      // Stopped while popping: hand the ids back rather than claim attempts nobody will finish.
+    if (stopping || !claimsAllowed.getAsBoolean()) {
+      // Stopped (or told to stop claiming) while popping: hand the ids back rather than claim.
       return queue.enqueueAll(ids.stream().map(id -> new DueRef(id, redisNowMillis)).toList()).mapEmpty();
     }
     // Ids popped but not claimed are lost from Redis if this fails; the sweeper re-injects them.

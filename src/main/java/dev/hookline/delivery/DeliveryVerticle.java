@@ -9,6 +9,7 @@ import io.vertx.core.Future;
 import io.vertx.core.VerticleBase;
 import io.vertx.core.eventbus.MessageConsumer;
 import java.time.Duration;
+import java.util.function.BooleanSupplier;
 
 /** Wires one {@link DeliveryPump} to this instance's event loop and to the local wake signal. */
 public final class DeliveryVerticle extends VerticleBase {
@@ -24,12 +25,14 @@ public final class DeliveryVerticle extends VerticleBase {
   private final Duration idlePoll;
   private final Duration shutdownGrace;
   private final PumpProgress progress;
+  private final BooleanSupplier claimsAllowed;
   private DeliveryPump pump;
   private MessageConsumer<Object> wakeConsumer;
 
   public DeliveryVerticle(DueQueue queue, Schedule schedule, DeliveryRepository repository, AttemptRunner runner,
                           EndpointHealth health, HooklineMetrics metrics, TimeSource time, int maxInFlight,
-                          Duration lease, Duration idlePoll, Duration shutdownGrace, PumpProgress progress) {
+                          Duration lease, Duration idlePoll, Duration shutdownGrace, PumpProgress progress,
+                          BooleanSupplier claimsAllowed) {
     this.queue = queue;
     this.schedule = schedule;
     this.repository = repository;
@@ -42,12 +45,13 @@ public final class DeliveryVerticle extends VerticleBase {
     this.idlePoll = idlePoll;
     this.shutdownGrace = shutdownGrace;
     this.progress = progress;
+    this.claimsAllowed = claimsAllowed;
   }
 
   @Override
   public Future<?> start() {
     pump = new DeliveryPump(vertx, queue, repository, runner, health, metrics, time, maxInFlight, lease, idlePoll,
-        progress);
+        progress, claimsAllowed);
     wakeConsumer = schedule.onWake(pump::wake);
     return wakeConsumer.completion().onSuccess(registered -> pump.wake());
   }

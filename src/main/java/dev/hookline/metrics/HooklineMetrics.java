@@ -15,6 +15,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.BooleanSupplier;
 
 /**
  * Hookline's own meters, named so Prometheus shows them as {@code hookline_*}. One instance per
@@ -183,6 +184,15 @@ public final class HooklineMetrics implements AutoCloseable {
 
   public void oldestPendingAge(double seconds) {
     oldestPendingMillis.set(Math.round(seconds * 1_000));
+  }
+
+  /** Reports 1 while {@code incompatible} says the schema is newer than this build may work with (it claims nothing then). */
+  public void schemaIncompatibleWhile(BooleanSupplier incompatible) {
+    Gauge.builder("hookline.schema.incompatible", incompatible, s -> s.getAsBoolean() ? 1 : 0)
+        .description("1 while the database's schema is newer than this build may work with: it claims no"
+            + " deliveries then (docs/operations.md#upgrading)")
+        .strongReference(true)
+        .register(registry);
   }
 
   /** Prometheus text exposition of everything in the registry. */

@@ -3,6 +3,7 @@ package dev.hookline.ops;
 import dev.hookline.config.HooklineConfig;
 import dev.hookline.queue.ClusterNodes;
 import dev.hookline.queue.DueQueue;
+import dev.hookline.store.SchemaCompatibility;
 import io.vertx.core.Future;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
@@ -14,7 +15,8 @@ import java.util.TreeMap;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Readiness: Postgres and Redis answer, the schema is at least the version this build applied, and
+ * Readiness: Postgres and Redis answer, the schema is at least the version this build applied and
+ * not newer than this build may work with ({@link SchemaCompatibility}: it then claims nothing), and
  * delivery has not stalled ({@link StallCheck}).
  * In a Redis Cluster, Redis is up when every master that owns slots answers this process, and each
  * node's own state is listed under {@code redisNodes} (a replica down is shown there, but does not
@@ -29,12 +31,15 @@ public final class Health {
   private final DueQueue queue;
   private final String expectedSchemaVersion;
   private final StallCheck stall;
+  private final SchemaCompatibility compatibility;
 
-  public Health(Pool pool, DueQueue queue, String expectedSchemaVersion, StallCheck stall) {
+  public Health(Pool pool, DueQueue queue, String expectedSchemaVersion, StallCheck stall,
+                SchemaCompatibility compatibility) {
     this.pool = pool;
     this.queue = queue;
     this.expectedSchemaVersion = expectedSchemaVersion;
     this.stall = stall;
+    this.compatibility = compatibility;
   }
 
   /** Never fails: every check reports "up" or "down: reason". */
@@ -77,6 +82,9 @@ public final class Health {
   private String migrationStatus(String version) {
     if (version == null) {
       return "down: no migration applied";
+    }
+    if (compatibility.problem().isPresent()) {
+      return "down: claiming nothing: " + compatibility.problem().get();
     }
     return compareVersions(version, expectedSchemaVersion) >= 0 ? "up"
         : "down: schema is at v" + version + ", this build needs v" + expectedSchemaVersion;

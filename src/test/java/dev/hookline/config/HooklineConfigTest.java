@@ -85,6 +85,28 @@ class HooklineConfigTest {
   }
 
   @Test
+  void theMigrationLockWaitDefaultsToAnHourAndTheSchemaCheckToThirtySeconds() {
+    HooklineConfig.Postgres postgres = HooklineConfig.from(ConfigLoader.defaults()).postgres();
+
+    assertThat(postgres.migrationLockWait()).isEqualTo(Duration.ofHours(1));
+    assertThat(postgres.schemaCheck()).isEqualTo(Duration.ofSeconds(30));
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {-1, 1.5, 604_801})
+  void aMigrationLockWaitThatIsNotWholeSecondsUpToAWeekIsRefused(double seconds) {
+    assertThat(problemWith(defaultsWith("postgres.migrationLockWaitSeconds", seconds)))
+        .contains("postgres.migrationLockWaitSeconds must be a whole number from 0 to 604800");
+  }
+
+  @ParameterizedTest
+  @ValueSource(doubles = {0, -1, 3_601})
+  void aSchemaCheckIntervalOutsideItsRangeIsRefused(double seconds) {
+    assertThat(problemWith(defaultsWith("postgres.schemaCheckSeconds", seconds)))
+        .contains("postgres.schemaCheckSeconds");
+  }
+
+  @Test
   void nonRedisUrlIsRefused() {
     assertThat(problemWith(defaultsWith("redis.url", "http://x"))).contains("redis.url");
   }

@@ -217,27 +217,49 @@ public final class TestInfra implements AutoCloseable {
   }
 
   /**
-   * What a test could change of the schema that truncation does not undo: tables, columns and
-   * their defaults, constraints, indexes, triggers, functions, storage options, Flyway's history
-   * and database-level settings, as one digest.
+   * The schema's objects, one line each: tables, columns and their defaults, constraints, indexes,
+   * triggers, functions, storage options (Flyway's history table too, but not its rows).
+   */
+  private static final String SCHEMA_OBJECTS = " SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type"
+      + "   || ' ' || is_nullable || ' ' || coalesce(column_default, '') FROM information_schema.columns"
+      + "   WHERE table_schema = 'public'"
+      + " UNION ALL SELECT 'relation ' || relname || ' ' || relkind::text || ' ' || coalesce(array_to_string(reloptions, ','), '')"
+      + "   FROM pg_class WHERE relnamespace = 'public'::regnamespace"
+      + " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid)"
+      + "   FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
+      + " UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'"
+      + " UNION ALL SELECT 'trigger ' || tgrelid::regclass || '.' || tgname || ' ' || tgenabled::text FROM pg_trigger"
+      + "   WHERE NOT tgisinternal"
+      + " UNION ALL SELECT 'function ' || oid::regprocedure || ' ' || md5(prosrc) FROM pg_proc"
+      + "   WHERE pronamespace = 'public'::regnamespace";
+
+  /**
+   * What a test could change of the schema that truncation does not undo: the schema's objects,
+   * Flyway's history and database-level settings, as one digest.
    */
   public String schemaFingerprint() {
     return (String) sql("SELECT md5(coalesce(string_agg(item, E'\\n' ORDER BY item), '')) FROM ("
-        + " SELECT 'column ' || table_name || '.' || column_name || ' ' || data_type || ' ' || is_nullable"
-        + "   || ' ' || coalesce(column_default, '') FROM information_schema.columns WHERE table_schema = 'public'"
-        + " UNION ALL SELECT 'relation ' || relname || ' ' || relkind::text || ' ' || coalesce(array_to_string(reloptions, ','), '')"
-        + "   FROM pg_class WHERE relnamespace = 'public'::regnamespace"
-        + " UNION ALL SELECT 'constraint ' || conrelid::regclass || '.' || conname || ' ' || pg_get_constraintdef(oid)"
-        + "   FROM pg_constraint WHERE connamespace = 'public'::regnamespace"
-        + " UNION ALL SELECT 'index ' || indexdef FROM pg_indexes WHERE schemaname = 'public'"
-        + " UNION ALL SELECT 'trigger ' || tgrelid::regclass || '.' || tgname || ' ' || tgenabled::text FROM pg_trigger"
-        + "   WHERE NOT tgisinternal"
-        + " UNION ALL SELECT 'function ' || oid::regprocedure || ' ' || md5(prosrc) FROM pg_proc"
-        + "   WHERE pronamespace = 'public'::regnamespace"
+        + SCHEMA_OBJECTS
         + " UNION ALL SELECT 'flyway ' || f::text FROM flyway_schema_history f"
         + " UNION ALL SELECT 'setting ' || array_to_string(setconfig, ',') FROM pg_db_role_setting s"
         + "   JOIN pg_database d ON d.oid = s.setdatabase WHERE d.datname = current_database()"
         + ") items(item)").get(0).get(0);
+  }
+
+  /**
+   * The schema's objects (not Flyway's history rows), sorted, with each column's position, whether each
+   * index is valid and each constraint validated: two databases with equal lists have the same
+   * schema whatever way their migrations took.
+   */
+  public List<String> schemaObjects() {
+    return sql("SELECT item FROM (" + SCHEMA_OBJECTS
+        + " UNION ALL SELECT 'column position ' || table_name || '.' || column_name || ' ' || ordinal_position"
+        + "   FROM information_schema.columns WHERE table_schema = 'public'"
+        + " UNION ALL SELECT 'index valid ' || indexrelid::regclass || ' ' || indisvalid || ' ' || indisready FROM pg_index"
+        + "   WHERE indrelid IN (SELECT oid FROM pg_class WHERE relnamespace = 'public'::regnamespace)"
+        + " UNION ALL SELECT 'constraint validated ' || conname || ' ' || convalidated FROM pg_constraint"
+        + "   WHERE connamespace = 'public'::regnamespace"
+        + ") items(item) ORDER BY item").stream().map(row -> (String) row.get(0)).toList();
   }
 
   /**
@@ -249,6 +271,17 @@ public final class TestInfra implements AutoCloseable {
         + " WHERE datname = current_database() AND pid <> pg_backend_pid() AND backend_type = 'client backend'";
     Await.until("no other session on database " + database, timeout, () -> sql(others).isEmpty(),
         () -> "still connected (pid, application, state, last query): " + sql(others));
+  }
+
+  /**
+   * A new database (and key prefix) holding a copy of this one's (CREATE DATABASE ... TEMPLATE): this
+   * one's connection is closed first, and no other session may be connected to it.
+   */
+  public TestInfra copy() {
+    closeConnection();
+    TestInfra copy = withoutDatabase();
+    admin("CREATE DATABASE " + copy.database + " TEMPLATE " + database);
+    return copy;
   }
 
   /** Drops this database and creates it again, empty (the caller migrates it). */
