@@ -13,7 +13,6 @@ import io.vertx.core.Future;
 import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
@@ -171,7 +170,7 @@ final class DeliveryPump {
           progress.progressed();
           result.claimed().forEach(delivery -> start(delivery, claimedAtNanos));
           runner.expire(result.ended());
-          return queue.enqueueAll(backOnSchedule(result)).mapEmpty();
+          return backOnSchedule(result);
         });
   }
 
@@ -199,17 +198,18 @@ final class DeliveryPump {
   }
 
   /** Unclaimable ids at their own due time; held ones as endpoint health decides. */
-  private List<DueRef> backOnSchedule(ClaimResult result) {
+  private Future<Void> backOnSchedule(ClaimResult result) {
+    // Not claimable yet (another worker's lease, or not due by the database clock): never later
+    // than a score already there, which the row's holder may have just set for its retry.
+    Future<Long> notYet = queue.enqueueEarliest(result.stillPending());
     if (result.held().isEmpty()) {
-      return result.stillPending();
+      return notYet.mapEmpty();
     }
+    // Held back on purpose (a busy origin, an open circuit): this worker decides when they come back.
     EndpointHealth.Deferral deferral = health.defer(result.held());
     metrics.deferred("origin_limit", deferral.busyOrigin());
     metrics.deferred("circuit_open", deferral.circuitOpen());
-    List<DueRef> refs = new ArrayList<>(result.stillPending().size() + deferral.later().size());
-    refs.addAll(result.stillPending());
-    refs.addAll(deferral.later());
-    return refs;
+    return Future.all(notYet, queue.enqueueAll(deferral.later())).mapEmpty();
   }
 
   private void start(ClaimedDelivery delivery, long claimedAtNanos) {

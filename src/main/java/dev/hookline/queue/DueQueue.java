@@ -233,13 +233,30 @@ public final class DueQueue {
     return perShard(zaddByShard(refs, false)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
-  /** One ZADD per shard holding any of {@code refs} (NX: only ids not queued yet). */
+  /**
+   * As {@link #enqueueAll}, but an id already queued keeps its score when that is earlier (ZADD LT):
+   * for ids put back because they were not claimable yet, whose row may meanwhile have been given an
+   * earlier due time by the worker that holds it (a retry recorded while this claim looked), which a
+   * later score must not overwrite. Being popped early costs only a claim that finds it not due.
+   */
+  public Future<Long> enqueueEarliest(List<DueRef> refs) {
+    if (refs.isEmpty()) {
+      return Future.succeededFuture(0L);
+    }
+    return perShard(zaddByShard(refs, "LT")).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+  }
+
+  /** One ZADD per shard holding any of {@code refs}, with NX (only ids not queued yet) when asked. */
   private Map<Integer, Request> zaddByShard(List<DueRef> refs, boolean onlyMissing) {
+    return zaddByShard(refs, onlyMissing ? "NX" : null);
+  }
+
+  private Map<Integer, Request> zaddByShard(List<DueRef> refs, String option) {
     Map<Integer, Request> byShard = new HashMap<>();
     for (DueRef ref : refs) {
       byShard.computeIfAbsent(shardOf(ref.id()), shard -> {
             Request zadd = Request.cmd(Command.ZADD).arg(key(shard));
-            return onlyMissing ? zadd.arg("NX") : zadd;
+            return option == null ? zadd : zadd.arg(option);
           })
           .arg(ref.dueAtMillis())
           .arg(ref.id());

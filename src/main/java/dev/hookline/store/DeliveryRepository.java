@@ -100,9 +100,12 @@ public final class DeliveryRepository {
     return "(" + row + "expires_at IS NULL OR " + row + "expires_at > now() OR " + unrecorded(row) + " > 0)";
   }
 
-  /* Past its window with nothing left to settle: the row's end is expired, at the claim or the sweep. */
+  /*
+   * Past its window with nothing left to settle: the row's end is expired, at the claim or the sweep.
+   * Never null (a row without a window is simply not ended), since the claim returns it as a flag.
+   */
   private static String windowEnded(String row) {
-    return "(" + row + "expires_at <= now() AND " + unrecorded(row) + " = 0)";
+    return "(" + row + "expires_at IS NOT NULL AND " + row + "expires_at <= now() AND " + unrecorded(row) + " = 0)";
   }
 
   private static final String LOCK_RUNS = "SELECT count(pg_advisory_xact_lock(r)) FROM unnest($1::bigint[]) AS r";

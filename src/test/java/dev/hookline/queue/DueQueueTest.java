@@ -51,6 +51,25 @@ class DueQueueTest {
     assertThat(queue.scoreOf(11).await()).isNull();
   }
 
+  /**
+   * What a claim puts back as not claimable yet must not push back a score the row's holder set
+   * meanwhile (its retry): the earlier of the two stays; an id not queued is added.
+   */
+  @Test
+  void enqueueEarliestNeverMovesAQueuedIdLater() {
+    queue.enqueue(10, 1_000).await();
+    queue.enqueue(20, 9_000).await();
+
+    assertThat(queue.enqueueEarliest(List.of(new DueRef(10, 5_000), new DueRef(20, 4_000), new DueRef(30, 7_000)))
+        .await()).as("one id was not queued").isEqualTo(1);
+
+    assertThat(queue.scoreOf(10).await()).as("kept, being earlier").isEqualTo(1_000L);
+    assertThat(queue.scoreOf(20).await()).as("moved earlier").isEqualTo(4_000L);
+    assertThat(queue.scoreOf(30).await()).isEqualTo(7_000L);
+    queue.enqueueAll(List.of(new DueRef(10, 5_000))).await();
+    assertThat(queue.scoreOf(10).await()).as("enqueueAll still moves it either way").isEqualTo(5_000L);
+  }
+
   @Test
   void concurrentPopsNeverReturnTheSameIdAndRespectTheirLimit() {
     long now = System.currentTimeMillis();

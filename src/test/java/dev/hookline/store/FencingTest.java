@@ -14,6 +14,7 @@ import dev.hookline.domain.OriginRooms;
 import dev.hookline.domain.OutcomeWrite;
 import dev.hookline.domain.OverduePage;
 import dev.hookline.domain.RecordResult;
+import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.TestInfra;
 import io.vertx.core.Vertx;
@@ -330,6 +331,35 @@ class FencingTest {
 
     assertThat(infra.sql("SELECT origin FROM webhook_deliveries WHERE id = ?", id).get(0))
         .containsExactly("https://r.example.com");
+  }
+
+  /**
+   * Two claims race for a due row: the loser still answers, with its own won rows and the row it
+   * lost as not claimable yet (at the winner's lease end). Its final SELECT reads the row as its
+   * statement began, due and unleased; a row without a window once came back there with a null
+   * "ended" flag, which failed the whole claim and left its won rows unsent for a lease.
+   */
+  @Test
+  void aClaimThatLosesARaceForOneRowStillAnswersWithTheRowsItWon() throws Exception {
+    long contested = newDeliveryFor(1);
+    long mine = newDeliveryFor(2);
+    try (java.sql.Connection other = java.sql.DriverManager.getConnection(infra.jdbcUrl(), "postgres", null)) {
+      other.setAutoCommit(false);
+      other.createStatement().execute("SELECT 1 FROM webhook_deliveries WHERE id = " + contested + " FOR UPDATE");
+      io.vertx.core.Future<ClaimResult> loser = repository.claim(List.of(contested, mine), LEASE, ANY_ROOM, TOKEN);
+      Await.until("the claim waiting for the contested row", Duration.ofSeconds(10), () -> !infra.sql(
+          "SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'").isEmpty());
+      // What the winning claim writes, committed while the loser waits for the row.
+      other.createStatement().execute("UPDATE webhook_deliveries SET attempt_count = 1,"
+          + " leased_until = now() + interval '60 seconds' WHERE id = " + contested);
+      other.commit();
+
+      ClaimResult result = loser.await();
+
+      assertThat(result.claimed()).extracting(ClaimedDelivery::id).containsExactly(mine);
+      assertThat(result.stillPending()).extracting(DueRef::id).containsExactly(contested);
+      assertThat(result.ended()).isEmpty();
+    }
   }
 
   @Test
