@@ -150,4 +150,64 @@ class UnrecordedAttemptsTest {
         .containsExactly("1");
     assertThat(row(id)).containsExactly("succeeded", 1, 1, 200);
   }
+
+  /**
+   * A claim given back unsent (its origin's circuit opened between the claim and the send) whose
+   * release Postgres refuses is released once Postgres answers, so it does not count as an attempt
+   * that may have been sent: the delivery's first send is attempt 1.
+   */
+  @Test
+  void aReleaseRefusedForAWhileIsRetriedSoTheFirstSendIsAttemptOne(Vertx vertx) throws Exception {
+    boolean[] failing = {true};
+    fixture.receiver.behave(r -> r.path().equals("/fail") && failing[0] ? Reply.status(503) : Reply.status(200));
+    JsonObject config = infra.config();
+    // A lease long enough that the claim waiting for the row never times out meanwhile.
+    config.getJsonObject("delivery").put("instances", 2).put("timeoutSeconds", 20).put("leaseSeconds", 30)
+        .put("circuitFailureThreshold", 2)
+        .put("circuitCooldownSeconds", 1).put("circuitMaxCooldownSeconds", 1).put("baseDelaySeconds", 5)
+        .put("maxDelaySeconds", 5);
+    // No sweep re-adds the held row meanwhile, so only one of the two verticles waits on it.
+    config.getJsonObject("sweep").put("intervalSeconds", 60);
+    Hookline hookline = fixture.startWithConfig(vertx, config);
+    long id = (Long) infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
+        + " webhook_node_id, endpoint_url, http_method, payload, max_attempts) VALUES (gen_random_uuid(), 7, 1,"
+        + " 'node-1', ?, 'POST', '{}', 5) RETURNING id", fixture.receiver.url("/y")).get(0).get(0);
+
+    // The first two releases (the only statements that lower an attempt count here) are refused.
+    infra.sql("CREATE SEQUENCE refuse_release");
+    infra.sql("CREATE OR REPLACE FUNCTION refuse_release() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN"
+        + " IF nextval('refuse_release') <= 2 THEN RAISE EXCEPTION 'injected: release refused'; END IF;"
+        + " RETURN NEW; END $$");
+    infra.sql("CREATE TRIGGER refuse_release BEFORE UPDATE ON webhook_deliveries FOR EACH ROW"
+        + " WHEN (NEW.attempt_count < OLD.attempt_count) EXECUTE FUNCTION refuse_release()");
+    try (Connection holder = DriverManager.getConnection(infra.jdbcUrl(), "postgres", null);
+         LogCapture runner = LogCapture.of(AttemptRunner.class);
+         LogCapture circuits = LogCapture.of(CircuitBreaker.class)) {
+      // The claim of the row waits while the origin's circuit opens: claimed as closed, sent as open.
+      holder.setAutoCommit(false);
+      holder.createStatement().execute("SELECT 1 FROM webhook_deliveries WHERE id = " + id + " FOR UPDATE");
+      hookline.queue().enqueue(id, System.currentTimeMillis()).await();
+      Await.until("the claim waiting for the row", WAIT, () -> !infra.sql("SELECT 1 FROM pg_stat_activity"
+          + " WHERE datname = current_database() AND wait_event_type = 'Lock'").isEmpty());
+      Messages.send(vertx, Messages.create(7, 2, "node-1", fixture.receiver.url("/fail")));
+      Messages.send(vertx, Messages.create(7, 3, "node-1", fixture.receiver.url("/fail")));
+      Await.until("the origin's circuit open", WAIT, () -> circuits.messages().stream()
+          .anyMatch(m -> m.contains("circuit open")), () -> "logged: " + circuits.messages());
+      holder.commit();
+
+      Await.until("the release refused, then retried", WAIT, () -> runner.messages().stream()
+          .anyMatch(m -> m.contains("delivery=" + id + " attempt=1 deferred for an open circuit but not given back yet")),
+          () -> "logged: " + runner.messages());
+      Await.until("the attempt given back", WAIT, () -> (Integer) row(id).get(1) == 0, () -> String.valueOf(row(id)));
+      failing[0] = false;
+    } finally {
+      infra.sql("DROP TRIGGER IF EXISTS refuse_release ON webhook_deliveries");
+      infra.sql("DROP SEQUENCE IF EXISTS refuse_release");
+    }
+
+    Await.until("the delivery sent once the circuit closes", WAIT, () -> "succeeded".equals(row(id).get(0)),
+        () -> String.valueOf(row(id)));
+    assertThat(fixture.receiver.requestsTo("/y")).extracting(r -> r.header("X-Dograh-Delivery-Attempt"))
+        .as("the claim given back sent nothing and counted for nothing").containsExactly("1");
+  }
 }
