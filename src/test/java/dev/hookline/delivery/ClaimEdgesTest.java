@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.hookline.Hookline;
 import dev.hookline.events.EventPublisher;
+import dev.hookline.sweep.SweepVerticle;
 import dev.hookline.testing.Await;
 import dev.hookline.testing.ClassDatabase;
 import dev.hookline.testing.Fixture;
@@ -63,10 +64,15 @@ class ClaimEdgesTest {
 
   @Test
   void aDueRowPastItsWindowIsExpiredByTheClaimThatFindsIt(Vertx vertx) {
-    // A sweep only every minute: within this test only the claim can expire the row.
+    // A sweep only every minute, its first pass (at start-up) over before the row exists: within
+    // this test only the claim can expire the row.
     JsonObject config = infra.config();
     config.getJsonObject("sweep").put("intervalSeconds", 60);
-    Hookline hookline = fixture.startWithConfig(vertx, config);
+    Hookline hookline;
+    try (LogCapture sweeps = LogCapture.ofDebug(SweepVerticle.class)) {
+      hookline = fixture.startWithConfig(vertx, config);
+      Await.until("the start-up sweep done", WAIT, () -> sweeps.messages().stream().anyMatch(m -> m.startsWith("sweep found")));
+    }
     long id = (Long) infra.sql("INSERT INTO webhook_deliveries (delivery_uuid, organization_id, workflow_run_id,"
         + " webhook_node_id, endpoint_url, http_method, payload, max_attempts, expires_at) VALUES (gen_random_uuid(),"
         + " 7, 9, 'node-1', ?, 'POST', '{}', 5, now() - interval '1 second') RETURNING id",

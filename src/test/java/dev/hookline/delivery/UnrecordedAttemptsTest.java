@@ -164,7 +164,8 @@ class UnrecordedAttemptsTest {
     // A lease long enough that the claim waiting for the row never times out meanwhile.
     config.getJsonObject("delivery").put("instances", 2).put("timeoutSeconds", 20).put("leaseSeconds", 30)
         .put("circuitFailureThreshold", 2)
-        .put("circuitCooldownSeconds", 1).put("circuitMaxCooldownSeconds", 1).put("baseDelaySeconds", 5)
+        // A cool-down long enough that the held claim surely meets the circuit open, not half-open.
+        .put("circuitCooldownSeconds", 8).put("circuitMaxCooldownSeconds", 8).put("baseDelaySeconds", 5)
         .put("maxDelaySeconds", 5);
     // No sweep re-adds the held row meanwhile, so only one of the two verticles waits on it.
     config.getJsonObject("sweep").put("intervalSeconds", 60);
