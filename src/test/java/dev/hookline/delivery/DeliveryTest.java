@@ -222,9 +222,13 @@ class DeliveryTest {
 
     awaitStatus(id, "dead_letter");
     assertThat(row(id).subList(0, 3)).containsExactly("dead_letter", 5, 500);
+    // A sweep can re-add an id popped but not yet claimed; the other verticle's claim then finds the
+    // row leased and puts it back for that lease's end. Such a leftover is popped then and dropped:
+    // the dead letter is never sent again.
+    Await.until("the dead letter off the schedule", WAIT, () -> hookline.queue().scoreOf(id).await() == null);
+    fixture.awaitAPumpPass(vertx, Duration.ZERO);
     assertThat(receiver.requests()).extracting(r -> r.header("X-Dograh-Delivery-Attempt"))
         .containsExactly("1", "2", "3", "4", "5");
-    assertThat(hookline.queue().scoreOf(id).await()).isNull();
   }
 
   @Test
