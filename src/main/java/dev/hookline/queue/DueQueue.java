@@ -179,7 +179,7 @@ public final class DueQueue {
    */
   public Future<Restored> restoreMissing(List<DueRef> refs, Set<Integer> skip) {
     Map<Integer, Request> byShard = zaddByShard(refs.stream().filter(ref -> !skip.contains(shardOf(ref.id()))).toList(),
-        true);
+        "NX");
     if (byShard.isEmpty()) {
       return Future.succeededFuture(new Restored(0, Set.of()));
     }
@@ -227,10 +227,7 @@ public final class DueQueue {
    * Re-adding a queued id moves its score. Returns how many ids were not queued before.
    */
   public Future<Long> enqueueAll(List<DueRef> refs) {
-    if (refs.isEmpty()) {
-      return Future.succeededFuture(0L);
-    }
-    return perShard(zaddByShard(refs, false)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return zadd(refs, null);
   }
 
   /**
@@ -240,17 +237,18 @@ public final class DueQueue {
    * later score must not overwrite. Being popped early costs only a claim that finds it not due.
    */
   public Future<Long> enqueueEarliest(List<DueRef> refs) {
+    return zadd(refs, "LT");
+  }
+
+  /** One pipelined ZADD per shard; answers how many ids were not queued before. */
+  private Future<Long> zadd(List<DueRef> refs, String option) {
     if (refs.isEmpty()) {
       return Future.succeededFuture(0L);
     }
-    return perShard(zaddByShard(refs, "LT")).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
+    return perShard(zaddByShard(refs, option)).map(responses -> responses.stream().mapToLong(Response::toLong).sum());
   }
 
-  /** One ZADD per shard holding any of {@code refs}, with NX (only ids not queued yet) when asked. */
-  private Map<Integer, Request> zaddByShard(List<DueRef> refs, boolean onlyMissing) {
-    return zaddByShard(refs, onlyMissing ? "NX" : null);
-  }
-
+  /** One ZADD per shard holding any of {@code refs}, with {@code option} (NX, LT) when not null. */
   private Map<Integer, Request> zaddByShard(List<DueRef> refs, String option) {
     Map<Integer, Request> byShard = new HashMap<>();
     for (DueRef ref : refs) {

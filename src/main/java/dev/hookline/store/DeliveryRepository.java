@@ -158,8 +158,9 @@ public final class DeliveryRepository {
    * It also writes the caller's claim token ($7), so a caller that never heard back can give back
    * exactly what it claimed. The lease runs from when the row is claimed (clock_timestamp), not from
    * when the statement began (now()): a claim that was slow to commit still holds its rows for a
-   * whole lease, so nobody takes them over before its caller has given back what it never sent. A due row whose window has ended with nothing to settle comes back
-   * "ended", for the caller to expire at once rather than put back on the schedule.
+   * whole lease, so nobody takes them over before its caller has given back what it never sent.
+   * A due row whose window has ended with nothing to settle comes back "ended", for the caller to
+   * expire at once rather than put back on the schedule.
    */
   static final String CLAIM = "WITH due AS ("
       + " SELECT id, origin, row_number() OVER (PARTITION BY origin ORDER BY id) AS n FROM webhook_deliveries"
@@ -200,12 +201,12 @@ public final class DeliveryRepository {
    * connection broke): none of them was sent. A row whose token changed was claimed again since,
    * by someone who owns it now, and is left alone; so is a row that has moved on.
    */
-  private static final String LOCK_ROWS = "SELECT id FROM webhook_deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE";
-
   private static final String UNCLAIM = "UPDATE webhook_deliveries"
       + " SET attempt_count = attempt_count - 1, leased_until = NULL, claim_token = NULL, updated_at = now()"
       + " WHERE id = ANY($1) AND claim_token = $2 AND " + NOT_FINAL
       + " RETURNING id";
+
+  private static final String LOCK_ROWS = "SELECT id FROM webhook_deliveries WHERE id = ANY($1) ORDER BY id FOR UPDATE";
 
   /*
    * Fenced: only the worker holding this attempt of a still-pending row, not replayed since it was
@@ -468,12 +469,12 @@ public final class DeliveryRepository {
    * Answers how many were given back.
    */
   public Future<Integer> unclaim(List<Long> ids, long token) {
-    Tuple params = Tuple.of(ids.toArray(new Long[0]), token);
+    Long[] rows = ids.toArray(new Long[0]);
     // The claim may still be running: waiting for the rows' locks first means the UPDATE, a new
     // statement with a new snapshot, sees whatever that claim committed (an UPDATE alone would not
     // wait for a row whose committed version does not carry the token yet).
-    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROWS).execute(Tuple.of(params.getValue(0)))
-        .compose(locked -> conn.preparedQuery(UNCLAIM).execute(params))
+    return pool.withTransaction(conn -> conn.preparedQuery(LOCK_ROWS).execute(Tuple.of(rows))
+        .compose(locked -> conn.preparedQuery(UNCLAIM).execute(Tuple.of(rows, token)))
         .map(RowSet::rowCount));
   }
 
